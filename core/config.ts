@@ -1,0 +1,70 @@
+import * as z from "zod";
+
+/**
+ * Configuration from the environment, read once and validated, so that nothing else in the code reads
+ * `process.env`. Tests call `Config.reset()` after changing the environment.
+ */
+export namespace Config {
+  const DEFAULT_REGIONS = "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore";
+
+  const schema = z.object({
+    LINKPLANE_TABLE: z.string().min(3).default("linkplane"),
+    LINKPLANE_REGIONS: z.string().default(DEFAULT_REGIONS),
+    LINKPLANE_DYNAMODB_ENDPOINT: z.url().optional(),
+    LINKPLANE_OPERATOR_TOKEN: z.string().min(16).optional(),
+    /** base64 of 32 bytes: the AES-256-GCM key that seals credential secret keys at rest. */
+    LINKPLANE_ENCRYPTION_KEY: z.string().optional(),
+    LINKPLANE_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    LINKPLANE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    AWS_REGION: z.string().default("us-east-1"),
+  });
+
+  export interface Info {
+    tableName: string;
+    regions: string[];
+    dynamodbEndpoint: string | undefined;
+    operatorToken: string | undefined;
+    encryptionKey: Buffer | undefined;
+    authCacheSeconds: number;
+    logLevel: "debug" | "info" | "warn" | "error" | "silent";
+    awsRegion: string;
+  }
+
+  let current: Info | undefined;
+
+  export function get(): Info {
+    current ??= load(process.env);
+    return current;
+  }
+
+  export function reset(): void {
+    current = undefined;
+  }
+
+  export function load(env: NodeJS.ProcessEnv): Info {
+    const parsed = schema.safeParse(env);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);
+    }
+    const e = parsed.data;
+    const regions = e.LINKPLANE_REGIONS.split(",")
+      .map((r) => r.trim())
+      .filter(Boolean);
+    let encryptionKey: Buffer | undefined;
+    if (e.LINKPLANE_ENCRYPTION_KEY) {
+      encryptionKey = Buffer.from(e.LINKPLANE_ENCRYPTION_KEY, "base64");
+      if (encryptionKey.length !== 32) throw new Error("LINKPLANE_ENCRYPTION_KEY must be base64 of 32 bytes");
+    }
+    return {
+      tableName: e.LINKPLANE_TABLE,
+      regions,
+      dynamodbEndpoint: e.LINKPLANE_DYNAMODB_ENDPOINT,
+      operatorToken: e.LINKPLANE_OPERATOR_TOKEN,
+      encryptionKey,
+      authCacheSeconds: e.LINKPLANE_AUTH_CACHE_SECONDS,
+      logLevel: e.LINKPLANE_LOG_LEVEL,
+      awsRegion: e.AWS_REGION,
+    };
+  }
+}

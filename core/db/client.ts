@@ -1,0 +1,62 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Config } from "../config.ts";
+
+/**
+ * The DynamoDB document client, built once per process from configuration. A middleware reports every
+ * command sent to the observers of the current async context, so tests can hold a route to its budget
+ * ("GET one resource: 1 read") without reaching into the code.
+ */
+export namespace Db {
+  let documentClient: DynamoDBDocumentClient | undefined;
+  const observers = new AsyncLocalStorage<string[]>();
+
+  export function client(): DynamoDBDocumentClient {
+    if (!documentClient) documentClient = build();
+    return documentClient;
+  }
+
+  export function table(): string {
+    return Config.get().tableName;
+  }
+
+  /** Replaces the client (tests: a mocked or differently configured one); `undefined` rebuilds from config. */
+  export function use(next: DynamoDBDocumentClient | undefined): void {
+    documentClient = next;
+  }
+
+  /** Runs `fn` and returns the names of the DynamoDB commands it sent (`GetItem`, `Query`, ...). */
+  export async function recordCommands<T>(fn: () => Promise<T>): Promise<{ result: T; commands: string[] }> {
+    const commands: string[] = [];
+    const result = await observers.run(commands, fn);
+    return { result, commands };
+  }
+
+  function build(): DynamoDBDocumentClient {
+    const config = Config.get();
+    const local = config.dynamodbEndpoint !== undefined;
+    const base = new DynamoDBClient({
+      region: config.awsRegion,
+      ...(local
+        ? {
+            endpoint: config.dynamodbEndpoint,
+            // DynamoDB Local runs with -sharedDb, so any fixed credentials see the one database.
+            credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+          }
+        : {}),
+      maxAttempts: 4,
+    });
+    base.middlewareStack.add(
+      (next, context) => async (args) => {
+        const list = observers.getStore();
+        if (list && context.commandName) list.push(context.commandName.replace(/Command$/, ""));
+        return next(args);
+      },
+      { step: "initialize", name: "linkplaneCommandRecorder" },
+    );
+    return DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+}

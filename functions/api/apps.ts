@@ -1,0 +1,23 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { ApiEnv } from "./factory.ts";
+import * as health from "./health.ts";
+import * as backendInstances from "./inventory/backend-instances.ts";
+import * as securityGroups from "./inventory/security-groups.ts";
+import * as subnets from "./inventory/subnets.ts";
+import * as vpcs from "./inventory/vpcs.ts";
+import * as accounts from "./operator/accounts.ts";
+import * as jobs from "./operator/jobs.ts";
+
+/**
+ * Route module → its app, for everything that needs them all in one process: the OpenAPI document and
+ * the local server. (Lambda never loads this: each route's function loads only its own module.)
+ */
+export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
+  "functions/api/health.ts": health.app,
+  "functions/api/operator/accounts.ts": accounts.app,
+  "functions/api/operator/jobs.ts": jobs.app,
+  "functions/api/inventory/vpcs.ts": vpcs.app,
+  "functions/api/inventory/subnets.ts": subnets.app,
+  "functions/api/inventory/backend-instances.ts": backendInstances.app,
+  "functions/api/inventory/security-groups.ts": securityGroups.app,
+} as unknown as Record<string, OpenAPIHono<ApiEnv>>;

@@ -1,0 +1,87 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { handle } from "hono/aws-lambda";
+import { NotFoundError } from "../../core/errors.ts";
+import { apps } from "./apps.ts";
+import { createApi } from "./factory.ts";
+import { securitySchemes } from "./openapi.ts";
+
+/** The OpenAPI 3.1 document of every route module, built once per process from their zod schemas. */
+let document: object | undefined;
+export function openApiDocument(): object {
+  if (!document) {
+    const merged = new OpenAPIHono();
+    for (const app of Object.values(apps)) merged.route("/", app);
+    merged.openAPIRegistry.registerComponent(
+      "securitySchemes",
+      "operatorToken",
+      securitySchemes.operatorToken,
+    );
+    merged.openAPIRegistry.registerComponent(
+      "securitySchemes",
+      "accountCredentials",
+      securitySchemes.accountCredentials,
+    );
+    document = merged.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Linkplane",
+        version: "0.1.0",
+        description:
+          'Private Link control plane. Account routes take `Authorization: Bearer <SecretId>:<SecretKey>`; operator routes take the operator token. Errors answer `{"error": {"code", "message", "requestId"}}`.',
+      },
+      tags: [
+        { name: "Operator", description: "Accounts, credentials and scheduled jobs (operator token)" },
+        { name: "Inventory", description: "VPCs, subnets, backend instances and security groups" },
+        { name: "System", description: "Health" },
+      ],
+    });
+  }
+  return document;
+}
+
+// Swagger UI ships in swagger-ui-dist; its files are served from node_modules so /docs works offline.
+const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+const ASSETS: Record<string, string> = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+  "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
+  "favicon-32x32.png": "image/png",
+};
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Linkplane API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="icon" href="/docs/assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout" });
+  </script>
+</body>
+</html>`;
+
+export const app = createApi("none")
+  .get("/openapi.json", (c) => c.json(openApiDocument()))
+  .get("/docs", (c) => c.html(PAGE))
+  .get("/docs/assets/:file", async (c) => {
+    const file = c.req.param("file");
+    const type = ASSETS[file];
+    if (!type) throw new NotFoundError("asset", file);
+    const body = await readFile(join(swaggerDir, file));
+    return c.body(new Uint8Array(body), 200, {
+      "Content-Type": type,
+      "Cache-Control": "public, max-age=86400",
+    });
+  });
+
+export const handler = handle(app);

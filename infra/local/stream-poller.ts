@@ -1,0 +1,326 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from "@aws-sdk/client-dynamodb-streams";
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { log } from "../../core/util/log.ts";
+
+/**
+ * Stands in for Lambda's DynamoDB event source mapping: reads every shard of the stream (a child only
+ * after its parent is finished, so changes to one item stay in order), calls the stream handler with the
+ * `DynamoDBStreamEvent` Lambda would build, and honours partial batch responses: the batch is retried
+ * from the first failed record, with backoff. After `maxRetryAttempts` a record is discarded and logged,
+ * as Lambda's bisect-and-discard would end. Delivery is at least once; checkpoints (the last handled
+ * sequence number per shard) survive restarts when a file is given.
+ */
+/**
+ * The streams client deserializes an empty map attribute (`{"M": {}}`) as a bare `{}`, which no
+ * unmarshaller accepts; Lambda delivers `{"M": {}}`. Put the wire shape back, at any depth.
+ */
+export function restoreEmptyMaps(
+  image: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (!image) return image;
+  const fix = (value: unknown): unknown => {
+    if (value === null || typeof value !== "object") return value;
+    const attr = value as Record<string, unknown>;
+    const keys = Object.keys(attr).filter((k) => attr[k] !== undefined && k !== "$unknown");
+    if (keys.length === 0) return { M: {} };
+    if (attr.M && typeof attr.M === "object")
+      return { M: restoreEmptyMaps(attr.M as Record<string, unknown>) };
+    if (Array.isArray(attr.L)) return { L: attr.L.map(fix) };
+    return value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
+}
+
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
+
+export interface StreamPollerOptions {
+  client: DynamoDBStreamsClient;
+  streamArn: string;
+  handler: StreamHandler;
+  region?: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  maxRetryAttempts?: number;
+  retryBaseMs?: number;
+  /** JSON file for checkpoints; none means start every shard from its oldest record. */
+  checkpointFile?: string;
+}
+
+interface ShardState {
+  id: string;
+  parentId: string | undefined;
+  iterator: string | undefined;
+  lastSequence: string | undefined;
+  finished: boolean;
+  /** Fetched but not yet successfully handled, oldest first. */
+  pending: StreamRecord[];
+  attempts: number;
+  retryAt: number;
+  /** GetRecords said there is no next iterator: once `pending` is empty the shard is done. */
+  closed: boolean;
+}
+
+interface Checkpoints {
+  streamArn: string;
+  shards: Record<string, { sequence?: string; finished?: boolean }>;
+}
+
+export class StreamPoller {
+  private readonly shards = new Map<string, ShardState>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private nextDescribe = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly o: Required<Omit<StreamPollerOptions, "checkpointFile">> & {
+    checkpointFile: string | undefined;
+  };
+  /** Records handed to the handler, retries included (for the operator and tests). */
+  delivered = 0;
+  discarded = 0;
+
+  constructor(options: StreamPollerOptions) {
+    this.o = {
+      region: "us-east-1",
+      batchSize: 100,
+      pollIntervalMs: 200,
+      maxRetryAttempts: 10,
+      retryBaseMs: 200,
+      ...options,
+      checkpointFile: options.checkpointFile,
+    };
+    this.loadCheckpoints();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.saveCheckpoints();
+  }
+
+  /** Resolves once a full pass finds nothing new and nothing waiting to be retried. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let busy = false;
+      try {
+        if (Date.now() >= this.nextDescribe) await this.refreshShards();
+        for (const shard of this.readyShards()) busy = (await this.pollShard(shard)) || busy;
+      } catch (error) {
+        log.warn("stream poll failed; retrying", { error });
+        this.nextDescribe = 0;
+      }
+      const waiting = [...this.shards.values()].some((s) => s.pending.length > 0);
+      if (!busy && !waiting) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+      if (!busy) await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
+    }
+  }
+
+  private async refreshShards(): Promise<void> {
+    let start: string | undefined;
+    do {
+      const out = await this.o.client.send(
+        new DescribeStreamCommand({ StreamArn: this.o.streamArn, ExclusiveStartShardId: start }),
+      );
+      const description = out.StreamDescription;
+      for (const shard of description?.Shards ?? []) {
+        if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
+        this.shards.set(shard.ShardId, {
+          id: shard.ShardId,
+          parentId: shard.ParentShardId,
+          iterator: undefined,
+          lastSequence: undefined,
+          finished: false,
+          pending: [],
+          attempts: 0,
+          retryAt: 0,
+          closed: false,
+        });
+      }
+      start = description?.LastEvaluatedShardId;
+    } while (start);
+    this.applyCheckpoints();
+    this.nextDescribe = Date.now() + 2_000;
+  }
+
+  private readyShards(): ShardState[] {
+    return [...this.shards.values()].filter((shard) => {
+      if (shard.finished) return false;
+      const parent = shard.parentId ? this.shards.get(shard.parentId) : undefined;
+      return !parent || parent.finished;
+    });
+  }
+
+  /** One step for one shard; true when records were fetched or handled. */
+  private async pollShard(shard: ShardState): Promise<boolean> {
+    if (shard.pending.length > 0) {
+      if (Date.now() < shard.retryAt) return false;
+      await this.deliver(shard);
+      return true;
+    }
+    if (shard.closed) {
+      shard.finished = true;
+      this.saveCheckpoints();
+      return true;
+    }
+    if (!shard.iterator) {
+      const out = await this.o.client.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.o.streamArn,
+          ShardId: shard.id,
+          ShardIteratorType: shard.lastSequence ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
+          SequenceNumber: shard.lastSequence,
+        }),
+      );
+      shard.iterator = out.ShardIterator;
+      if (!shard.iterator) {
+        shard.closed = true;
+        return true;
+      }
+    }
+    let out: Awaited<ReturnType<typeof this.getRecords>>;
+    try {
+      out = await this.getRecords(shard.iterator);
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === "ExpiredIteratorException") {
+        shard.iterator = undefined;
+        return true;
+      }
+      if (name === "TrimmedDataAccessException") {
+        shard.lastSequence = undefined;
+        shard.iterator = undefined;
+        return true;
+      }
+      throw error;
+    }
+    shard.iterator = out.NextShardIterator;
+    if (!out.NextShardIterator) shard.closed = true;
+    const records = out.Records ?? [];
+    if (records.length === 0) return shard.closed;
+    shard.pending = records;
+    await this.deliver(shard);
+    return true;
+  }
+
+  private getRecords(iterator: string) {
+    return this.o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.batchSize }));
+  }
+
+  private async deliver(shard: ShardState): Promise<void> {
+    const batch = shard.pending;
+    const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
+    this.delivered += batch.length;
+    let failed: Set<string>;
+    try {
+      const response = await this.o.handler(event);
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      // A handler that throws fails the whole batch, as in Lambda.
+      log.error("stream handler threw; the whole batch is retried", { error });
+      failed = new Set(batch.map((r) => r.dynamodb?.SequenceNumber ?? ""));
+    }
+    const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
+    const handled = firstFailure === -1 ? batch : batch.slice(0, firstFailure);
+    const last = handled.at(-1)?.dynamodb?.SequenceNumber;
+    if (last) {
+      shard.lastSequence = last;
+      shard.attempts = 0;
+    }
+    shard.pending = firstFailure === -1 ? [] : batch.slice(firstFailure);
+    if (shard.pending.length > 0) {
+      shard.attempts += 1;
+      if (shard.attempts > this.o.maxRetryAttempts) {
+        const dropped = shard.pending.shift();
+        this.discarded += 1;
+        shard.attempts = 0;
+        shard.lastSequence = dropped?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+        log.error("stream record discarded after retries", {
+          shard: shard.id,
+          sequence: dropped?.dynamodb?.SequenceNumber,
+          attempts: this.o.maxRetryAttempts + 1,
+        });
+      }
+      shard.retryAt =
+        Date.now() + Math.min(this.o.retryBaseMs * 2 ** Math.max(0, shard.attempts - 1), 10_000);
+    }
+    this.saveCheckpoints();
+  }
+
+  private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
+    const d = record.dynamodb ?? {};
+    const created = d.ApproximateCreationDateTime;
+    return {
+      eventID: record.eventID,
+      eventName: record.eventName as DynamoDBRecord["eventName"],
+      eventVersion: record.eventVersion ?? "1.1",
+      eventSource: "aws:dynamodb",
+      awsRegion: record.awsRegion ?? this.o.region,
+      eventSourceARN: this.o.streamArn,
+      dynamodb: {
+        ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : undefined,
+        Keys: restoreEmptyMaps(d.Keys) as never,
+        NewImage: restoreEmptyMaps(d.NewImage) as never,
+        OldImage: restoreEmptyMaps(d.OldImage) as never,
+        SequenceNumber: d.SequenceNumber,
+        SizeBytes: d.SizeBytes,
+        StreamViewType: d.StreamViewType as NonNullable<DynamoDBRecord["dynamodb"]>["StreamViewType"],
+      },
+    };
+  }
+
+  private loaded: Checkpoints | undefined;
+
+  private loadCheckpoints(): void {
+    const file = this.o.checkpointFile;
+    if (!file || !existsSync(file)) return;
+    try {
+      const parsed = JSON.parse(readFileSync(file, "utf8")) as Checkpoints;
+      if (parsed.streamArn === this.o.streamArn) this.loaded = parsed;
+    } catch {
+      log.warn("stream checkpoints unreadable; starting from the oldest records", { file });
+    }
+  }
+
+  private applyCheckpoints(): void {
+    if (!this.loaded) return;
+    for (const [id, saved] of Object.entries(this.loaded.shards)) {
+      const shard = this.shards.get(id);
+      if (!shard || shard.lastSequence || shard.finished) continue;
+      shard.lastSequence = saved.sequence;
+      shard.finished = saved.finished ?? false;
+    }
+  }
+
+  private saveCheckpoints(): void {
+    const file = this.o.checkpointFile;
+    if (!file) return;
+    const data: Checkpoints = { streamArn: this.o.streamArn, shards: {} };
+    for (const shard of this.shards.values()) {
+      if (shard.lastSequence || shard.finished) {
+        data.shards[shard.id] = { sequence: shard.lastSequence, finished: shard.finished };
+      }
+    }
+    writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    renameSync(`${file}.tmp`, file);
+  }
+}
