@@ -42,7 +42,9 @@ export namespace Config {
   }
 
   export function load(env: NodeJS.ProcessEnv): Info {
-    const parsed = schema.safeParse(env);
+    // An empty variable means "not set", as shells and CI systems often leave them.
+    const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+    const parsed = schema.safeParse(set);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);

@@ -24,6 +24,7 @@ process.stdout.write(
     `  Docs           ${runtime.url}/docs`,
     `  OpenAPI        ${runtime.url}/openapi.json`,
     `  Operator token ${runtime.operatorToken}`,
+    `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
     "",
     "",

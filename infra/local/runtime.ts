@@ -50,12 +50,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
   const dataDir = resolve(options.dataDir ?? process.env.LINKPLANE_DATA_DIR ?? ".linkplane");
   const secrets = loadOrCreateSecrets(dataDir);
-  process.env.LINKPLANE_OPERATOR_TOKEN ??= secrets.operatorToken;
-  process.env.LINKPLANE_ENCRYPTION_KEY ??= secrets.encryptionKey;
+  process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
+  process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
 
   let dynamo: DynamoDbLocal | undefined;
-  const givenEndpoint = options.dynamodbEndpoint ?? process.env.LINKPLANE_DYNAMODB_ENDPOINT;
+  const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
   if (!givenEndpoint) {
     const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
     if (dbPath) mkdirSync(dbPath, { recursive: true });

@@ -5,7 +5,10 @@ import { call, created, newTenant, operatorAuth } from "../support/api.ts";
 describe("operator: accounts", () => {
   it("creates an account with an assigned numeric UIN and AppId", async () => {
     // Act
-    const reply = await call("POST", "/v1/operator/accounts", { auth: operatorAuth(), body: { name: "acme" } });
+    const reply = await call("POST", "/v1/operator/accounts", {
+      auth: operatorAuth(),
+      body: { name: "acme" },
+    });
     // Assess
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ name: "acme", uin: expect.stringMatching(/^[1-9]\d{11}$/) });
@@ -31,10 +34,17 @@ describe("operator: accounts", () => {
   it("lists newest first with a cursor, and gets one", async () => {
     // Prepare
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await created(call("POST", "/v1/operator/accounts", { auth: operatorAuth(), body: { name: `l${i}` } })));
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await created(
+          call("POST", "/v1/operator/accounts", { auth: operatorAuth(), body: { name: `l${i}` } }),
+        ),
+      );
     // Act
     const first = await call("GET", "/v1/operator/accounts?limit=2", { auth: operatorAuth() });
-    const second = await call("GET", `/v1/operator/accounts?limit=2&cursor=${first.body.nextCursor}`, { auth: operatorAuth() });
+    const second = await call("GET", `/v1/operator/accounts?limit=2&cursor=${first.body.nextCursor}`, {
+      auth: operatorAuth(),
+    });
     const one = await call("GET", `/v1/operator/accounts/${made[0].uin}`, { auth: operatorAuth() });
     // Assess
     expect(first.body.items).toHaveLength(2);
@@ -47,7 +57,10 @@ describe("operator: accounts", () => {
 
   it("answers 404 for an unknown account and 400 for a malformed UIN", async () => {
     const missing = await call("GET", "/v1/operator/accounts/99999999999", { auth: operatorAuth() });
-    const malformed = await call("POST", "/v1/operator/accounts", { auth: operatorAuth(), body: { uin: "abc" } });
+    const malformed = await call("POST", "/v1/operator/accounts", {
+      auth: operatorAuth(),
+      body: { uin: "abc" },
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("ResourceNotFound");
     expect(malformed.status).toBe(400);
@@ -71,7 +84,9 @@ describe("operator: credentials", () => {
     // Prepare
     const tenant = await newTenant();
     // Act
-    const list = await call("GET", `/v1/operator/accounts/${tenant.uin}/credentials`, { auth: operatorAuth() });
+    const list = await call("GET", `/v1/operator/accounts/${tenant.uin}/credentials`, {
+      auth: operatorAuth(),
+    });
     // Assess
     expect(tenant.secretId).toMatch(/^AKID[A-Za-z0-9]{32}$/);
     expect(tenant.secretKey).toHaveLength(32);
@@ -161,17 +176,23 @@ describe("operator: credentials", () => {
     const tenant = await newTenant();
     const path = `/v1/operator/accounts/${tenant.uin}/credentials`;
     // Act: ten at once against a quota of five, one already used.
-    const replies = await Promise.all(Array.from({ length: 10 }, () => call("POST", path, { auth: operatorAuth() })));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => call("POST", path, { auth: operatorAuth() })),
+    );
     // Assess
     const createdCount = replies.filter((r) => r.status === 201).length;
     expect(createdCount).toBe(Credential.MAX_PER_ACCOUNT - 1);
-    expect(replies.filter((r) => r.status === 409).every((r) => r.body.error.code === "LimitExceeded")).toBe(true);
+    expect(replies.filter((r) => r.status === 409).every((r) => r.body.error.code === "LimitExceeded")).toBe(
+      true,
+    );
     const list = await call("GET", `${path}?limit=100`, { auth: operatorAuth() });
     expect(list.body.items).toHaveLength(Credential.MAX_PER_ACCOUNT);
   });
 
   it("answers 404 when creating a credential for an unknown account", async () => {
-    const reply = await call("POST", "/v1/operator/accounts/99999999998/credentials", { auth: operatorAuth() });
+    const reply = await call("POST", "/v1/operator/accounts/99999999998/credentials", {
+      auth: operatorAuth(),
+    });
     expect(reply.status).toBe(404);
   });
 });

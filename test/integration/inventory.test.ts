@@ -20,7 +20,13 @@ describe("VPCs", () => {
     const deleted = await call("DELETE", `/v1/vpcs/${made.id}`, { auth: t.auth });
     const gone = await call("GET", `/v1/vpcs/${made.id}`, { auth: t.auth });
     // Assess
-    expect(made).toMatchObject({ id: expect.stringMatching(/^vpc-[0-9a-z]{8}$/), region: "ap-guangzhou", cidrBlock: "10.0.0.0/16", ownerUin: t.uin, subnetCount: 0 });
+    expect(made).toMatchObject({
+      id: expect.stringMatching(/^vpc-[0-9a-z]{8}$/),
+      region: "ap-guangzhou",
+      cidrBlock: "10.0.0.0/16",
+      ownerUin: t.uin,
+      subnetCount: 0,
+    });
     expect(got.body).toEqual(made);
     expect(renamed.body.name).toBe("生产网络");
     expect(deleted.status).toBe(204);
@@ -36,7 +42,10 @@ describe("VPCs", () => {
     ["010.0.0.0/16", "InvalidParameterValue.Malformed", "CIDR"],
   ])("refuses cidrBlock %s with %s", async (cidrBlock, code, words) => {
     const t = await newTenant();
-    const reply = await call("POST", "/v1/vpcs", { auth: t.auth, body: { region: "ap-guangzhou", name: "v", cidrBlock } });
+    const reply = await call("POST", "/v1/vpcs", {
+      auth: t.auth,
+      body: { region: "ap-guangzhou", name: "v", cidrBlock },
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.error).toMatchObject({ code, field: "cidrBlock" });
     expect(reply.body.error.message).toContain(words);
@@ -77,7 +86,12 @@ describe("VPCs", () => {
     const t = await newTenant();
     const v = await vpc(t);
     const s = await created(subnet(t, v.id, "10.0.1.0/24"));
-    await created(call("POST", "/v1/backend-instances", { auth: t.auth, body: { type: "CDB", vpcId: v.id, vip: "10.0.1.5", port: 3306, name: "db" } }));
+    await created(
+      call("POST", "/v1/backend-instances", {
+        auth: t.auth,
+        body: { type: "CDB", vpcId: v.id, vip: "10.0.1.5", port: 3306, name: "db" },
+      }),
+    );
     const refused = await call("DELETE", `/v1/vpcs/${v.id}`, { auth: t.auth });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe("ResourceInUse");
@@ -94,7 +108,13 @@ describe("subnets", () => {
     const v = await vpc(t);
     const reply = await subnet(t, v.id, "10.0.8.0/22");
     expect(reply.status).toBe(201);
-    expect(reply.body).toMatchObject({ id: expect.stringMatching(/^subnet-[0-9a-z]{8}$/), vpcId: v.id, zone: "ap-guangzhou-3", region: "ap-guangzhou", cidrBlock: "10.0.8.0/22" });
+    expect(reply.body).toMatchObject({
+      id: expect.stringMatching(/^subnet-[0-9a-z]{8}$/),
+      vpcId: v.id,
+      zone: "ap-guangzhou-3",
+      region: "ap-guangzhou",
+      cidrBlock: "10.0.8.0/22",
+    });
   });
 
   it.each([
@@ -126,7 +146,16 @@ describe("subnets", () => {
     const t = await newTenant();
     const v = await vpc(t);
     // Act: eight requests for blocks that all overlap 10.0.0.0/24.
-    const blocks = ["10.0.0.0/24", "10.0.0.0/25", "10.0.0.128/25", "10.0.0.0/26", "10.0.0.64/26", "10.0.0.0/23", "10.0.0.0/22", "10.0.0.192/26"];
+    const blocks = [
+      "10.0.0.0/24",
+      "10.0.0.0/25",
+      "10.0.0.128/25",
+      "10.0.0.0/26",
+      "10.0.0.64/26",
+      "10.0.0.0/23",
+      "10.0.0.0/22",
+      "10.0.0.192/26",
+    ];
     const replies = await Promise.all(blocks.map((b) => subnet(t, v.id, b)));
     // Assess
     const wins = replies.filter((r) => r.status === 201);
@@ -163,10 +192,19 @@ describe("backend instances", () => {
   ])("creates a %s with the reference product's ID prefix", async (type, shape) => {
     const t = await newTenant();
     const v = await vpc(t);
-    const reply = await call("POST", "/v1/backend-instances", { auth: t.auth, body: { type, vpcId: v.id, vip: "10.0.3.4", port: 6379, name: "b" } });
+    const reply = await call("POST", "/v1/backend-instances", {
+      auth: t.auth,
+      body: { type, vpcId: v.id, vip: "10.0.3.4", port: 6379, name: "b" },
+    });
     expect(reply.status).toBe(201);
     expect(reply.body.id).toMatch(shape);
-    expect(reply.body).toMatchObject({ type, vpcId: v.id, region: "ap-guangzhou", vip: "10.0.3.4", port: 6379 });
+    expect(reply.body).toMatchObject({
+      type,
+      vpcId: v.id,
+      region: "ap-guangzhou",
+      vip: "10.0.3.4",
+      port: 6379,
+    });
   });
 
   it.each([
@@ -190,7 +228,12 @@ describe("backend instances", () => {
   it("releases its VPC when deleted", async () => {
     const t = await newTenant();
     const v = await vpc(t);
-    const b = await created(call("POST", "/v1/backend-instances", { auth: t.auth, body: { type: "CLB", vpcId: v.id, vip: "10.0.3.4", port: 80, name: "b" } }));
+    const b = await created(
+      call("POST", "/v1/backend-instances", {
+        auth: t.auth,
+        body: { type: "CLB", vpcId: v.id, vip: "10.0.3.4", port: 80, name: "b" },
+      }),
+    );
     expect((await call("DELETE", `/v1/vpcs/${v.id}`, { auth: t.auth })).status).toBe(409);
     expect((await call("DELETE", `/v1/backend-instances/${b.id}`, { auth: t.auth })).status).toBe(204);
     expect((await call("DELETE", `/v1/vpcs/${v.id}`, { auth: t.auth })).status).toBe(204);
@@ -200,8 +243,16 @@ describe("backend instances", () => {
 describe("security groups", () => {
   it("creates with a description, edits both fields, lists and deletes", async () => {
     const t = await newTenant();
-    const sg = await created(call("POST", "/v1/security-groups", { auth: t.auth, body: { region: "ap-singapore", name: "web", description: "443 only" } }));
-    const edited = await call("PATCH", `/v1/security-groups/${sg.id}`, { auth: t.auth, body: { description: "443 and 80" } });
+    const sg = await created(
+      call("POST", "/v1/security-groups", {
+        auth: t.auth,
+        body: { region: "ap-singapore", name: "web", description: "443 only" },
+      }),
+    );
+    const edited = await call("PATCH", `/v1/security-groups/${sg.id}`, {
+      auth: t.auth,
+      body: { description: "443 and 80" },
+    });
     const list = await call("GET", "/v1/security-groups?region=ap-singapore", { auth: t.auth });
     const empty = await call("PATCH", `/v1/security-groups/${sg.id}`, { auth: t.auth, body: {} });
     expect(sg.id).toMatch(/^sg-[0-9a-z]{8}$/);
@@ -242,9 +293,20 @@ describe("tenancy", () => {
     const b = await newTenant("b");
     const v = await vpc(a);
     const s = await created(subnet(a, v.id, "10.0.1.0/24"));
-    const be = await created(call("POST", "/v1/backend-instances", { auth: a.auth, body: { type: "CLB", vpcId: v.id, vip: "10.0.1.9", port: 80, name: "b" } }));
-    const sg = await created(call("POST", "/v1/security-groups", { auth: a.auth, body: { region: "ap-guangzhou", name: "sg" } }));
-    for (const path of [`/v1/subnets/${s.id}`, `/v1/backend-instances/${be.id}`, `/v1/security-groups/${sg.id}`]) {
+    const be = await created(
+      call("POST", "/v1/backend-instances", {
+        auth: a.auth,
+        body: { type: "CLB", vpcId: v.id, vip: "10.0.1.9", port: 80, name: "b" },
+      }),
+    );
+    const sg = await created(
+      call("POST", "/v1/security-groups", { auth: a.auth, body: { region: "ap-guangzhou", name: "sg" } }),
+    );
+    for (const path of [
+      `/v1/subnets/${s.id}`,
+      `/v1/backend-instances/${be.id}`,
+      `/v1/security-groups/${sg.id}`,
+    ]) {
       expect((await call("GET", path, { auth: b.auth })).status).toBe(404);
       expect((await call("PATCH", path, { auth: b.auth, body: { name: "x" } })).status).toBe(404);
       expect((await call("DELETE", path, { auth: b.auth })).status).toBe(404);
@@ -266,7 +328,9 @@ describe("budgets", () => {
     const t = await newTenant();
     await vpc(t);
     await call("GET", "/v1/vpcs", { auth: t.auth });
-    const { commands } = await Db.recordCommands(() => call("GET", "/v1/vpcs?region=ap-guangzhou", { auth: t.auth }));
+    const { commands } = await Db.recordCommands(() =>
+      call("GET", "/v1/vpcs?region=ap-guangzhou", { auth: t.auth }),
+    );
     expect(commands).toEqual(["Query"]);
   });
 });

@@ -28,7 +28,11 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.auth) headers.authorization = options.auth;
   let body: string | undefined;
@@ -65,7 +69,9 @@ export interface Tenant {
 export async function newTenant(name = "tenant"): Promise<Tenant> {
   const account = await call("POST", "/v1/operator/accounts", { auth: operatorAuth(), body: { name } });
   if (account.status !== 201) throw new Error(`account: ${account.text}`);
-  const credential = await call("POST", `/v1/operator/accounts/${account.body.uin}/credentials`, { auth: operatorAuth() });
+  const credential = await call("POST", `/v1/operator/accounts/${account.body.uin}/credentials`, {
+    auth: operatorAuth(),
+  });
   if (credential.status !== 201) throw new Error(`credential: ${credential.text}`);
   const { secretId, secretKey } = credential.body;
   return { uin: account.body.uin, secretId, secretKey, auth: `Bearer ${secretId}:${secretKey}` };

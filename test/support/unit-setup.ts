@@ -1,3 +1,4 @@
+import "aws-sdk-client-mock-vitest/extend";
 import { randomBytes } from "node:crypto";
 import { afterEach } from "vitest";
 import { Config } from "../../core/config.ts";

@@ -1,0 +1,225 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBStreamEvent } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import { Config } from "../../core/config.ts";
+import { Db } from "../../core/db/client.ts";
+import { Heartbeat } from "../../core/system/heartbeat.ts";
+import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { StreamPoller, type StreamPollerOptions } from "../../infra/local/stream-poller.ts";
+import { tableState } from "../support/integration-setup.ts";
+import { until } from "../support/wait.ts";
+
+const pollers: StreamPoller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+});
+
+function poller(
+  handler: StreamPollerOptions["handler"],
+  options: Partial<StreamPollerOptions> = {},
+): StreamPoller {
+  const client = new DynamoDBStreamsClient({
+    endpoint: Config.get().dynamodbEndpoint,
+    region: Config.get().awsRegion,
+    credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+  });
+  const p = new StreamPoller({
+    client,
+    streamArn: tableState.streamArn,
+    handler,
+    pollIntervalMs: 20,
+    retryBaseMs: 10,
+    ...options,
+  });
+  pollers.push(p);
+  p.start();
+  return p;
+}
+
+async function put(pk: string, n: number, extra: Record<string, unknown> = {}) {
+  await Db.client().send(
+    new PutCommand({ TableName: Db.table(), Item: { pk, sk: "S", type: "Test", n, ...extra } }),
+  );
+}
+
+/** Records for keys of this test only (the stream is shared by the file). */
+function mine(event: DynamoDBStreamEvent, prefix: string) {
+  return event.Records.filter((r) => String(r.dynamodb?.Keys?.pk?.S).startsWith(prefix));
+}
+
+describe("local stream poller", () => {
+  it("hands a written item to the handler in Lambda's DynamoDBStreamEvent shape", async () => {
+    // Prepare
+    const seen: DynamoDBStreamEvent[] = [];
+    poller(async (event) => {
+      if (mine(event, "shape#").length) seen.push({ Records: mine(event, "shape#") });
+      return { batchItemFailures: [] };
+    });
+    // Act
+    await put("shape#1", 1, { empty: {}, list: [1, "a"], nested: { inner: {} } });
+    await until(() => seen.length > 0, 10_000, "the record");
+    // Assess
+    const record = seen[0]?.Records[0];
+    expect(record).toMatchObject({
+      eventName: "INSERT",
+      eventSource: "aws:dynamodb",
+      eventVersion: "1.1",
+      eventSourceARN: tableState.streamArn,
+      dynamodb: {
+        Keys: { pk: { S: "shape#1" }, sk: { S: "S" } },
+        StreamViewType: "NEW_AND_OLD_IMAGES",
+        SequenceNumber: expect.any(String),
+        ApproximateCreationDateTime: expect.any(Number),
+      },
+    });
+    const image = unmarshall(record?.dynamodb?.NewImage as never);
+    expect(image).toEqual({
+      pk: "shape#1",
+      sk: "S",
+      type: "Test",
+      n: 1,
+      empty: {},
+      list: [1, "a"],
+      nested: { inner: {} },
+    });
+  });
+
+  it("retries from the first failed record and keeps changes to one item in order", async () => {
+    // Prepare: the handler fails the first two times it sees n = 3.
+    const handled: number[] = [];
+    let failuresLeft = 2;
+    poller(async (event) => {
+      const records = mine(event, "order#");
+      for (const r of records) {
+        const n = Number(r.dynamodb?.NewImage?.n?.N);
+        if (n === 3 && failuresLeft > 0) {
+          failuresLeft--;
+          return { batchItemFailures: [{ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" }] };
+        }
+        handled.push(n);
+      }
+      return { batchItemFailures: [] };
+    });
+    // Act: ten versions of one item, written one after the other.
+    for (let n = 1; n <= 10; n++) await put("order#item", n);
+    await until(() => handled.includes(10), 15_000, "version 10");
+    // Assess: every version once after its predecessors; 3 was retried, not skipped or overtaken.
+    expect(failuresLeft).toBe(0);
+    const firstThree = handled.indexOf(3);
+    expect(handled.slice(0, firstThree)).toEqual([1, 2]);
+    expect(handled.slice(firstThree)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("retries the whole batch when the handler throws", async () => {
+    let throwsLeft = 1;
+    const handled: number[] = [];
+    poller(async (event) => {
+      const records = mine(event, "throw#");
+      if (records.length && throwsLeft-- > 0) throw new Error("boom");
+      for (const r of records) handled.push(Number(r.dynamodb?.NewImage?.n?.N));
+      return { batchItemFailures: [] };
+    });
+    await put("throw#a", 1);
+    await until(() => handled.length > 0, 10_000, "redelivery");
+    expect(handled).toEqual([1]);
+  });
+
+  it("discards a record that keeps failing after the retry limit, and goes on", async () => {
+    const handled: string[] = [];
+    const p = poller(
+      async (event) => {
+        for (const r of mine(event, "poison#")) {
+          if (r.dynamodb?.Keys?.pk?.S === "poison#bad")
+            return { batchItemFailures: [{ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" }] };
+          handled.push(String(r.dynamodb?.Keys?.pk?.S));
+        }
+        return { batchItemFailures: [] };
+      },
+      { maxRetryAttempts: 2 },
+    );
+    await put("poison#bad", 1);
+    await put("poison#good", 1);
+    await until(() => handled.includes("poison#good"), 10_000, "the record after the poison one");
+    expect(p.discarded).toBe(1);
+  });
+
+  it("resumes after its checkpoint when restarted", async () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), "lp-ckpt-")), "checkpoints.json");
+    const first: number[] = [];
+    const p1 = poller(
+      async (event) => {
+        for (const r of mine(event, "resume#")) first.push(Number(r.dynamodb?.NewImage?.n?.N));
+        return { batchItemFailures: [] };
+      },
+      { checkpointFile: file },
+    );
+    await put("resume#x", 1);
+    await until(() => first.includes(1), 10_000, "first delivery");
+    await p1.stop();
+    // Act
+    await put("resume#x", 2);
+    const second: number[] = [];
+    poller(
+      async (event) => {
+        for (const r of mine(event, "resume#")) second.push(Number(r.dynamodb?.NewImage?.n?.N));
+        return { batchItemFailures: [] };
+      },
+      { checkpointFile: file },
+    );
+    await until(() => second.includes(2), 10_000, "delivery after restart");
+    // Assess
+    expect(second).toEqual([2]);
+  });
+
+  it("drives the real stream handler: a heartbeat is observed, and a replay changes nothing", async () => {
+    // Prepare
+    const batches: DynamoDBStreamEvent[] = [];
+    poller(async (event) => {
+      batches.push(event);
+      return streamHandler(event);
+    });
+    // Act
+    const beatAt = await Heartbeat.beat(new Date());
+    await until(
+      async () => (await Heartbeat.status()).beatAt === beatAt && (await Heartbeat.status()).seenAt !== null,
+      10_000,
+      "observation",
+    );
+    const observed = await Heartbeat.status();
+    const withBeat = batches.filter((b) =>
+      b.Records.some((r) => r.dynamodb?.NewImage?.type?.S === "Heartbeat"),
+    );
+    for (let i = 0; i < 3; i++) await streamHandler(withBeat[0] as DynamoDBStreamEvent);
+    // Assess
+    expect(observed.streamLagMs).toBeGreaterThanOrEqual(0);
+    expect(await Heartbeat.status()).toEqual(observed);
+  });
+
+  it("keeps an updated item's old and new images", async () => {
+    const seen: Array<{ old?: number; next?: number }> = [];
+    poller(async (event) => {
+      for (const r of mine(event, "images#")) {
+        if (r.eventName === "MODIFY")
+          seen.push({ old: Number(r.dynamodb?.OldImage?.n?.N), next: Number(r.dynamodb?.NewImage?.n?.N) });
+      }
+      return { batchItemFailures: [] };
+    });
+    await put("images#1", 1);
+    await Db.client().send(
+      new UpdateCommand({
+        TableName: Db.table(),
+        Key: { pk: "images#1", sk: "S" },
+        UpdateExpression: "SET n = :n",
+        ExpressionAttributeValues: { ":n": 2 },
+      }),
+    );
+    await until(() => seen.length > 0, 10_000, "the modify");
+    expect(seen[0]).toEqual({ old: 1, next: 2 });
+  });
+});
