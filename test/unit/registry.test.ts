@@ -45,3 +45,20 @@ describe("schedule registry", () => {
     expect(Object.keys(jobs).sort()).toEqual(schedules.map((s) => s.name).sort());
   });
 });
+
+describe("infra plan", () => {
+  it("deploys one Lambda per registered route, with distinct names and handlers that exist", async () => {
+    const { apiRoutes, cronJobs, handlerPath } = await import("../../infra/plan.ts");
+    const plan = apiRoutes();
+    expect(plan).toHaveLength(routes.length);
+    expect(new Set(plan.map((p) => p.name)).size).toBe(plan.length);
+    expect(new Set(plan.map((p) => p.routeKey)).size).toBe(plan.length);
+    for (const p of plan) {
+      const [file, exported] = [`${p.handler.replace(/\.handler$/, "")}.ts`, "handler"];
+      const mod = (await import(resolve(root, file))) as Record<string, unknown>;
+      expect(typeof mod[exported], p.routeKey).toBe("function");
+    }
+    expect(cronJobs().map((j) => j.schedule)).toEqual(schedules.map((s) => s.schedule));
+    expect(handlerPath("functions/cron/heartbeat.ts")).toBe("functions/cron/heartbeat.handler");
+  });
+});

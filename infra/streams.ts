@@ -1,0 +1,20 @@
+import { functionDefaults } from "./environment";
+import { streamConsumer } from "./plan";
+import { table } from "./table";
+
+/** The stream consumer, with partial batch responses and retries as the local poller does them. */
+table.subscribe(
+  "StreamConsumer",
+  { ...functionDefaults, handler: streamConsumer.handler, timeout: "60 seconds" },
+  {
+    transform: {
+      eventSourceMapping: {
+        batchSize: streamConsumer.batchSize,
+        startingPosition: streamConsumer.startingPosition,
+        maximumRetryAttempts: streamConsumer.maximumRetryAttempts,
+        bisectBatchOnFunctionError: streamConsumer.bisectBatchOnFunctionError,
+        functionResponseTypes: [...streamConsumer.functionResponseTypes],
+      },
+    },
+  },
+);
