@@ -17,6 +17,10 @@ export namespace Config {
     LINKPLANE_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     LINKPLANE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     AWS_REGION: z.string().default("us-east-1"),
+    /** Quotas; defaults are the reference product's. */
+    LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
+    LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE: z.coerce.number().int().min(1).default(500),
+    LINKPLANE_QUOTA_ENDPOINTS_PER_VPC: z.coerce.number().int().min(1).default(50),
   });
 
   export interface Info {
@@ -28,6 +32,7 @@ export namespace Config {
     authCacheSeconds: number;
     logLevel: "debug" | "info" | "warn" | "error" | "silent";
     awsRegion: string;
+    quotas: { servicesPerAccount: number; endpointsPerService: number; endpointsPerVpc: number };
   }
 
   let current: Info | undefined;
@@ -67,6 +72,11 @@ export namespace Config {
       authCacheSeconds: e.LINKPLANE_AUTH_CACHE_SECONDS,
       logLevel: e.LINKPLANE_LOG_LEVEL,
       awsRegion: e.AWS_REGION,
+      quotas: {
+        servicesPerAccount: e.LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT,
+        endpointsPerService: e.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE,
+        endpointsPerVpc: e.LINKPLANE_QUOTA_ENDPOINTS_PER_VPC,
+      },
     };
   }
 }

@@ -56,9 +56,7 @@ export function translateSdkError(error: unknown, handlers: SdkErrorHandlers = {
     }
     const mapped = handlers.onCancelled?.(reasons);
     if (mapped) return mapped;
-    if (reasons.some((r) => r.Code === "TransactionConflict")) {
-      return new ThrottledError("a concurrent change to the same resource won; retry", { cause: error });
-    }
+    if (reasons.some((r) => r.Code === "TransactionConflict")) return new RaceLostError();
   }
   if (THROTTLING.has(name)) return new ThrottledError(undefined, { cause: error });
   if (UNAVAILABLE.has(name) || (e?.code && NETWORK_CODES.has(e.code))) {
@@ -86,10 +84,15 @@ export class RaceLostError extends ThrottledError {
   }
 }
 
-/** Runs `attempt` until it does not lose a race, at most `times` times. */
+/**
+ * Runs `attempt` until it does not lose a race, at most `times` times, with full-jitter backoff between
+ * tries (capped at 100 ms) so that writers contending for one item spread out instead of colliding again.
+ */
 export async function retryRaces<T>(times: number, attempt: () => Promise<T>): Promise<T> {
   let last: RaceLostError | undefined;
   for (let i = 0; i < times; i++) {
+    if (i > 0)
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 * 2 ** Math.min(i, 6))));
     try {
       return await attempt();
     } catch (error) {

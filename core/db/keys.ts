@@ -61,6 +61,85 @@ export const Keys = {
     return `ACCT#${uin}#${type}`;
   },
 
+  // ---- Private Link. Services and endpoints are addressed by ID from two accounts (provider and
+  // consumer), so their items have global keys; each has one accessor that checks the owner, and every
+  // write carries the owner in its condition. Their listings are still keyed by account.
+
+  service(id: string): PrimaryKey {
+    return { pk: `SVC#${id}`, sk: "#SVC" };
+  },
+  serviceListing(uin: string, region: string, createdAt: string, id: string) {
+    return {
+      gsi1pk: `ACCT#${uin}#SVC#${region}`,
+      gsi1sk: timeSortKey(createdAt, id),
+      gsi2pk: `ACCT#${uin}#SVC`,
+      gsi2sk: timeSortKey(createdAt, id),
+      // The owner may always connect: its own services are among the services it may connect to.
+      ...Keys.grantListing(uin, region, createdAt, id),
+    };
+  },
+  servicesRegionPartition(uin: string, region: string): string {
+    return `ACCT#${uin}#SVC#${region}`;
+  },
+  servicesPartition(uin: string): string {
+    return `ACCT#${uin}#SVC`;
+  },
+  /** Services an account may connect to (its own and those that allowlist it), per region. */
+  grantListing(uin: string, region: string, createdAt: string, serviceId: string) {
+    return { gsi3pk: Keys.grantsPartition(uin, region), gsi3sk: timeSortKey(createdAt, serviceId) };
+  },
+  grantsPartition(uin: string, region: string): string {
+    return `ACCT#${uin}#GRANT#${region}`;
+  },
+  allowlistEntry(serviceId: string, uin: string): PrimaryKey {
+    return { pk: `SVC#${serviceId}`, sk: `ALLOW#${uin}` };
+  },
+  allowlistPrefix(): string {
+    return "ALLOW#";
+  },
+
+  endpoint(id: string): PrimaryKey {
+    return { pk: `VPCE#${id}`, sk: "#VPCE" };
+  },
+  endpointListing(uin: string, region: string, serviceId: string, createdAt: string, id: string) {
+    return {
+      gsi1pk: `ACCT#${uin}#VPCE#${region}`,
+      gsi1sk: timeSortKey(createdAt, id),
+      gsi2pk: `ACCT#${uin}#VPCE`,
+      gsi2sk: timeSortKey(createdAt, id),
+      gsi3pk: Keys.connectionsPartition(serviceId),
+      gsi3sk: timeSortKey(createdAt, id),
+    };
+  },
+  endpointsRegionPartition(uin: string, region: string): string {
+    return `ACCT#${uin}#VPCE#${region}`;
+  },
+  endpointsPartition(uin: string): string {
+    return `ACCT#${uin}#VPCE`;
+  },
+  /** A service's connections (its endpoints, whoever owns them), newest first. */
+  connectionsPartition(serviceId: string): string {
+    return `SVC#${serviceId}#CONN`;
+  },
+  /** One entry of a connection's state history; the sequence is the endpoint's `stateVersion`. */
+  history(endpointId: string, sequence: number): PrimaryKey {
+    return { pk: `VPCE#${endpointId}`, sk: `HIST#${String(sequence).padStart(6, "0")}` };
+  },
+  historyPrefix(): string {
+    return "HIST#";
+  },
+  /** Reserves one address of one subnet: the conditional put that makes IPs unique. */
+  ipReservation(uin: string, subnetId: string, ip: number): PrimaryKey {
+    return { pk: Keys.ipReservations(uin, subnetId), sk: `IP#${String(ip).padStart(10, "0")}` };
+  },
+  ipReservations(uin: string, subnetId: string): string {
+    return `IPS#${uin}#${subnetId}`;
+  },
+  /** Makes endpoint creation idempotent per account and client token. */
+  clientToken(uin: string, token: string): PrimaryKey {
+    return { pk: `TOKEN#${uin}#${token}`, sk: "#TOKEN" };
+  },
+
   job(name: string): PrimaryKey {
     return { pk: `JOB#${name}`, sk: "#JOB" };
   },
@@ -81,6 +160,12 @@ export type EntityType =
   | "Subnet"
   | "BackendInstance"
   | "SecurityGroup"
+  | "EndpointService"
+  | "AllowlistEntry"
+  | "Endpoint"
+  | "ConnectionHistory"
+  | "IpReservation"
+  | "ClientToken"
   | "JobState"
   | "Heartbeat"
   | "HeartbeatSeen";

@@ -13,6 +13,8 @@ export const TableDefinition = {
     gsi1sk: "string",
     gsi2pk: "string",
     gsi2sk: "string",
+    gsi3pk: "string",
+    gsi3sk: "string",
   },
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
   globalIndexes: {
@@ -20,6 +22,8 @@ export const TableDefinition = {
     gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" },
     /** Second listings and alternate lookups: across regions, by parent, by foreign key. */
     gsi2: { hashKey: "gsi2pk", rangeKey: "gsi2sk" },
+    /** Relations: a service's connections, the services an account may connect to. */
+    gsi3: { hashKey: "gsi3pk", rangeKey: "gsi3sk" },
   },
   stream: "new-and-old-images",
   ttl: "expiresAt",

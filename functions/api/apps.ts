@@ -7,6 +7,10 @@ import * as subnets from "./inventory/subnets.ts";
 import * as vpcs from "./inventory/vpcs.ts";
 import * as accounts from "./operator/accounts.ts";
 import * as jobs from "./operator/jobs.ts";
+import * as allowlist from "./privatelink/allowlist.ts";
+import * as connections from "./privatelink/connections.ts";
+import * as endpointServices from "./privatelink/endpoint-services.ts";
+import * as endpoints from "./privatelink/endpoints.ts";
 
 /**
  * Route module → its app, for everything that needs them all in one process: the OpenAPI document and
@@ -20,4 +24,8 @@ export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/inventory/subnets.ts": subnets.app,
   "functions/api/inventory/backend-instances.ts": backendInstances.app,
   "functions/api/inventory/security-groups.ts": securityGroups.app,
+  "functions/api/privatelink/endpoint-services.ts": endpointServices.app,
+  "functions/api/privatelink/connections.ts": connections.app,
+  "functions/api/privatelink/allowlist.ts": allowlist.app,
+  "functions/api/privatelink/endpoints.ts": endpoints.app,
 } as unknown as Record<string, OpenAPIHono<ApiEnv>>;

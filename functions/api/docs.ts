@@ -35,6 +35,19 @@ export function openApiDocument(): object {
       tags: [
         { name: "Operator", description: "Accounts, credentials and scheduled jobs (operator token)" },
         { name: "Inventory", description: "VPCs, subnets, backend instances and security groups" },
+        {
+          name: "Endpoint services",
+          description: "Provider: publish a backend instance for endpoints to connect to",
+        },
+        {
+          name: "Connections",
+          description: "Provider: accept, reject and audit the endpoints connected to a service",
+        },
+        { name: "Allowlist", description: "Provider: the accounts allowed to connect" },
+        {
+          name: "Endpoints",
+          description: "Consumer: private IPs in the caller's subnets, connected to a service",
+        },
         { name: "System", description: "Health" },
       ],
     });

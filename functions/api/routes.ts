@@ -15,6 +15,10 @@ const HEALTH = "functions/api/health.ts";
 const DOCS = "functions/api/docs.ts";
 const ACCOUNTS = "functions/api/operator/accounts.ts";
 const JOBS = "functions/api/operator/jobs.ts";
+const SERVICES = "functions/api/privatelink/endpoint-services.ts";
+const CONNECTIONS = "functions/api/privatelink/connections.ts";
+const ALLOWLIST = "functions/api/privatelink/allowlist.ts";
+const ENDPOINTS = "functions/api/privatelink/endpoints.ts";
 
 function crud(path: string, module: string): RouteEntry[] {
   return [
@@ -46,6 +50,27 @@ export const routes: RouteEntry[] = [
   ...crud("/v1/subnets", "functions/api/inventory/subnets.ts"),
   ...crud("/v1/backend-instances", "functions/api/inventory/backend-instances.ts"),
   ...crud("/v1/security-groups", "functions/api/inventory/security-groups.ts"),
+
+  // Static paths before `{id}` ones, as API Gateway ranks them.
+  { method: "GET", path: "/v1/endpoint-services/export", module: SERVICES },
+  ...crud("/v1/endpoint-services", SERVICES),
+  { method: "POST", path: "/v1/endpoint-services/{id}/verify", module: SERVICES },
+  { method: "GET", path: "/v1/endpoint-services/{id}/connections", module: CONNECTIONS },
+  { method: "POST", path: "/v1/endpoint-services/{id}/connections/accept", module: CONNECTIONS },
+  { method: "POST", path: "/v1/endpoint-services/{id}/connections/reject", module: CONNECTIONS },
+  { method: "GET", path: "/v1/endpoint-services/{id}/connections/{endpointId}/history", module: CONNECTIONS },
+  { method: "GET", path: "/v1/endpoint-services/{id}/allowlist", module: ALLOWLIST },
+  { method: "POST", path: "/v1/endpoint-services/{id}/allowlist", module: ALLOWLIST },
+  { method: "POST", path: "/v1/endpoint-services/{id}/allowlist/remove", module: ALLOWLIST },
+  { method: "PATCH", path: "/v1/endpoint-services/{id}/allowlist/{uin}", module: ALLOWLIST },
+  { method: "DELETE", path: "/v1/endpoint-services/{id}/allowlist/{uin}", module: ALLOWLIST },
+
+  { method: "GET", path: "/v1/endpoints/export", module: ENDPOINTS },
+  ...crud("/v1/endpoints", ENDPOINTS),
+  { method: "GET", path: "/v1/endpoints/{id}/security-groups", module: ENDPOINTS },
+  { method: "PUT", path: "/v1/endpoints/{id}/security-groups", module: ENDPOINTS },
+  { method: "DELETE", path: "/v1/endpoints/{id}/security-groups/{sgId}", module: ENDPOINTS },
+  { method: "GET", path: "/v1/endpoints/{id}/history", module: ENDPOINTS },
 ];
 
 /** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */

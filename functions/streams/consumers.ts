@@ -1,8 +1,11 @@
+import { PrivateLinkReactions } from "../../core/privatelink/reactions.ts";
 import type { Consumer } from "../../core/stream/change.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 
-/** Every stream consumer, in the order they see a change. Later issues add auto-accept and webhooks. */
+/** Every stream consumer, in the order they see a change. */
 export const consumers: Consumer[] = [
+  { name: "auto-accept", entities: ["Endpoint"], handle: PrivateLinkReactions.endpointChanged },
+  { name: "service-lifecycle", entities: ["EndpointService"], handle: PrivateLinkReactions.serviceChanged },
   {
     name: "heartbeat-observer",
     entities: ["Heartbeat"],

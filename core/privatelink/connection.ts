@@ -1,0 +1,373 @@
+import {
+  BatchGetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { Db } from "../db/client.ts";
+import { call, RaceLostError, retryRaces } from "../db/errors.ts";
+import { Keys } from "../db/keys.ts";
+import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
+import { nowIso } from "../util/time.ts";
+import { ConnectionState, LIVE_STATES, REFERENCE_STATE } from "./common.ts";
+import { Endpoint } from "./endpoint.ts";
+import { EndpointService } from "./service.ts";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/**
+ * Connections: the link between an endpoint and its service, as the provider sees it. The state lives
+ * on the endpoint item; every transition is one transaction that
+ *   - moves the state, conditional on the state and version read (so of two concurrent transitions
+ *     exactly one wins, and the loser re-reads and decides again),
+ *   - writes history entry N for version N (so history and state cannot disagree), and
+ *   - moves the service's live-connection count (which service deletion waits on).
+ *
+ * Legal moves: pending → available | rejected; accepting → available | rejected; rejected → available;
+ * available → rejected; failed → available | rejected. Accepting an available connection and rejecting
+ * a rejected one succeed and change nothing.
+ */
+export namespace Connection {
+  export const Action = z.enum(["accept", "reject"]);
+  export type Action = z.infer<typeof Action>;
+
+  export const Info = z.object({
+    endpointId: z.string(),
+    endpointName: z.string(),
+    ownerUin: z.string(),
+    vpcId: z.string(),
+    subnetId: z.string(),
+    ip: z.string(),
+    state: ConnectionState,
+    referenceState: z.string(),
+    stateChangedAt: z.string(),
+    createdAt: z.string(),
+  });
+  export type Info = z.infer<typeof Info>;
+
+  export function toInfo(e: Endpoint.Stored): Info {
+    return {
+      endpointId: e.id,
+      endpointName: e.name,
+      ownerUin: e.ownerUin,
+      vpcId: e.vpcId,
+      subnetId: e.subnetId,
+      ip: e.ip,
+      state: e.state,
+      referenceState: REFERENCE_STATE[e.state],
+      stateChangedAt: e.stateChangedAt,
+      createdAt: e.createdAt,
+    };
+  }
+
+  export const BatchInput = z.strictObject({
+    endpointIds: z.array(z.string().max(64)).min(1).max(500),
+    reason: z.string().max(255).optional(),
+  });
+  export type BatchInput = z.infer<typeof BatchInput>;
+
+  export const Result = z.union([
+    z.object({ endpointId: z.string(), ok: z.literal(true), state: ConnectionState }),
+    z.object({
+      endpointId: z.string(),
+      ok: z.literal(false),
+      error: z.object({ code: z.string(), message: z.string() }),
+    }),
+  ]);
+  export type Result = z.infer<typeof Result>;
+
+  const TARGET: Record<Action, ConnectionState> = { accept: "available", reject: "rejected" };
+
+  export interface Transition {
+    endpoint: Endpoint.Stored;
+    to: ConnectionState;
+    actor: string;
+    reason: string;
+    /** The provider: its UIN must own the endpoint's service. Absent for system transitions. */
+    providerUin?: string;
+  }
+
+  /**
+   * One conditional transition. Throws RaceLostError when the endpoint moved since it was read (the
+   * caller re-reads and calls again), ResourceUnavailable when accepting on a service being deleted.
+   */
+  export async function transition(t: Transition): Promise<Endpoint.Stored> {
+    const { endpoint: ep, to } = t;
+    if (ep.state === to) return ep;
+    const delta = (LIVE_STATES.has(to) ? 1 : 0) - (LIVE_STATES.has(ep.state) ? 1 : 0);
+    const at = nowIso();
+    const version = ep.stateVersion + 1;
+    const names: Record<string, string> = { "#state": "state" };
+    const values: Record<string, unknown> = {
+      ":to": to,
+      ":from": ep.state,
+      ":v": ep.stateVersion,
+      ":next": version,
+      ":at": at,
+      ":actor": t.actor,
+      ":reason": t.reason,
+      ":svc": ep.endpointServiceId,
+    };
+    let condition = "#state = :from AND stateVersion = :v AND endpointServiceId = :svc";
+    if (t.providerUin !== undefined) {
+      condition += " AND serviceOwnerUin = :provider";
+      values[":provider"] = t.providerUin;
+    }
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.endpoint(ep.id),
+          UpdateExpression:
+            "SET #state = :to, stateVersion = :next, stateChangedAt = :at, lastActor = :actor, lastReason = :reason",
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      Endpoint.historyPut(ep.id, version, { from: ep.state, to, actor: t.actor, at, reason: t.reason }),
+    ];
+    // Accepting needs a live service; rejecting works on one being deleted (that is how deletion empties it).
+    const serviceIndex = ep.serviceDeleted ? -1 : items.length;
+    if (!ep.serviceDeleted) {
+      const accepting = LIVE_STATES.has(to);
+      items.push({
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.service(ep.endpointServiceId),
+          UpdateExpression: "ADD liveCount :d",
+          ConditionExpression: accepting ? "#status = :active" : "attribute_exists(pk)",
+          ExpressionAttributeNames: accepting ? { "#status": "status" } : undefined,
+          ExpressionAttributeValues: { ":d": delta, ...(accepting ? { ":active": "active" } : {}) },
+        },
+      });
+    } else if (LIVE_STATES.has(to)) {
+      throw unavailable(ep.endpointServiceId);
+    }
+    await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
+      onCancelled: (reasons) => {
+        if (serviceIndex >= 0 && reasons[serviceIndex]?.Code === "ConditionalCheckFailed") {
+          return unavailable(ep.endpointServiceId);
+        }
+        if (reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
+          return new RaceLostError("the connection changed meanwhile");
+        }
+        return undefined;
+      },
+    });
+    return {
+      ...ep,
+      state: to,
+      stateVersion: version,
+      stateChangedAt: at,
+      lastActor: t.actor,
+      lastReason: t.reason,
+    };
+  }
+
+  function unavailable(serviceId: string): LinkplaneError {
+    return new LinkplaneError(
+      "conflict",
+      "ResourceUnavailable",
+      `endpoint service ${serviceId} is being deleted: its connections can only be rejected`,
+    );
+  }
+
+  /**
+   * Moves one connection to the action's target on the provider's behalf, re-reading and deciding again
+   * as often as concurrent transitions win (each loss means another transition happened).
+   */
+  async function decide(
+    providerUin: string,
+    serviceId: string,
+    first: Endpoint.Stored | undefined,
+    endpointId: string,
+    action: Action,
+    reason: string,
+  ): Promise<Endpoint.Stored> {
+    let current = first;
+    return retryRaces(100, async () => {
+      current ??= await Endpoint.find(endpointId, true);
+      const ep = current;
+      current = undefined;
+      if (!ep || ep.endpointServiceId !== serviceId || ep.serviceOwnerUin !== providerUin) {
+        throw new NotFoundError("endpoint", `${endpointId} on ${serviceId}`);
+      }
+      return transition({ endpoint: ep, to: TARGET[action], actor: providerUin, reason, providerUin });
+    });
+  }
+
+  /** How many transitions run at once in a batch: enough to be quick, few enough not to throttle. */
+  const BATCH_CONCURRENCY = 10;
+
+  /**
+   * Accepts or rejects many connections of one service. One BatchGetItem per 100 IDs reads them; then
+   * each transition is its own conditional transaction, at most 10 in flight. A transaction per item
+   * (not 25 per transaction) because each must hold its own expected-state condition and history entry,
+   * because all of them touch the service's counter (an item may appear once per transaction), and so
+   * that one bad ID cannot cancel the others. Answers per item, in the order given.
+   */
+  export async function batch(
+    providerUin: string,
+    serviceId: string,
+    action: Action,
+    input: unknown,
+  ): Promise<Result[]> {
+    const parsed = BatchInput.parse(input);
+    await EndpointService.load(providerUin, serviceId);
+    const ids = parsed.endpointIds;
+    const loaded = new Map<string, Endpoint.Stored>();
+    const wellFormed = [...new Set(ids.filter((id) => Endpoint.Id.safeParse(id).success))];
+    for (let i = 0; i < wellFormed.length; i += 100) {
+      const keys = wellFormed.slice(i, i + 100).map((id) => ({ ...Keys.endpoint(id) }));
+      const out = await call(() =>
+        Db.client().send(
+          new BatchGetCommand({ RequestItems: { [Db.table()]: { Keys: keys, ConsistentRead: true } } }),
+        ),
+      );
+      for (const item of out.Responses?.[Db.table()] ?? [])
+        loaded.set(String(item.id), item as Endpoint.Stored);
+    }
+    const reason =
+      parsed.reason ?? (action === "accept" ? "accepted by the provider" : "rejected by the provider");
+    const results: Result[] = new Array(ids.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const index = next++;
+        const id = ids[index] as string;
+        results[index] = await one(id);
+      }
+    };
+    const one = async (id: string): Promise<Result> => {
+      if (!Endpoint.Id.safeParse(id).success) {
+        return {
+          endpointId: id,
+          ok: false,
+          error: { code: "InvalidParameterValue.Malformed", message: `${id} is not an endpoint ID` },
+        };
+      }
+      try {
+        const ep = await decide(providerUin, serviceId, loaded.get(id), id, action, reason);
+        return { endpointId: id, ok: true, state: ep.state };
+      } catch (error) {
+        if (!isLinkplaneError(error) || error.kind === "internal") throw error;
+        return { endpointId: id, ok: false, error: { code: error.code, message: error.message } };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, ids.length) }, worker));
+    return results;
+  }
+
+  /** The provider's list of its service's connections, newest first, optionally in one state. */
+  export async function list(
+    providerUin: string,
+    serviceId: string,
+    state: ConnectionState | undefined,
+    page: PageParams,
+  ): Promise<Page<Info>> {
+    await EndpointService.load(providerUin, serviceId);
+    const result = await queryPage({
+      index: "gsi3",
+      partition: Keys.connectionsPartition(serviceId),
+      page,
+      filter: state
+        ? {
+            FilterExpression: "#state = :state",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: { ":state": state },
+          }
+        : undefined,
+    });
+    return {
+      items: result.items.map((i) => toInfo(i as unknown as Endpoint.Stored)),
+      nextCursor: result.nextCursor,
+    };
+  }
+
+  /** The provider's view of one connection's history. */
+  export async function history(
+    providerUin: string,
+    serviceId: string,
+    endpointId: string,
+  ): Promise<Endpoint.HistoryEntry[]> {
+    const { endpoint, history } = await Endpoint.withHistory(endpointId);
+    if (!endpoint || endpoint.endpointServiceId !== serviceId || endpoint.serviceOwnerUin !== providerUin) {
+      throw new NotFoundError("endpoint", `${endpointId} on ${serviceId}`);
+    }
+    return history;
+  }
+
+  /** Every endpoint of a service, page by page (index reads; each is re-read before it is changed). */
+  export async function* endpointsOf(
+    serviceId: string,
+    filter?: { ownerUin?: string },
+  ): AsyncGenerator<Endpoint.Stored> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await call(() =>
+        Db.client().send(
+          new QueryCommand({
+            TableName: Db.table(),
+            IndexName: "gsi3",
+            KeyConditionExpression: "gsi3pk = :pk",
+            FilterExpression: filter?.ownerUin ? "ownerUin = :owner" : undefined,
+            ExpressionAttributeValues: {
+              ":pk": Keys.connectionsPartition(serviceId),
+              ...(filter?.ownerUin ? { ":owner": filter.ownerUin } : {}),
+            },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) yield item as Endpoint.Stored;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Rejects every live connection of a service (or of one consumer account on it). */
+  export async function rejectLive(
+    providerUin: string,
+    serviceId: string,
+    reason: string,
+    ownerUin?: string,
+  ): Promise<number> {
+    let rejected = 0;
+    for await (const listed of endpointsOf(serviceId, { ownerUin })) {
+      if (!LIVE_STATES.has(listed.state)) continue;
+      const ep = await decide(providerUin, serviceId, undefined, listed.id, "reject", reason).catch(
+        (error) => {
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        },
+      );
+      if (ep) rejected++;
+    }
+    return rejected;
+  }
+
+  /**
+   * The stream's half of auto-accept: an endpoint created `accepting` becomes `available`. Conditional
+   * on the version it was created with, so a replayed record, or one the provider got to first, changes
+   * nothing. Answers whether it made the transition.
+   */
+  export async function autoAccept(created: Endpoint.Stored): Promise<boolean> {
+    if (created.state !== "accepting" || created.stateVersion !== 1) return false;
+    try {
+      await transition({
+        endpoint: created,
+        to: "available",
+        actor: "system:auto-accept",
+        reason: "auto-accept",
+      });
+      return true;
+    } catch (error) {
+      // Moved on already (replay, provider, deletion), or the service is going away: nothing to do.
+      if (error instanceof RaceLostError || (isLinkplaneError(error) && error.code === "ResourceUnavailable"))
+        return false;
+      throw error;
+    }
+  }
+}

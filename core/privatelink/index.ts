@@ -1,0 +1,19 @@
+import { Connection } from "./connection.ts";
+import { EndpointService } from "./service.ts";
+
+/** Operations that span services and their connections. */
+export namespace PrivateLink {
+  /**
+   * Deletes a service: refused with ResourceInUse while a connection is live, unless
+   * `rejectConnections`, which rejects them (each with its history entry) and then deletes.
+   */
+  export async function deleteService(
+    providerUin: string,
+    serviceId: string,
+    rejectConnections: boolean,
+  ): Promise<void> {
+    await EndpointService.remove(providerUin, serviceId, { rejectConnections }, async (service) => {
+      await Connection.rejectLive(providerUin, service.id, "endpoint service deleted");
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { handle } from "hono/aws-lambda";
+import { PrivateLink } from "../../../core/privatelink/index.ts";
+import { EndpointService } from "../../../core/privatelink/service.ts";
+import { csvResponse, exportFilename } from "../csv.ts";
+import { callerUin, createApi } from "../factory.ts";
+import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
+
+const Info = named(EndpointService.Info, "EndpointService");
+const PublicInfo = named(EndpointService.PublicInfo, "EndpointServicePublic");
+const common = { tags: ["Endpoint services"], security: security("account") };
+const byId = { params: IdParam("endpoint service ID", "vpcsvc-1a2b3c4d") };
+
+const ServiceListQuery = ListQuery.extend({
+  authorized: z.enum(["true", "false"]).optional().openapi({
+    description:
+      "true: the services the caller may connect to (its own and those that allowlist it); needs region",
+  }),
+});
+
+export const app = createApi("account")
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoint-services/export",
+      summary: "Export a region's services as CSV (UTF-8 with BOM, streamed)",
+      request: { query: ExportQuery },
+      responses: {
+        200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const { region, fields, ...filters } = c.req.valid("query");
+      const uin = callerUin(c);
+      const columns = exportColumns(EndpointService.FIELDS, fields);
+      const query = { region, ...filters, tags: tagsOf(c) };
+      return csvResponse(c, {
+        filename: exportFilename("endpoint-services", region),
+        columns,
+        pages: allPages((page) => EndpointService.list(uin, query, page)),
+      });
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/endpoint-services",
+      summary: "Publish an endpoint service in front of a backend instance",
+      request: { body: jsonBody(EndpointService.CreateInput) },
+      responses: { 201: jsonResponse(Info, "The service"), ...errorResponses },
+    }),
+    async (c) => c.json(await EndpointService.create(callerUin(c), c.req.valid("json")), 201),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoint-services",
+      summary: "List the caller's services, or (authorized=true) the services it may connect to",
+      request: { query: ServiceListQuery },
+      responses: {
+        200: jsonResponse(
+          pageOf(z.union([Info.partial(), PublicInfo.partial()])),
+          "A page of services (only the chosen fields)",
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { authorized, fields, limit, cursor, ...filters } = c.req.valid("query");
+      const uin = callerUin(c);
+      const query = { ...filters, tags: tagsOf(c) };
+      if (authorized === "true") {
+        const page = await EndpointService.listAuthorized(uin, query.region, query, { limit, cursor });
+        return c.json(projected(page, Object.keys(EndpointService.PublicInfo.shape), fields), 200);
+      }
+      return c.json(
+        projected(await EndpointService.list(uin, query, { limit, cursor }), EndpointService.FIELDS, fields),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoint-services/{id}",
+      summary: "Get one of the caller's services",
+      request: byId,
+      responses: { 200: jsonResponse(Info, "The service"), ...errorResponses },
+    }),
+    async (c) => c.json(await EndpointService.get(callerUin(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "patch",
+      path: "/v1/endpoint-services/{id}",
+      summary: "Rename, toggle auto-accept (later requests only), replace tags, or change the backend",
+      request: { ...byId, body: jsonBody(EndpointService.UpdateInput) },
+      responses: { 200: jsonResponse(Info, "The service"), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(await EndpointService.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: "/v1/endpoint-services/{id}",
+      summary: "Delete a service; ResourceInUse while connections are live unless rejectConnections=true",
+      request: {
+        ...byId,
+        query: z.object({ rejectConnections: z.enum(["true", "false"]).optional() }),
+      },
+      responses: { 204: { description: "Deleted" }, ...errorResponses },
+    }),
+    async (c) => {
+      const reject = c.req.valid("query").rejectConnections === "true";
+      await PrivateLink.deleteService(callerUin(c), c.req.valid("param").id, reject);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/endpoint-services/{id}/verify",
+      summary: "May the caller connect to this service? Its public facts, or the reason not",
+      request: {
+        ...byId,
+        body: { ...jsonBody(z.strictObject({ region: z.string().max(32).optional() })), required: false },
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            connectable: z.boolean(),
+            service: PublicInfo.optional(),
+            reason: z.object({ code: z.string(), message: z.string() }).optional(),
+          }),
+          "The verdict",
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) =>
+      c.json(
+        await EndpointService.verify(callerUin(c), c.req.valid("param").id, c.req.valid("json").region),
+        200,
+      ),
+  );
+
+export const handler = handle(app);

@@ -1,0 +1,168 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { handle } from "hono/aws-lambda";
+import { ConnectionState } from "../../../core/privatelink/common.ts";
+import { Endpoint } from "../../../core/privatelink/endpoint.ts";
+import { csvResponse, exportFilename } from "../csv.ts";
+import { callerUin, createApi } from "../factory.ts";
+import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
+
+const Info = named(Endpoint.Info, "Endpoint");
+const Bindings = z.object({ items: z.array(named(Endpoint.SecurityGroupBinding, "SecurityGroupBinding")) });
+const History = z.object({ items: z.array(named(Endpoint.HistoryEntry, "EndpointHistoryEntry")) });
+const common = { tags: ["Endpoints"], security: security("account") };
+const byId = { params: IdParam("endpoint ID", "vpce-1a2b3c4d") };
+const Filters = { serviceId: z.string().max(32).optional(), state: ConnectionState.optional() };
+
+export const app = createApi("account")
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoints/export",
+      summary: "Export a region's endpoints as CSV (UTF-8 with BOM, streamed)",
+      request: { query: ExportQuery.extend(Filters) },
+      responses: {
+        200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const { region, fields, ...filters } = c.req.valid("query");
+      const uin = callerUin(c);
+      const query = { region, ...filters, tags: tagsOf(c) };
+      return csvResponse(c, {
+        filename: exportFilename("endpoints", region),
+        columns: exportColumns(Endpoint.FIELDS, fields),
+        pages: allPages((page) => Endpoint.list(uin, query, page)),
+      });
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/endpoints",
+      summary: "Create an endpoint in the caller's subnet, connected to an endpoint service",
+      request: { body: jsonBody(Endpoint.CreateInput) },
+      responses: {
+        201: jsonResponse(Info, "The endpoint (also when a clientToken replays an earlier creation)"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { endpoint, replayed } = await Endpoint.create(callerUin(c), c.req.valid("json"));
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(endpoint, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoints",
+      summary: "List the caller's endpoints, newest first",
+      request: { query: ListQuery.extend(Filters) },
+      responses: {
+        200: jsonResponse(pageOf(Info.partial()), "A page of endpoints (only the chosen fields)"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { fields, limit, cursor, ...filters } = c.req.valid("query");
+      const page = await Endpoint.list(callerUin(c), { ...filters, tags: tagsOf(c) }, { limit, cursor });
+      return c.json(projected(page, Endpoint.FIELDS, fields), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoints/{id}",
+      summary: "Get one of the caller's endpoints",
+      request: byId,
+      responses: { 200: jsonResponse(Info, "The endpoint"), ...errorResponses },
+    }),
+    async (c) => c.json(await Endpoint.get(callerUin(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "patch",
+      path: "/v1/endpoints/{id}",
+      summary: "Rename an endpoint or replace its tags",
+      request: { ...byId, body: jsonBody(Endpoint.UpdateInput) },
+      responses: { 200: jsonResponse(Info, "The endpoint"), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(await Endpoint.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: "/v1/endpoints/{id}",
+      summary: "Delete an endpoint (frees its IP)",
+      request: byId,
+      responses: { 204: { description: "Deleted" }, ...errorResponses },
+    }),
+    async (c) => {
+      await Endpoint.remove(callerUin(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoints/{id}/security-groups",
+      summary: "Bound security groups in priority order (1 first)",
+      request: byId,
+      responses: { 200: jsonResponse(Bindings, "The bindings"), ...errorResponses },
+    }),
+    async (c) => c.json({ items: await Endpoint.securityGroups(callerUin(c), c.req.valid("param").id) }, 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "put",
+      path: "/v1/endpoints/{id}/security-groups",
+      summary: "Replace the bound security groups; their order is their priority (at most 5)",
+      request: { ...byId, body: jsonBody(Endpoint.SecurityGroupsInput) },
+      responses: { 200: jsonResponse(Bindings, "The bindings"), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(
+        {
+          items: await Endpoint.setSecurityGroups(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
+        },
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: "/v1/endpoints/{id}/security-groups/{sgId}",
+      summary: "Unbind one security group",
+      request: { params: IdParam("endpoint ID", "vpce-1a2b3c4d").extend({ sgId: z.string().max(32) }) },
+      responses: { 200: jsonResponse(Bindings, "The remaining bindings"), ...errorResponses },
+    }),
+    async (c) => {
+      const { id, sgId } = c.req.valid("param");
+      return c.json({ items: await Endpoint.unbindSecurityGroup(callerUin(c), id, sgId) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/endpoints/{id}/history",
+      summary: "The state history of the endpoint's connection, oldest first",
+      request: byId,
+      responses: { 200: jsonResponse(History, "Every transition"), ...errorResponses },
+    }),
+    async (c) => c.json({ items: await Endpoint.history(callerUin(c), c.req.valid("param").id) }, 200),
+  );
+
+export const handler = handle(app);
