@@ -6,7 +6,10 @@ export const LinkName = z
   .string()
   .min(1)
   .max(80)
-  .regex(/^[A-Za-z0-9_\-\p{Script=Han}]+$/u, "may hold only letters, digits, _ and - and Chinese characters");
+  // A refinement, not a regex check: the reference answers a bad name with plain InvalidParameterValue.
+  .refine((name) => /^[A-Za-z0-9_\-\p{Script=Han}]+$/u.test(name), {
+    error: "may hold only letters, digits, _ and - and Chinese characters",
+  });
 
 export const Tag = z.strictObject({
   key: z.string().min(1).max(127),

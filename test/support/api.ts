@@ -44,7 +44,8 @@ export async function call<T = any>(
     headers["content-type"] = "application/json";
   }
   const response = await (await localApp()).request(path, { method, headers, body });
-  const text = await response.text();
+  // Decode the bytes as sent: Response.text() would drop a UTF-8 BOM, which exports must carry.
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await response.arrayBuffer());
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;

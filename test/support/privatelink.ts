@@ -1,0 +1,110 @@
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import type { DynamoDBStreamEvent } from "aws-lambda";
+import { Config } from "../../core/config.ts";
+import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { StreamPoller } from "../../infra/local/stream-poller.ts";
+import { call, created, newTenant, type Tenant } from "./api.ts";
+import { tableState } from "./integration-setup.ts";
+
+export interface Provider extends Tenant {
+  vpcId: string;
+  backendId: string;
+  /** First two octets of the VPC's block, for backend VIPs. */
+  prefix?: string;
+}
+
+export interface Consumer extends Tenant {
+  vpcId: string;
+  subnetId: string;
+}
+
+let counter = 0;
+
+/** A provider with a VPC and a free CLB backend in it. */
+export async function provider(region = "ap-guangzhou"): Promise<Provider> {
+  const t = await newTenant("provider");
+  const vpc = await created(
+    call("POST", "/v1/vpcs", { auth: t.auth, body: { region, name: "p", cidrBlock: "10.0.0.0/16" } }),
+  );
+  const backendId = await backend(t, vpc.id);
+  return { ...t, vpcId: vpc.id, backendId };
+}
+
+export async function backend(t: Tenant, vpcId: string, type = "CLB", prefix = "10.0"): Promise<string> {
+  counter++;
+  const vip = `${prefix}.${Math.floor(counter / 200) + 1}.${(counter % 200) + 10}`;
+  const b = await created(
+    call("POST", "/v1/backend-instances", {
+      auth: t.auth,
+      body: { type, vpcId, vip, port: 3306, name: "b" },
+    }),
+  );
+  return b.id;
+}
+
+/** A consumer with a VPC and a subnet (a /24 unless told). */
+export async function consumer(region = "ap-guangzhou", cidrBlock = "10.1.1.0/24"): Promise<Consumer> {
+  const t = await newTenant("consumer");
+  const vpc = await created(
+    call("POST", "/v1/vpcs", { auth: t.auth, body: { region, name: "c", cidrBlock: "10.1.0.0/16" } }),
+  );
+  const subnet = await created(
+    call("POST", "/v1/subnets", {
+      auth: t.auth,
+      body: { vpcId: vpc.id, zone: `${region}-3`, name: "s", cidrBlock },
+    }),
+  );
+  return { ...t, vpcId: vpc.id, subnetId: subnet.id };
+}
+
+export async function service(p: Provider, body: Record<string, unknown> = {}): Promise<any> {
+  const backendId = body.backendInstanceId ?? (await backend(p, p.vpcId, "CLB", p.prefix ?? "10.0"));
+  return created(
+    call("POST", "/v1/endpoint-services", {
+      auth: p.auth,
+      body: { name: "svc", vpcId: p.vpcId, serviceType: "CLB", backendInstanceId: backendId, ...body },
+    }),
+  );
+}
+
+export function allow(p: Provider, serviceId: string, uin: string, extra: Record<string, unknown> = {}) {
+  return call("POST", `/v1/endpoint-services/${serviceId}/allowlist`, {
+    auth: p.auth,
+    body: { uin, ...extra },
+  });
+}
+
+export function endpoint(c: Consumer, serviceId: string, extra: Record<string, unknown> = {}) {
+  return call("POST", "/v1/endpoints", {
+    auth: c.auth,
+    body: { name: "ep", vpcId: c.vpcId, subnetId: c.subnetId, endpointServiceId: serviceId, ...extra },
+  });
+}
+
+export function decide(p: Provider, serviceId: string, action: "accept" | "reject", endpointIds: string[]) {
+  return call("POST", `/v1/endpoint-services/${serviceId}/connections/${action}`, {
+    auth: p.auth,
+    body: { endpointIds },
+  });
+}
+
+/** The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays. */
+export function startStream(): { poller: StreamPoller; batches: DynamoDBStreamEvent[] } {
+  const batches: DynamoDBStreamEvent[] = [];
+  const poller = new StreamPoller({
+    client: new DynamoDBStreamsClient({
+      endpoint: Config.get().dynamodbEndpoint,
+      region: Config.get().awsRegion,
+      credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+    }),
+    streamArn: tableState.streamArn,
+    handler: async (event) => {
+      batches.push(event);
+      return streamHandler(event);
+    },
+    pollIntervalMs: 20,
+    retryBaseMs: 20,
+  });
+  poller.start();
+  return { poller, batches };
+}
