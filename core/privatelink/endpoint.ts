@@ -480,7 +480,9 @@ export namespace Endpoint {
               field: "ip",
             });
           }
+          // Someone else got it: look again at what is free rather than guessing from a stale view.
           taken.add(ip as number);
+          reserved = undefined;
           return new RaceLostError("the address was taken meanwhile");
         }
         if (failed(allowIndex)) {
@@ -514,8 +516,9 @@ export namespace Endpoint {
       }
     };
 
-    // Losing an address to a concurrent creation is retried with another one; each loss means someone
-    // else got an address, so a full subnet is reached in at most as many rounds as it has addresses.
+    // Losing an address to a concurrent creation is retried with another one (after a fresh read of the
+    // reservations); each loss means someone else got an address, so a full subnet is reached in at most
+    // as many rounds as it has addresses.
     return retryRaces(Math.max(20, Math.min(300, block.size)), attempt);
   }
 

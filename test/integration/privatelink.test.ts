@@ -581,7 +581,7 @@ describe("allowlist", () => {
 describe("security groups on an endpoint", () => {
   it("binds in priority order, reorders, unbinds, and protects bound groups from deletion", async () => {
     const { ep } = await connected();
-    const sgs = [];
+    const sgs: string[] = [];
     for (let i = 0; i < 6; i++) {
       sgs.push(
         (
@@ -853,7 +853,7 @@ describe("budgets", () => {
   it("a batch of N transitions is ⌈N/100⌉ BatchGetItem, N transactions and the ownership read", async () => {
     const s = await service(p);
     await allow(p, s.id, c.uin);
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await created(endpoint(c, s.id))).id);
     await call("GET", "/v1/endpoints", { auth: p.auth });
     const { commands } = await Db.recordCommands(() => decide(p, s.id, "accept", ids));
