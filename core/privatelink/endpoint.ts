@@ -215,7 +215,7 @@ export namespace Endpoint {
         { field: "subnetId" },
       );
     }
-    if (!service || service.status !== "active") {
+    if (service?.status !== "active") {
       throw new NotFoundError("endpoint service", input.endpointServiceId, { field: "endpointServiceId" });
     }
     if (service.region !== vpc.region) {
@@ -495,7 +495,7 @@ export namespace Endpoint {
         }
         if (failed(2)) {
           const s = reasons[2]?.Item;
-          if (!s || s.status !== "active") {
+          if (s?.status !== "active") {
             return new NotFoundError("endpoint service", service.id, { field: "endpointServiceId" });
           }
           return new LimitExceededError(

@@ -1,0 +1,4 @@
+/** `npm run bench`: every benchmark in turn. */
+await import("./privatelink.ts");
+
+export {};
