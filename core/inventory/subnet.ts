@@ -27,6 +27,9 @@ export namespace Subnet {
     vpcId: z.string(),
     zone: z.string(),
     cidrBlock: z.string(),
+    /** Addresses endpoints can still take: all but network, gateway, broadcast and those in use. */
+    availableIpCount: z.number().int(),
+    totalIpCount: z.number().int(),
     ownerUin: z.string(),
     createdAt: z.string(),
   });
@@ -48,10 +51,21 @@ export namespace Subnet {
     vpcId: string;
     zone: string;
     cidrBlock: string;
+    /** Endpoints holding an address here (kept by endpoint creation and deletion). */
+    refs_endpoint?: number;
   }
 
   export function toInfo(s: Stored): Info {
-    return { ...Owned.baseInfo(s), vpcId: s.vpcId, zone: s.zone, cidrBlock: s.cidrBlock };
+    const block = Cidr.parse(s.cidrBlock);
+    const total = block.ok ? block.cidr.size : 0;
+    return {
+      ...Owned.baseInfo(s),
+      vpcId: s.vpcId,
+      zone: s.zone,
+      cidrBlock: s.cidrBlock,
+      availableIpCount: Math.max(0, total - 3 - (s.refs_endpoint ?? 0)),
+      totalIpCount: total,
+    };
   }
 
   /**

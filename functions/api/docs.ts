@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { NotFoundError } from "../../core/errors.ts";
 import { apps } from "./apps.ts";
@@ -14,6 +14,34 @@ export function openApiDocument(): object {
   if (!document) {
     const merged = new OpenAPIHono();
     for (const app of Object.values(apps)) merged.route("/", app);
+    merged.openAPIRegistry.registerPath({
+      method: "post",
+      path: "/",
+      tags: ["Tencent Cloud API"],
+      summary:
+        "The reference product's VPC API 2017-03-12: the action in X-TC-Action, signed with TC3-HMAC-SHA256",
+      description:
+        'For the official Tencent Cloud SDKs, tccli and Terraform: point their endpoint here and use a Linkplane SecretId/SecretKey. Answers are always HTTP 200 with `{"Response": {...}}`; errors carry `Response.Error.Code`. docs/tencent-api.md lists the actions and fields served.',
+      request: {
+        headers: z.object({
+          "X-TC-Action": z.string().openapi({ example: "DescribeVpcEndPointService" }),
+          "X-TC-Version": z.string().openapi({ example: "2017-03-12" }),
+          "X-TC-Region": z.string().openapi({ example: "ap-guangzhou" }),
+          "X-TC-Timestamp": z.string().openapi({ example: "1764403200" }),
+          Authorization: z.string().openapi({
+            example:
+              "TC3-HMAC-SHA256 Credential=AKID…/2026-11-29/vpc/tc3_request, SignedHeaders=content-type;host, Signature=…",
+          }),
+        }),
+        body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
+      },
+      responses: {
+        200: {
+          description:
+            'Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`',
+        },
+      },
+    });
     merged.openAPIRegistry.registerComponent(
       "securitySchemes",
       "operatorToken",
@@ -48,6 +76,7 @@ export function openApiDocument(): object {
           name: "Endpoints",
           description: "Consumer: private IPs in the caller's subnets, connected to a service",
         },
+        { name: "Tencent Cloud API", description: "The reference product's API, for its SDKs" },
         { name: "System", description: "Health" },
       ],
     });

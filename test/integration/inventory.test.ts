@@ -145,16 +145,16 @@ describe("subnets", () => {
     // Prepare
     const t = await newTenant();
     const v = await vpc(t);
-    // Act: eight requests for blocks that all overlap 10.0.0.0/24.
+    // Act: eight requests for nested blocks, so that every pair overlaps.
     const blocks = [
-      "10.0.0.0/24",
-      "10.0.0.0/25",
-      "10.0.0.128/25",
+      "10.0.0.0/27",
       "10.0.0.0/26",
-      "10.0.0.64/26",
+      "10.0.0.0/25",
+      "10.0.0.0/24",
       "10.0.0.0/23",
       "10.0.0.0/22",
-      "10.0.0.192/26",
+      "10.0.0.0/21",
+      "10.0.0.0/20",
     ];
     const replies = await Promise.all(blocks.map((b) => subnet(t, v.id, b)));
     // Assess
