@@ -21,6 +21,12 @@ export namespace Config {
     LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
     LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE: z.coerce.number().int().min(1).default(500),
     LINKPLANE_QUOTA_ENDPOINTS_PER_VPC: z.coerce.number().int().min(1).default(50),
+    /** Bearer token the data plane sends metric samples with (the operator token works too). */
+    LINKPLANE_INGEST_TOKEN: z.string().min(16).optional(),
+    /** Retention by TTL, in days. */
+    LINKPLANE_METRICS_RAW_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+    LINKPLANE_METRICS_HOURLY_DAYS: z.coerce.number().int().min(1).max(400).default(93),
+    LINKPLANE_METRICS_DAILY_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   });
 
   export interface Info {
@@ -33,6 +39,8 @@ export namespace Config {
     logLevel: "debug" | "info" | "warn" | "error" | "silent";
     awsRegion: string;
     quotas: { servicesPerAccount: number; endpointsPerService: number; endpointsPerVpc: number };
+    ingestToken: string | undefined;
+    retentionDays: { raw: number; hourly: number; daily: number };
   }
 
   let current: Info | undefined;
@@ -76,6 +84,12 @@ export namespace Config {
         servicesPerAccount: e.LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT,
         endpointsPerService: e.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE,
         endpointsPerVpc: e.LINKPLANE_QUOTA_ENDPOINTS_PER_VPC,
+      },
+      ingestToken: e.LINKPLANE_INGEST_TOKEN,
+      retentionDays: {
+        raw: e.LINKPLANE_METRICS_RAW_DAYS,
+        hourly: e.LINKPLANE_METRICS_HOURLY_DAYS,
+        daily: e.LINKPLANE_METRICS_DAILY_DAYS,
       },
     };
   }

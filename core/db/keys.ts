@@ -140,6 +140,55 @@ export const Keys = {
     return { pk: `TOKEN#${uin}#${token}`, sk: "#TOKEN" };
   },
 
+  // ---- Metrics. Minutes live in one partition per resource and UTC day; each raw item also carries
+  // an hour marker on gsi3 (sharded 16 ways) so the hourly job finds every resource that had data
+  // in an hour without a scan and without a separate marker write.
+
+  metricMinute(resourceId: string, minute: number): PrimaryKey {
+    return { pk: Keys.metricMinutes(resourceId, minute), sk: String(minute).padStart(10, "0") };
+  },
+  metricMinutes(resourceId: string, at: number): string {
+    return `MMIN#${resourceId}#${new Date(at * 1000).toISOString().slice(0, 10)}`;
+  },
+  metricHourMarker(resourceId: string, minute: number) {
+    const hour = minute - (minute % 3600);
+    return {
+      gsi3pk: Keys.metricHourShard(hour, shardOf(resourceId)),
+      gsi3sk: `${resourceId}#${String(minute).padStart(10, "0")}`,
+    };
+  },
+  metricHourShard(hour: number, shard: number): string {
+    return `MDIRTY#H#${hour}#${shard}`;
+  },
+  metricHour(resourceId: string, hour: number): PrimaryKey {
+    return { pk: `MHOUR#${resourceId}`, sk: String(hour).padStart(10, "0") };
+  },
+  /** Hourly buckets carry a day marker the same way, for the daily job. */
+  metricDayMarker(resourceId: string, hour: number) {
+    const day = hour - (hour % 86_400);
+    return {
+      gsi3pk: Keys.metricDayShard(day, shardOf(resourceId)),
+      gsi3sk: `${resourceId}#${String(hour).padStart(10, "0")}`,
+    };
+  },
+  metricDayShard(day: number, shard: number): string {
+    return `MDIRTY#D#${day}#${shard}`;
+  },
+  metricDay(resourceId: string, day: number): PrimaryKey {
+    return { pk: `MDAY#${resourceId}`, sk: String(day).padStart(10, "0") };
+  },
+  /** The last hour (or day) rolled up: the jobs' watermark. */
+  rollupWatermark(kind: "hourly" | "daily"): PrimaryKey {
+    return { pk: "SYS", sk: `ROLLUP#${kind}` };
+  },
+  /** An hour (or day) that got data after it was rolled, to be rolled again. */
+  lateMarker(kind: "hourly" | "daily", start: number): PrimaryKey {
+    return { pk: `LATE#${kind}`, sk: String(start).padStart(10, "0") };
+  },
+  latePartition(kind: "hourly" | "daily"): string {
+    return `LATE#${kind}`;
+  },
+
   job(name: string): PrimaryKey {
     return { pk: `JOB#${name}`, sk: "#JOB" };
   },
@@ -150,6 +199,15 @@ export const Keys = {
     return { pk: "SYS", sk: "HEARTBEAT_SEEN" };
   },
 } as const;
+
+/** Marker shards for metrics: enough to spread 100,000 endpoints' writes, few enough to read. */
+export const METRIC_SHARDS = 16;
+
+function shardOf(resourceId: string): number {
+  let h = 0;
+  for (let i = 0; i < resourceId.length; i++) h = (h * 31 + resourceId.charCodeAt(i)) >>> 0;
+  return h % METRIC_SHARDS;
+}
 
 /** Entity type stored on every item as `type`, with the stored-shape version as `v`. */
 export type EntityType =
@@ -166,6 +224,11 @@ export type EntityType =
   | "ConnectionHistory"
   | "IpReservation"
   | "ClientToken"
+  | "MetricMinute"
+  | "MetricHour"
+  | "MetricDay"
+  | "RollupWatermark"
+  | "LateMarker"
   | "JobState"
   | "Heartbeat"
   | "HeartbeatSeen";

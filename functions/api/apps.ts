@@ -5,6 +5,8 @@ import * as backendInstances from "./inventory/backend-instances.ts";
 import * as securityGroups from "./inventory/security-groups.ts";
 import * as subnets from "./inventory/subnets.ts";
 import * as vpcs from "./inventory/vpcs.ts";
+import * as metricIngest from "./metrics/ingest.ts";
+import * as metricViews from "./metrics/views.ts";
 import * as accounts from "./operator/accounts.ts";
 import * as jobs from "./operator/jobs.ts";
 import * as allowlist from "./privatelink/allowlist.ts";
@@ -28,4 +30,6 @@ export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/privatelink/connections.ts": connections.app,
   "functions/api/privatelink/allowlist.ts": allowlist.app,
   "functions/api/privatelink/endpoints.ts": endpoints.app,
+  "functions/api/metrics/ingest.ts": metricIngest.app,
+  "functions/api/metrics/views.ts": metricViews.app,
 } as unknown as Record<string, OpenAPIHono<ApiEnv>>;

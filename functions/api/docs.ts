@@ -42,6 +42,7 @@ export function openApiDocument(): object {
         },
       },
     });
+    merged.openAPIRegistry.registerComponent("securitySchemes", "ingestToken", securitySchemes.ingestToken);
     merged.openAPIRegistry.registerComponent(
       "securitySchemes",
       "operatorToken",
@@ -76,6 +77,7 @@ export function openApiDocument(): object {
           name: "Endpoints",
           description: "Consumer: private IPs in the caller's subnets, connected to a service",
         },
+        { name: "Metrics", description: "Samples from the data plane; views, comparisons and exports" },
         { name: "Tencent Cloud API", description: "The reference product's API, for its SDKs" },
         { name: "System", description: "Health" },
       ],

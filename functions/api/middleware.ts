@@ -19,7 +19,7 @@ import { requestId as newRequestId } from "../../core/util/id.ts";
 import { log } from "../../core/util/log.ts";
 import { issueToError } from "../../core/validation.ts";
 
-export type AuthMode = "none" | "operator" | "account";
+export type AuthMode = "none" | "operator" | "account" | "ingest";
 
 export interface ApiEnv {
   Variables: {
@@ -81,6 +81,17 @@ export const operatorAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
   await next();
 };
 
+/** The data plane's samples: the ingest token (LINKPLANE_INGEST_TOKEN) or the operator token. */
+export const ingestAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const token = bearer(c);
+  const { ingestToken, operatorToken } = Config.get();
+  const ok = [ingestToken, operatorToken].some(
+    (expected) => expected !== undefined && safeEqual(token, expected),
+  );
+  if (!ok) throw new AuthFailureError("AuthFailure.InvalidAuthorization", "the ingest token is not valid");
+  await next();
+};
+
 /** `Authorization: Bearer <SecretId>:<SecretKey>`: the caller's account becomes the request's principal. */
 export const accountAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const value = bearer(c);
@@ -98,6 +109,7 @@ export const accountAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
 export function authMiddleware(mode: AuthMode): MiddlewareHandler<ApiEnv> | undefined {
   if (mode === "operator") return operatorAuth;
   if (mode === "account") return accountAuth;
+  if (mode === "ingest") return ingestAuth;
   return undefined;
 }
 

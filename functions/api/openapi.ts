@@ -45,6 +45,11 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 export const securitySchemes = {
+  ingestToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The ingest token (LINKPLANE_INGEST_TOKEN) or the operator token.",
+  },
   operatorToken: {
     type: "http",
     scheme: "bearer",
@@ -60,6 +65,7 @@ export const securitySchemes = {
 export function security(auth: AuthMode) {
   if (auth === "operator") return [{ operatorToken: [] }];
   if (auth === "account") return [{ accountCredentials: [] }];
+  if (auth === "ingest") return [{ ingestToken: [] }];
   return [];
 }
 

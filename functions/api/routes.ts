@@ -19,6 +19,7 @@ const SERVICES = "functions/api/privatelink/endpoint-services.ts";
 const CONNECTIONS = "functions/api/privatelink/connections.ts";
 const ALLOWLIST = "functions/api/privatelink/allowlist.ts";
 const ENDPOINTS = "functions/api/privatelink/endpoints.ts";
+const METRIC_VIEWS = "functions/api/metrics/views.ts";
 
 function crud(path: string, module: string): RouteEntry[] {
   return [
@@ -74,6 +75,14 @@ export const routes: RouteEntry[] = [
   { method: "PUT", path: "/v1/endpoints/{id}/security-groups", module: ENDPOINTS },
   { method: "DELETE", path: "/v1/endpoints/{id}/security-groups/{sgId}", module: ENDPOINTS },
   { method: "GET", path: "/v1/endpoints/{id}/history", module: ENDPOINTS },
+
+  { method: "POST", path: "/v1/metrics/samples", module: "functions/api/metrics/ingest.ts" },
+  { method: "GET", path: "/v1/endpoints/{id}/metrics", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoints/{id}/metrics/compare", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoints/{id}/metrics/export", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoint-services/{id}/metrics", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoint-services/{id}/metrics/compare", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoint-services/{id}/metrics/export", module: METRIC_VIEWS },
 ];
 
 /** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */

@@ -17,6 +17,20 @@ export const schedules: ScheduleEntry[] = [
     module: "functions/cron/heartbeat.ts",
     description: "Writes a beat the stream consumer observes: proves scheduler → table → stream is alive.",
   },
+  {
+    name: "rollup-hourly",
+    schedule: "cron(5 * * * ? *)",
+    module: "functions/cron/rollup-hourly.ts",
+    description:
+      "Rolls minute samples into hourly buckets: every complete hour since the watermark, and late ones.",
+  },
+  {
+    name: "rollup-daily",
+    schedule: "cron(20 0 * * ? *)",
+    module: "functions/cron/rollup-daily.ts",
+    description:
+      "Rolls hourly buckets into daily (UTC) buckets: every complete day since the watermark, and late ones.",
+  },
 ];
 
 export function findSchedule(name: string): ScheduleEntry | undefined {

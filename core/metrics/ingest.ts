@@ -1,0 +1,279 @@
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { Config } from "../config.ts";
+import { Db } from "../db/client.ts";
+import { call } from "../db/errors.ts";
+import { Keys } from "../db/keys.ts";
+import type { Endpoint } from "../privatelink/endpoint.ts";
+import { validate } from "../validation.ts";
+import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
+
+/**
+ * Samples from the data plane: one per endpoint per minute. Each is one PutItem (re-sending a minute
+ * overwrites it), and each service's minute is the sum over its endpoints, kept by one UpdateItem per
+ * service-minute per request that ADDs the difference between each new sample and the one it replaced
+ * (PutItem hands back the old one), so a retried request changes nothing.
+ */
+export namespace MetricIngest {
+  export const MAX_SAMPLES = 1000;
+  const FUTURE_SECONDS = 300;
+  const CONCURRENCY = 32;
+
+  const Value = z.number().finite().min(0);
+  const Sample = z.strictObject({
+    resourceId: z.string().regex(/^vpce-[0-9a-z]{8}$/, "must be an endpoint ID (vpce-…)"),
+    timestamp: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]),
+    metrics: z
+      .strictObject(
+        Object.fromEntries(SAMPLE_METRICS.map((m) => [m, Value.optional()])) as Record<
+          (typeof SAMPLE_METRICS)[number],
+          z.ZodOptional<typeof Value>
+        >,
+      )
+      .refine((m) => Object.values(m).some((v) => v !== undefined), {
+        error: "at least one metric is required",
+      }),
+  });
+
+  export const Input = z.strictObject({ samples: z.array(z.unknown()).min(1).max(MAX_SAMPLES) });
+
+  export interface Rejected {
+    index: number;
+    resourceId?: string;
+    reason: string;
+  }
+  export interface Result {
+    accepted: number;
+    rejected: Rejected[];
+  }
+
+  interface Accepted {
+    index: number;
+    resourceId: string;
+    minute: number;
+    metrics: Partial<Record<StoredMetric, number>>;
+  }
+
+  function epoch(timestamp: number | string): number {
+    return typeof timestamp === "number" ? timestamp : Math.floor(Date.parse(timestamp) / 1000);
+  }
+
+  export async function ingest(input: unknown, now = Date.now()): Promise<Result> {
+    const { samples } = validate(Input, input);
+    const rejected: Rejected[] = [];
+    const nowSeconds = Math.floor(now / 1000);
+    const retention = Config.get().retentionDays;
+    const oldest = nowSeconds - retention.raw * DAY;
+    const byKey = new Map<string, Accepted>();
+
+    samples.forEach((raw, index) => {
+      const resourceId =
+        typeof (raw as { resourceId?: unknown })?.resourceId === "string"
+          ? String((raw as { resourceId: string }).resourceId)
+          : undefined;
+      const parsed = Sample.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        rejected.push({
+          index,
+          resourceId,
+          reason: `${issue?.path.join(".") || "sample"}: ${issue?.message}`,
+        });
+        return;
+      }
+      const minute = epoch(parsed.data.timestamp);
+      if (minute % MINUTE !== 0)
+        return void rejected.push({ index, resourceId, reason: "timestamp must be aligned to a minute" });
+      if (minute > nowSeconds + FUTURE_SECONDS)
+        return void rejected.push({
+          index,
+          resourceId,
+          reason: "timestamp is more than 5 minutes in the future",
+        });
+      if (minute < oldest)
+        return void rejected.push({
+          index,
+          resourceId,
+          reason: `timestamp is older than the raw retention (${retention.raw} days)`,
+        });
+      // The same resource-minute twice in one request: the later sample wins, as a re-send would.
+      byKey.set(`${parsed.data.resourceId}#${minute}`, {
+        index,
+        resourceId: parsed.data.resourceId,
+        minute,
+        metrics: parsed.data.metrics,
+      });
+    });
+
+    const endpoints = await loadEndpoints([...new Set([...byKey.values()].map((s) => s.resourceId))]);
+    const accepted = [...byKey.values()].filter((s) => {
+      if (endpoints.has(s.resourceId)) return true;
+      rejected.push({ index: s.index, resourceId: s.resourceId, reason: "unknown resource" });
+      return false;
+    });
+
+    const watermark = await hourlyWatermark();
+    const serviceDeltas = new Map<
+      string,
+      {
+        serviceId: string;
+        minute: number;
+        sums: Map<StoredMetric, number>;
+        counts: Map<StoredMetric, number>;
+      }
+    >();
+    const lateHours = new Set<number>();
+
+    let next = 0;
+    const worker = async () => {
+      while (next < accepted.length) {
+        const s = accepted[next++] as Accepted;
+        const ep = endpoints.get(s.resourceId) as Endpoint.Stored;
+        const item: Record<string, unknown> = {
+          ...Keys.metricMinute(s.resourceId, s.minute),
+          ...Keys.metricHourMarker(s.resourceId, s.minute),
+          type: "MetricMinute",
+          v: 1,
+          resourceId: s.resourceId,
+          t: s.minute,
+          expiresAt: s.minute + retention.raw * DAY,
+        };
+        for (const [m, value] of Object.entries(s.metrics))
+          if (value !== undefined) item[attr.minute(m as StoredMetric)] = value;
+        const out = await call(() =>
+          Db.client().send(new PutCommand({ TableName: Db.table(), Item: item, ReturnValues: "ALL_OLD" })),
+        );
+        const old = out.Attributes ?? {};
+        const key = `${ep.endpointServiceId}#${s.minute}`;
+        let delta = serviceDeltas.get(key);
+        if (!delta) {
+          delta = { serviceId: ep.endpointServiceId, minute: s.minute, sums: new Map(), counts: new Map() };
+          serviceDeltas.set(key, delta);
+        }
+        for (const m of SAMPLE_METRICS) {
+          const now = item[attr.minute(m)] as number | undefined;
+          const before = old[attr.minute(m)] as number | undefined;
+          delta.sums.set(m, (delta.sums.get(m) ?? 0) + (now ?? 0) - (before ?? 0));
+          delta.counts.set(
+            m,
+            (delta.counts.get(m) ?? 0) + (now !== undefined ? 1 : 0) - (before !== undefined ? 1 : 0),
+          );
+        }
+        // A connected endpoint that reported in this minute for the first time.
+        if (!out.Attributes && ep.state === "available") {
+          delta.sums.set("ConnectedEndpoints", (delta.sums.get("ConnectedEndpoints") ?? 0) + 1);
+          delta.counts.set("ConnectedEndpoints", (delta.counts.get("ConnectedEndpoints") ?? 0) + 1);
+        }
+        if (watermark !== undefined && floorTo(s.minute, HOUR) <= watermark)
+          lateHours.add(floorTo(s.minute, HOUR));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, accepted.length) }, worker));
+
+    await Promise.all(
+      [...serviceDeltas.values()].map((d) =>
+        addToService(d.serviceId, d.minute, d.sums, d.counts, d.minute + retention.raw * DAY),
+      ),
+    );
+    await Promise.all(
+      [...lateHours].map((hour) =>
+        call(() =>
+          Db.client().send(
+            // markedAt lets the job delete only the marker it handled, not one written while it worked.
+            new PutCommand({
+              TableName: Db.table(),
+              Item: {
+                ...Keys.lateMarker("hourly", hour),
+                type: "LateMarker",
+                v: 1,
+                start: hour,
+                markedAt: now,
+              },
+            }),
+          ),
+        ),
+      ),
+    );
+    return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
+  }
+
+  async function addToService(
+    serviceId: string,
+    minute: number,
+    sums: Map<StoredMetric, number>,
+    counts: Map<StoredMetric, number>,
+    expiresAt: number,
+  ): Promise<void> {
+    const adds: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    let i = 0;
+    for (const [m, d] of sums) {
+      const n = counts.get(m) ?? 0;
+      if (d === 0 && n === 0) continue;
+      names[`#m${i}`] = attr.minute(m);
+      names[`#n${i}`] = attr.contributors(m);
+      values[`:m${i}`] = d;
+      values[`:n${i}`] = n;
+      adds.push(`#m${i} :m${i}`, `#n${i} :n${i}`);
+      i++;
+    }
+    if (adds.length === 0) return;
+    const marker = Keys.metricHourMarker(serviceId, minute);
+    await call(() =>
+      Db.client().send(
+        new UpdateCommand({
+          TableName: Db.table(),
+          Key: Keys.metricMinute(serviceId, minute),
+          UpdateExpression: `SET #type = :type, v = :v, resourceId = :rid, t = :t, gsi3pk = :g3pk, gsi3sk = :g3sk, expiresAt = :exp ADD ${adds.join(", ")}`,
+          ExpressionAttributeNames: { ...names, "#type": "type" },
+          ExpressionAttributeValues: {
+            ...values,
+            ":type": "MetricMinute",
+            ":v": 1,
+            ":rid": serviceId,
+            ":t": minute,
+            ":g3pk": marker.gsi3pk,
+            ":g3sk": marker.gsi3sk,
+            ":exp": expiresAt,
+          },
+        }),
+      ),
+    );
+  }
+
+  async function loadEndpoints(ids: string[]): Promise<Map<string, Endpoint.Stored>> {
+    const found = new Map<string, Endpoint.Stored>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids
+        .slice(i, i + 100)
+        .map((id) => ({ ...Keys.endpoint(id) }));
+      for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
+        const out = await call(() =>
+          Db.client().send(
+            new BatchGetCommand({
+              RequestItems: {
+                [Db.table()]: {
+                  Keys: keys,
+                  ProjectionExpression: "id, endpointServiceId, #s",
+                  ExpressionAttributeNames: { "#s": "state" },
+                },
+              },
+            }),
+          ),
+        );
+        for (const item of out.Responses?.[Db.table()] ?? [])
+          found.set(String(item.id), item as Endpoint.Stored);
+        keys = out.UnprocessedKeys?.[Db.table()]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
+  }
+
+  export async function hourlyWatermark(): Promise<number | undefined> {
+    const out = await call(() =>
+      Db.client().send(new GetCommand({ TableName: Db.table(), Key: Keys.rollupWatermark("hourly") })),
+    );
+    return out.Item?.last as number | undefined;
+  }
+}

@@ -1,0 +1,301 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { Config } from "../config.ts";
+import { Db } from "../db/client.ts";
+import { call } from "../db/errors.ts";
+import { Keys, METRIC_SHARDS } from "../db/keys.ts";
+import { ConflictError } from "../errors.ts";
+import {
+  type BucketValues,
+  bucketAttributes,
+  bucketValues,
+  DAY,
+  floorTo,
+  fold,
+  HOUR,
+  merge,
+  minuteValues,
+  type StoredMetric,
+} from "./model.ts";
+
+/**
+ * Hourly and daily rollups. Each period is found through its markers (gsi3, written with the data, 16
+ * shards), folded per resource into sum / min / max / count, and written as one bucket item per
+ * resource with a deterministic Put, so rolling a period twice writes identical buckets.
+ *
+ * A watermark records the last period rolled: a run rolls every complete period after it (catching up
+ * after missed runs) and every period marked late (data that arrived after it was rolled). A run stops
+ * taking new periods once its time budget is spent and the next run goes on from the watermark, so one
+ * invocation stays well inside Lambda's 15 minutes whatever the backlog.
+ */
+export namespace Rollup {
+  export type Kind = "hourly" | "daily";
+
+  export interface RunOptions {
+    now?: Date;
+    /** Stop starting new periods after this long (default 10 minutes). */
+    budgetMs?: number;
+    /** Where a first run starts when there is no watermark: this many periods back (default 24 hours / 7 days). */
+    firstRunPeriods?: number;
+  }
+
+  export interface RunResult {
+    kind: Kind;
+    periods: number[];
+    resources: number;
+    buckets: number;
+    watermark: number | null;
+    remaining: number;
+  }
+
+  const SIZE: Record<Kind, number> = { hourly: HOUR, daily: DAY };
+  /** Samples may arrive a little after their minute: a period is complete this long after it ends. */
+  const GRACE = 120;
+
+  async function watermark(kind: Kind): Promise<number | undefined> {
+    const out = await call(() =>
+      Db.client().send(
+        new GetCommand({ TableName: Db.table(), Key: Keys.rollupWatermark(kind), ConsistentRead: true }),
+      ),
+    );
+    return out.Item?.last as number | undefined;
+  }
+
+  async function advance(kind: Kind, period: number): Promise<void> {
+    await call(
+      () =>
+        Db.client().send(
+          new UpdateCommand({
+            TableName: Db.table(),
+            Key: Keys.rollupWatermark(kind),
+            UpdateExpression: "SET #type = :type, v = :v, #last = :p",
+            ConditionExpression: "attribute_not_exists(#last) OR #last < :p",
+            ExpressionAttributeNames: { "#type": "type", "#last": "last" },
+            ExpressionAttributeValues: { ":type": "RollupWatermark", ":v": 1, ":p": period },
+          }),
+        ),
+      { onConditionFailed: () => new Stale() },
+    ).catch(ignoreStale);
+  }
+
+  /** A conditional write that found the work already done (a newer watermark, a newer late marker). */
+  class Stale extends ConflictError {
+    constructor() {
+      super("Stale", "already superseded");
+    }
+  }
+
+  function ignoreStale(error: unknown): undefined {
+    if (error instanceof Stale) return undefined;
+    throw error;
+  }
+
+  async function lateMarkers(kind: Kind): Promise<Array<{ start: number; markedAt: number }>> {
+    const out = await call(() =>
+      Db.client().send(
+        new QueryCommand({
+          TableName: Db.table(),
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": Keys.latePartition(kind) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map((i) => ({ start: Number(i.start), markedAt: Number(i.markedAt) }));
+  }
+
+  /** The items behind one period's markers, grouped by resource. */
+  async function marked(kind: Kind, period: number): Promise<Map<string, Record<string, unknown>[]>> {
+    const byResource = new Map<string, Record<string, unknown>[]>();
+    await Promise.all(
+      Array.from({ length: METRIC_SHARDS }, async (_, shard) => {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await call(() =>
+            Db.client().send(
+              new QueryCommand({
+                TableName: Db.table(),
+                IndexName: "gsi3",
+                KeyConditionExpression: "gsi3pk = :pk",
+                ExpressionAttributeValues: {
+                  ":pk":
+                    kind === "hourly"
+                      ? Keys.metricHourShard(period, shard)
+                      : Keys.metricDayShard(period, shard),
+                },
+                ExclusiveStartKey: start,
+              }),
+            ),
+          );
+          for (const item of out.Items ?? []) {
+            const id = String(item.resourceId);
+            const list = byResource.get(id) ?? [];
+            list.push(item);
+            byResource.set(id, list);
+          }
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }),
+    );
+    return byResource;
+  }
+
+  /** Folds minutes (hourly) or hourly buckets (daily) into one bucket. */
+  export function foldBucket(kind: Kind, items: Record<string, unknown>[]): BucketValues {
+    const out: BucketValues = {};
+    for (const item of items) {
+      if (kind === "hourly") {
+        for (const [m, v] of Object.entries(minuteValues(item)) as Array<[StoredMetric, number]>)
+          out[m] = fold(out[m], v);
+      } else {
+        for (const [m, a] of Object.entries(bucketValues(item)) as Array<
+          [StoredMetric, NonNullable<BucketValues[StoredMetric]>]
+        >) {
+          out[m] = merge(out[m], a);
+        }
+      }
+    }
+    return out;
+  }
+
+  async function rollPeriod(
+    kind: Kind,
+    period: number,
+    dailyWatermark: number | undefined,
+  ): Promise<{ resources: number; buckets: number }> {
+    const retention = Config.get().retentionDays;
+    const groups = await marked(kind, period);
+    const puts: Record<string, unknown>[] = [];
+    for (const [resourceId, items] of groups) {
+      const values = foldBucket(kind, items);
+      if (Object.keys(values).length === 0) continue;
+      puts.push({
+        ...(kind === "hourly" ? Keys.metricHour(resourceId, period) : Keys.metricDay(resourceId, period)),
+        ...(kind === "hourly" ? Keys.metricDayMarker(resourceId, period) : {}),
+        type: kind === "hourly" ? "MetricHour" : "MetricDay",
+        v: 1,
+        resourceId,
+        t: period,
+        expiresAt: period + (kind === "hourly" ? retention.hourly : retention.daily) * DAY,
+        ...bucketAttributes(values),
+      });
+    }
+    for (let i = 0; i < puts.length; i += 25) {
+      let requests: unknown[] | undefined = puts.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests?.length && attempt < 8; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        const out = await call(() =>
+          Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
+        );
+        requests = out.UnprocessedItems?.[Db.table()];
+      }
+      if (requests?.length) throw new Error(`rollup ${kind} ${period}: writes left unprocessed`);
+    }
+    // An hour rolled again after its day was rolled makes that day late too.
+    const day = floorTo(period, DAY);
+    if (kind === "hourly" && dailyWatermark !== undefined && day <= dailyWatermark && puts.length > 0) {
+      await call(() =>
+        Db.client().send(
+          new PutCommand({
+            TableName: Db.table(),
+            Item: {
+              ...Keys.lateMarker("daily", day),
+              type: "LateMarker",
+              v: 1,
+              start: day,
+              markedAt: Date.now(),
+            },
+          }),
+        ),
+      );
+    }
+    return { resources: groups.size, buckets: puts.length };
+  }
+
+  /** Rolls the given periods as they are now, whatever the watermark (tests, operators re-rolling). */
+  export async function rollPeriods(
+    kind: Kind,
+    periods: number[],
+  ): Promise<{ resources: number; buckets: number }> {
+    const dailyMark = kind === "hourly" ? await watermark("daily") : undefined;
+    const total = { resources: 0, buckets: 0 };
+    for (const p of periods) {
+      const r = await rollPeriod(kind, p, dailyMark);
+      total.resources += r.resources;
+      total.buckets += r.buckets;
+    }
+    return total;
+  }
+
+  export async function run(kind: Kind, options: RunOptions = {}): Promise<RunResult> {
+    const started = Date.now();
+    const budget = options.budgetMs ?? 10 * 60_000;
+    const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+    const size = SIZE[kind];
+    // A day is complete once the hourly job has rolled its last hour.
+    const lastComplete =
+      kind === "hourly"
+        ? floorTo(nowSeconds - GRACE, HOUR) - HOUR
+        : Math.min(
+            floorTo(nowSeconds - GRACE, DAY) - DAY,
+            floorTo(((await watermark("hourly")) ?? -HOUR) + HOUR, DAY) - DAY,
+          );
+    const mark = await watermark(kind);
+    const from =
+      mark !== undefined
+        ? mark + size
+        : lastComplete - ((options.firstRunPeriods ?? (kind === "hourly" ? 24 : 7)) - 1) * size;
+    const late = await lateMarkers(kind);
+    const dailyMark = kind === "hourly" ? await watermark("daily") : undefined;
+
+    const result: RunResult = {
+      kind,
+      periods: [],
+      resources: 0,
+      buckets: 0,
+      watermark: mark ?? null,
+      remaining: 0,
+    };
+    const queue: Array<{ period: number; late?: { markedAt: number } }> = [
+      ...late.map((l) => ({ period: l.start, late: { markedAt: l.markedAt } })),
+    ];
+    for (let p = from; p <= lastComplete; p += size) queue.push({ period: p });
+
+    for (let i = 0; i < queue.length; i++) {
+      if (Date.now() - started > budget) {
+        result.remaining = queue.length - i;
+        break;
+      }
+      const { period, late: lateInfo } = queue[i] as (typeof queue)[number];
+      const rolled = await rollPeriod(kind, period, dailyMark);
+      result.periods.push(period);
+      result.resources += rolled.resources;
+      result.buckets += rolled.buckets;
+      if (lateInfo) {
+        await call(
+          () =>
+            Db.client().send(
+              new DeleteCommand({
+                TableName: Db.table(),
+                Key: Keys.lateMarker(kind, period),
+                ConditionExpression: "markedAt = :m",
+                ExpressionAttributeValues: { ":m": lateInfo.markedAt },
+              }),
+            ),
+          // Marked again while this run worked: leave it for the next run.
+          { onConditionFailed: () => new Stale() },
+        ).catch(ignoreStale);
+      } else {
+        await advance(kind, period);
+        result.watermark = period;
+      }
+    }
+    return result;
+  }
+}
