@@ -17,6 +17,11 @@ const bodyless = new Set([
   "POST /v1/operator/jobs/{name}/run",
 ]);
 
+/** Routes that take the operator (or ingest) token rather than an account credential. */
+function tokenRoute(path: string): boolean {
+  return path.includes("/operator/") || path === "/v1/metrics/samples";
+}
+
 function concrete(path: string): string {
   return path
     .replace("{uin}", "100000000001")
@@ -29,7 +34,7 @@ describe("bad input on every route", () => {
   it.each(bodyRoutes.map((r) => [r.method, r.path]))(
     "%s %s: malformed JSON is a 400 naming the body",
     async (method, path) => {
-      const auth = path.includes("/operator/") ? operatorAuth() : (await newTenant()).auth;
+      const auth = tokenRoute(path) ? operatorAuth() : (await newTenant()).auth;
       const reply = await call(method, concrete(path), { auth, raw: '{"name": ' });
       if (bodyless.has(`${method} ${path}`)) {
         expect(reply.status).toBeLessThan(500);
@@ -44,7 +49,7 @@ describe("bad input on every route", () => {
   it.each(bodyRoutes.map((r) => [r.method, r.path]))(
     "%s %s: a body over 1 MiB is a 413",
     async (method, path) => {
-      const auth = path.includes("/operator/") ? operatorAuth() : (await newTenant()).auth;
+      const auth = tokenRoute(path) ? operatorAuth() : (await newTenant()).auth;
       const reply = await call(method, concrete(path), {
         auth,
         raw: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }),
