@@ -27,6 +27,9 @@ export namespace Config {
     LINKPLANE_METRICS_RAW_DAYS: z.coerce.number().int().min(1).max(30).default(7),
     LINKPLANE_METRICS_HOURLY_DAYS: z.coerce.number().int().min(1).max(400).default(93),
     LINKPLANE_METRICS_DAILY_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
+    LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
+    /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
+    LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
   });
 
   export interface Info {
@@ -41,6 +44,8 @@ export namespace Config {
     quotas: { servicesPerAccount: number; endpointsPerService: number; endpointsPerVpc: number };
     ingestToken: string | undefined;
     retentionDays: { raw: number; hourly: number; daily: number };
+    dataDir: string;
+    exportBucket: string | undefined;
   }
 
   let current: Info | undefined;
@@ -91,6 +96,8 @@ export namespace Config {
         hourly: e.LINKPLANE_METRICS_HOURLY_DAYS,
         daily: e.LINKPLANE_METRICS_DAILY_DAYS,
       },
+      dataDir: e.LINKPLANE_DATA_DIR,
+      exportBucket: e.LINKPLANE_EXPORT_BUCKET,
     };
   }
 }

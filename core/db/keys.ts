@@ -189,6 +189,31 @@ export const Keys = {
     return `LATE#${kind}`;
   },
 
+  /** Scheduled metric exports: owned by an account; active ones are also indexed by schedule (sparse). */
+  metricExport(uin: string, id: string): PrimaryKey {
+    return { pk: `ACCT#${uin}`, sk: `MEXP#${id}` };
+  },
+  metricExportListing(uin: string, createdAt: string, id: string) {
+    return { gsi1pk: Keys.metricExportsPartition(uin), gsi1sk: timeSortKey(createdAt, id) };
+  },
+  metricExportsPartition(uin: string): string {
+    return `ACCT#${uin}#MEXP`;
+  },
+  /** Only active exports carry these attributes, so the job's Query finds exactly what is due. */
+  metricExportsDue(schedule: string, createdAt: string, id: string) {
+    return { gsi2pk: Keys.metricExportsDuePartition(schedule), gsi2sk: timeSortKey(createdAt, id) };
+  },
+  metricExportsDuePartition(schedule: string): string {
+    return `MEXP#ACTIVE#${schedule}`;
+  },
+  /** One run per export and period: the period start is the sort key, so it cannot be written twice. */
+  metricExportRun(exportId: string, periodStart: number): PrimaryKey {
+    return { pk: `MEXP#${exportId}`, sk: `RUN#${String(periodStart).padStart(10, "0")}` };
+  },
+  metricExportRuns(exportId: string): string {
+    return `MEXP#${exportId}`;
+  },
+
   job(name: string): PrimaryKey {
     return { pk: `JOB#${name}`, sk: "#JOB" };
   },
@@ -229,6 +254,8 @@ export type EntityType =
   | "MetricDay"
   | "RollupWatermark"
   | "LateMarker"
+  | "MetricExport"
+  | "MetricExportRun"
   | "JobState"
   | "Heartbeat"
   | "HeartbeatSeen";

@@ -256,14 +256,21 @@ export namespace MetricQuery {
     return derived ? derived.unit : UNITS[metric as StoredMetric];
   }
 
+  /** A resource's buckets from `from` to `to` (bucket starts) at a granularity, rolled or not. */
+  export async function buckets(
+    resourceId: string,
+    granularity: Granularity,
+    from: number,
+    to: number,
+  ): Promise<Map<number, BucketValues>> {
+    if (granularity === "1m") return minutes(resourceId, from, to + MINUTE - 1);
+    if (granularity === "1h") return hours(resourceId, from, to);
+    return days(resourceId, from, to);
+  }
+
   export async function view(resourceId: string, w: Window): Promise<View> {
     const size = SECONDS[w.granularity];
-    const buckets =
-      w.granularity === "1m"
-        ? await minutes(resourceId, w.from, w.to + MINUTE - 1)
-        : w.granularity === "1h"
-          ? await hours(resourceId, w.from, w.to)
-          : await days(resourceId, w.from, w.to);
+    const buckets = await MetricQuery.buckets(resourceId, w.granularity, w.from, w.to);
     const series = w.metrics.map((metric) => {
       const points: Point[] = [];
       for (let t = w.from; t <= w.to; t += size)

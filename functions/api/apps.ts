@@ -5,6 +5,7 @@ import * as backendInstances from "./inventory/backend-instances.ts";
 import * as securityGroups from "./inventory/security-groups.ts";
 import * as subnets from "./inventory/subnets.ts";
 import * as vpcs from "./inventory/vpcs.ts";
+import * as metricExports from "./metrics/exports.ts";
 import * as metricIngest from "./metrics/ingest.ts";
 import * as metricViews from "./metrics/views.ts";
 import * as accounts from "./operator/accounts.ts";
@@ -32,4 +33,5 @@ export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/privatelink/endpoints.ts": endpoints.app,
   "functions/api/metrics/ingest.ts": metricIngest.app,
   "functions/api/metrics/views.ts": metricViews.app,
+  "functions/api/metrics/exports.ts": metricExports.app,
 } as unknown as Record<string, OpenAPIHono<ApiEnv>>;

@@ -83,6 +83,13 @@ export const routes: RouteEntry[] = [
   { method: "GET", path: "/v1/endpoint-services/{id}/metrics", module: METRIC_VIEWS },
   { method: "GET", path: "/v1/endpoint-services/{id}/metrics/compare", module: METRIC_VIEWS },
   { method: "GET", path: "/v1/endpoint-services/{id}/metrics/export", module: METRIC_VIEWS },
+  ...crud("/v1/metric-exports", "functions/api/metrics/exports.ts"),
+  { method: "GET", path: "/v1/metric-exports/{id}/runs", module: "functions/api/metrics/exports.ts" },
+  {
+    method: "GET",
+    path: "/v1/metric-exports/{id}/runs/{runId}/file",
+    module: "functions/api/metrics/exports.ts",
+  },
 ];
 
 /** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */

@@ -1,5 +1,6 @@
 import * as heartbeat from "./heartbeat.ts";
 import type { Job } from "./job.ts";
+import * as metricExports from "./metric-exports.ts";
 import * as rollupDaily from "./rollup-daily.ts";
 import * as rollupHourly from "./rollup-hourly.ts";
 
@@ -8,4 +9,5 @@ export const jobs: Record<string, Job> = {
   [heartbeat.job.name]: heartbeat.job,
   [rollupHourly.job.name]: rollupHourly.job,
   [rollupDaily.job.name]: rollupDaily.job,
+  [metricExports.job.name]: metricExports.job,
 };

@@ -31,6 +31,12 @@ export const schedules: ScheduleEntry[] = [
     description:
       "Rolls hourly buckets into daily (UTC) buckets: every complete day since the watermark, and late ones.",
   },
+  {
+    name: "metric-exports",
+    schedule: "cron(15 * * * ? *)",
+    module: "functions/cron/metric-exports.ts",
+    description: "Writes each active export's file for its last complete period, and retries failed runs.",
+  },
 ];
 
 export function findSchedule(name: string): ScheduleEntry | undefined {

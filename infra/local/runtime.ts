@@ -50,6 +50,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
   const dataDir = resolve(options.dataDir ?? process.env.LINKPLANE_DATA_DIR ?? ".linkplane");
   const secrets = loadOrCreateSecrets(dataDir);
+  process.env.LINKPLANE_DATA_DIR = dataDir;
   process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
   process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Config } from "../config.ts";
+import { NotFoundError } from "../errors.ts";
+
+/**
+ * Object storage behind one port: an S3 bucket in AWS (LINKPLANE_EXPORT_BUCKET), a folder under the data
+ * directory locally. `put` takes the content as chunks and answers its size and SHA-256.
+ */
+export interface Stored {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ObjectStore {
+  put(key: string, chunks: AsyncIterable<string | Buffer>, contentType: string): Promise<Stored>;
+  get(key: string): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Keys are built by Linkplane (`metric-exports/<uin>/<id>/<period>.csv`): refuse anything else. */
+function safeKey(key: string): string {
+  if (!/^[A-Za-z0-9_\-./]+$/.test(key) || key.split("/").some((part) => part === ".." || part === "")) {
+    throw new Error(`unsafe object key ${key}`);
+  }
+  return key;
+}
+
+export class FolderStore implements ObjectStore {
+  constructor(private readonly root: string) {}
+
+  async put(key: string, chunks: AsyncIterable<string | Buffer>, _contentType?: string): Promise<Stored> {
+    const path = join(this.root, safeKey(key));
+    await mkdir(dirname(path), { recursive: true });
+    const hash = createHash("sha256");
+    let bytes = 0;
+    const counted = async function* () {
+      for await (const chunk of chunks) {
+        const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+        hash.update(buffer);
+        bytes += buffer.length;
+        yield buffer;
+      }
+    };
+    // Written beside and renamed, so a reader never sees half a file.
+    await pipeline(Readable.from(counted()), createWriteStream(`${path}.partial`));
+    await rename(`${path}.partial`, path);
+    return { key, bytes, sha256: hash.digest("hex") };
+  }
+
+  async get(key: string): Promise<ReadableStream<Uint8Array>> {
+    const path = join(this.root, safeKey(key));
+    await stat(path).catch(() => {
+      throw new NotFoundError("file", key);
+    });
+    return Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+  }
+}
+
+export class S3Store implements ObjectStore {
+  constructor(
+    private readonly bucket: string,
+    private readonly client = new S3Client({}),
+  ) {}
+
+  async put(key: string, chunks: AsyncIterable<string | Buffer>, contentType: string): Promise<Stored> {
+    // Export files are bounded (a period of one account's metrics), so one PutObject of the whole file.
+    const parts: Buffer[] = [];
+    for await (const chunk of chunks)
+      parts.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
+    const body = Buffer.concat(parts);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: safeKey(key),
+        Body: body,
+        ContentType: contentType,
+        ChecksumSHA256: Buffer.from(sha256, "hex").toString("base64"),
+      }),
+    );
+    return { key, bytes: body.length, sha256 };
+  }
+
+  async get(key: string): Promise<ReadableStream<Uint8Array>> {
+    const out = await this.client
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: safeKey(key) }))
+      .catch((error: { name?: string }) => {
+        if (error.name === "NoSuchKey") throw new NotFoundError("file", key);
+        throw error;
+      });
+    if (!out.Body) throw new NotFoundError("file", key);
+    return out.Body.transformToWebStream();
+  }
+}
+
+let store: ObjectStore | undefined;
+
+export function objectStore(): ObjectStore {
+  const config = Config.get();
+  store ??= config.exportBucket
+    ? new S3Store(config.exportBucket)
+    : new FolderStore(resolve(config.dataDir, "exports"));
+  return store;
+}
+
+/** Tests: use this store (or undefined to build from configuration again). */
+export function useObjectStore(next: ObjectStore | undefined): void {
+  store = next;
+}
