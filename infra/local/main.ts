@@ -7,6 +7,7 @@ const { values } = parseArgs({
     "in-memory": { type: "boolean", default: false },
     port: { type: "string" },
     host: { type: "string" },
+    demo: { type: "boolean", default: false },
   },
 });
 
@@ -14,6 +15,7 @@ const runtime = await startLocal({
   inMemory: values["in-memory"],
   port: Number(values.port ?? process.env.PORT ?? 3000),
   host: values.host ?? process.env.LINKPLANE_HOST ?? "127.0.0.1",
+  demo: values.demo,
 });
 
 process.stdout.write(
@@ -26,10 +28,28 @@ process.stdout.write(
     `  Operator token ${runtime.operatorToken}`,
     `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
+    ...(runtime.demo ? demoLines(runtime.demo, runtime.url) : []),
     "",
     "",
   ].join("\n"),
 );
+
+/** Demo keys are shown when the demo accounts are made; after that they are in demo.json. */
+function demoLines(demo: NonNullable<typeof runtime.demo>, url: string): string[] {
+  const p = demo.created
+    ? `${demo.provider.secretId}:${demo.provider.secretKey}`
+    : `$(jq -r '.provider | .secretId + ":" + .secretKey' ${runtime.dataDir}/demo.json)`;
+  const c = demo.created
+    ? `${demo.consumer.secretId}:${demo.consumer.secretKey}`
+    : `$(jq -r '.consumer | .secretId + ":" + .secretKey' ${runtime.dataDir}/demo.json)`;
+  return [
+    "",
+    "  Demo (a sample a minute; the last 24 hours load in the background, about 40 s)",
+    `  Provider       Authorization: Bearer ${p}`,
+    `  Consumer       Authorization: Bearer ${c}`,
+    `  Try            curl -s "${url}/v1/endpoint-services/${demo.services[0]}/metrics?period=24h&metrics=BandwidthIn,ConnectedEndpoints" -H "Authorization: Bearer ${p}"`,
+  ];
+}
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

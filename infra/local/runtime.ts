@@ -9,6 +9,7 @@ import { log } from "../../core/util/log.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { type DemoState, startDemo } from "./demo.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { loadOrCreateSecrets } from "./secrets.ts";
@@ -27,6 +28,8 @@ export interface LocalOptions {
   tableName?: string;
   scheduler?: boolean;
   pollIntervalMs?: number;
+  /** Demo accounts, services and endpoints, fed with samples every minute. */
+  demo?: boolean;
 }
 
 export interface LocalRuntime {
@@ -37,6 +40,7 @@ export interface LocalRuntime {
   dynamodb: { endpoint: string; pid: number | undefined };
   poller: StreamPoller;
   readyMs: number;
+  demo?: DemoState & { created: boolean };
   stop(): Promise<void>;
 }
 
@@ -74,8 +78,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let poller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
+  let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
 
   const stop = async () => {
+    demo?.stop();
     scheduler?.stop();
     await poller?.stop();
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
@@ -114,6 +120,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       scheduler.start();
     }
 
+    if (options.demo) demo = await startDemo(options.inMemory ? undefined : dataDir);
+
     const app = await createLocalApp(projectRoot);
     const host = options.host ?? "127.0.0.1";
     const port = await new Promise<number>((resolvePort, reject) => {
@@ -132,6 +140,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       dynamodb: { endpoint, pid: dynamo?.pid },
       poller,
       readyMs,
+      demo: demo ? { ...demo.state, created: demo.created } : undefined,
       stop,
     };
   } catch (error) {
