@@ -205,7 +205,7 @@ export namespace MetricExport {
           Db.client().send(new GetCommand({ TableName: Db.table(), Key: Keys.metricExportRun(id, period) })),
         )
       : { Item: undefined };
-    if (!out.Item || out.Item.status !== "succeeded") throw new NotFoundError("export run file", runId);
+    if (out.Item?.status !== "succeeded") throw new NotFoundError("export run file", runId);
     const run = toRun(out.Item);
     return { run, format: exp.format, body: await objectStore().get(run.objectKey as string) };
   }

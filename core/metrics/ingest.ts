@@ -66,44 +66,35 @@ export namespace MetricIngest {
     const oldest = nowSeconds - retention.raw * DAY;
     const byKey = new Map<string, Accepted>();
 
-    samples.forEach((raw, index) => {
+    for (const [index, raw] of samples.entries()) {
       const resourceId =
         typeof (raw as { resourceId?: unknown })?.resourceId === "string"
           ? String((raw as { resourceId: string }).resourceId)
           : undefined;
+      const reject = (reason: string) => rejected.push({ index, resourceId, reason });
       const parsed = Sample.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        rejected.push({
-          index,
-          resourceId,
-          reason: `${issue?.path.join(".") || "sample"}: ${issue?.message}`,
-        });
-        return;
+        reject(`${issue?.path.join(".") || "sample"}: ${issue?.message}`);
+        continue;
       }
       const minute = epoch(parsed.data.timestamp);
-      if (minute % MINUTE !== 0)
-        return void rejected.push({ index, resourceId, reason: "timestamp must be aligned to a minute" });
-      if (minute > nowSeconds + FUTURE_SECONDS)
-        return void rejected.push({
+      if (minute % MINUTE !== 0) {
+        reject("timestamp must be aligned to a minute");
+      } else if (minute > nowSeconds + FUTURE_SECONDS) {
+        reject("timestamp is more than 5 minutes in the future");
+      } else if (minute < oldest) {
+        reject(`timestamp is older than the raw retention (${retention.raw} days)`);
+      } else {
+        // The same resource-minute twice in one request: the later sample wins, as a re-send would.
+        byKey.set(`${parsed.data.resourceId}#${minute}`, {
           index,
-          resourceId,
-          reason: "timestamp is more than 5 minutes in the future",
+          resourceId: parsed.data.resourceId,
+          minute,
+          metrics: parsed.data.metrics,
         });
-      if (minute < oldest)
-        return void rejected.push({
-          index,
-          resourceId,
-          reason: `timestamp is older than the raw retention (${retention.raw} days)`,
-        });
-      // The same resource-minute twice in one request: the later sample wins, as a re-send would.
-      byKey.set(`${parsed.data.resourceId}#${minute}`, {
-        index,
-        resourceId: parsed.data.resourceId,
-        minute,
-        metrics: parsed.data.metrics,
-      });
-    });
+      }
+    }
 
     const endpoints = await loadEndpoints([...new Set([...byKey.values()].map((s) => s.resourceId))]);
     const accepted = [...byKey.values()].filter((s) => {
