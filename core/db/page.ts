@@ -112,3 +112,23 @@ function decodeCursor(
   if (key[hashKey] !== partition) throw invalid();
   return key;
 }
+
+/** Every item a Query matches, page after page (for work that needs all of them, not an API page). */
+export async function* queryAll(
+  input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">,
+): AsyncGenerator<Record<string, unknown>> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await call(() =>
+      Db.client().send(new QueryCommand({ ...input, TableName: Db.table(), ExclusiveStartKey: start })),
+    );
+    for (const item of out.Items ?? []) yield item as Record<string, unknown>;
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

@@ -1,9 +1,10 @@
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
+import { collect, queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
 import { validate } from "../validation.ts";
 import {
@@ -138,28 +139,17 @@ export namespace MetricQuery {
     return { granularity, from, to, metrics, stat: p.stat };
   }
 
-  async function queryRange(pk: string, from: number, to: number): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await call(() =>
-        Db.client().send(
-          new QueryCommand({
-            TableName: Db.table(),
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-            ExpressionAttributeValues: {
-              ":pk": pk,
-              ":a": String(from).padStart(10, "0"),
-              ":b": String(to).padStart(10, "0"),
-            },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  function queryRange(pk: string, from: number, to: number): Promise<Record<string, unknown>[]> {
+    return collect(
+      queryAll({
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: {
+          ":pk": pk,
+          ":a": String(from).padStart(10, "0"),
+          ":b": String(to).padStart(10, "0"),
+        },
+      }),
+    );
   }
 
   /** Minute buckets between two times (one Query per UTC day touched). */

@@ -10,6 +10,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
+import { queryAll } from "../db/page.ts";
 import { ConflictError } from "../errors.ts";
 import {
   type BucketValues,
@@ -115,32 +116,20 @@ export namespace Rollup {
     const byResource = new Map<string, Record<string, unknown>[]>();
     await Promise.all(
       Array.from({ length: METRIC_SHARDS }, async (_, shard) => {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await call(() =>
-            Db.client().send(
-              new QueryCommand({
-                TableName: Db.table(),
-                IndexName: "gsi3",
-                KeyConditionExpression: "gsi3pk = :pk",
-                ExpressionAttributeValues: {
-                  ":pk":
-                    kind === "hourly"
-                      ? Keys.metricHourShard(period, shard)
-                      : Keys.metricDayShard(period, shard),
-                },
-                ExclusiveStartKey: start,
-              }),
-            ),
-          );
-          for (const item of out.Items ?? []) {
-            const id = String(item.resourceId);
-            const list = byResource.get(id) ?? [];
-            list.push(item);
-            byResource.set(id, list);
-          }
-          start = out.LastEvaluatedKey;
-        } while (start);
+        const items = queryAll({
+          IndexName: "gsi3",
+          KeyConditionExpression: "gsi3pk = :pk",
+          ExpressionAttributeValues: {
+            ":pk":
+              kind === "hourly" ? Keys.metricHourShard(period, shard) : Keys.metricDayShard(period, shard),
+          },
+        });
+        for await (const item of items) {
+          const id = String(item.resourceId);
+          const list = byResource.get(id) ?? [];
+          list.push(item);
+          byResource.set(id, list);
+        }
       }),
     );
     return byResource;

@@ -1,14 +1,9 @@
-import {
-  BatchGetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { ConnectionState, LIVE_STATES, REFERENCE_STATE } from "./common.ts";
@@ -305,26 +300,16 @@ export namespace Connection {
     serviceId: string,
     filter?: { ownerUin?: string },
   ): AsyncGenerator<Endpoint.Stored> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await call(() =>
-        Db.client().send(
-          new QueryCommand({
-            TableName: Db.table(),
-            IndexName: "gsi3",
-            KeyConditionExpression: "gsi3pk = :pk",
-            FilterExpression: filter?.ownerUin ? "ownerUin = :owner" : undefined,
-            ExpressionAttributeValues: {
-              ":pk": Keys.connectionsPartition(serviceId),
-              ...(filter?.ownerUin ? { ":owner": filter.ownerUin } : {}),
-            },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) yield item as Endpoint.Stored;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = queryAll({
+      IndexName: "gsi3",
+      KeyConditionExpression: "gsi3pk = :pk",
+      FilterExpression: filter?.ownerUin ? "ownerUin = :owner" : undefined,
+      ExpressionAttributeValues: {
+        ":pk": Keys.connectionsPartition(serviceId),
+        ...(filter?.ownerUin ? { ":owner": filter.ownerUin } : {}),
+      },
+    });
+    for await (const item of items) yield item as unknown as Endpoint.Stored;
   }
 
   /** Rejects every live connection of a service (or of one consumer account on it). */

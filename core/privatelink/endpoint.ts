@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import {
   BatchGetCommand,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -12,7 +11,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import {
   ConflictError,
   InvalidParameterError,
@@ -265,23 +264,13 @@ export namespace Endpoint {
   /** Addresses already reserved in a subnet (one Query, paged for very large subnets). */
   async function reservedIps(uin: string, subnetId: string): Promise<Set<number>> {
     const reserved = new Set<number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await call(() =>
-        Db.client().send(
-          new QueryCommand({
-            TableName: Db.table(),
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": Keys.ipReservations(uin, subnetId) },
-            ProjectionExpression: "ip",
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) reserved.add(Number(item.ip));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = queryAll({
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": Keys.ipReservations(uin, subnetId) },
+      ProjectionExpression: "ip",
+      ConsistentRead: true,
+    });
+    for await (const item of items) reserved.add(Number(item.ip));
     return reserved;
   }
 
@@ -598,23 +587,13 @@ export namespace Endpoint {
   export async function withHistory(
     id: string,
   ): Promise<{ endpoint: Stored | undefined; history: HistoryEntry[] }> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await call(() =>
-        Db.client().send(
-          new QueryCommand({
-            TableName: Db.table(),
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": Keys.endpoint(id).pk },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await collect(
+      queryAll({
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": Keys.endpoint(id).pk },
+        ConsistentRead: true,
+      }),
+    );
     const endpoint = items.find((i) => i.type === "Endpoint") as Stored | undefined;
     const history = items
       .filter((i) => i.type === "ConnectionHistory")
