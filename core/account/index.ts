@@ -1,9 +1,9 @@
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { getItem, type Page, type PageParams, queryPage } from "../db/page.ts";
 import { NotFoundError, ResourceInUseError } from "../errors.ts";
 import { randomDigits } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
@@ -97,11 +97,9 @@ export namespace Account {
   }
 
   export async function get(uin: string): Promise<Info> {
-    const out = await call(() =>
-      Db.client().send(new GetCommand({ TableName: Db.table(), Key: Keys.account(uin) })),
-    );
-    if (!out.Item) throw new NotFoundError("account", uin);
-    return toInfo(out.Item);
+    const item = await getItem(Keys.account(uin));
+    if (!item) throw new NotFoundError("account", uin);
+    return toInfo(item);
   }
 
   export async function list(page: PageParams): Promise<Page<Info>> {

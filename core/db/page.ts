@@ -1,4 +1,4 @@
-import { QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { InvalidParameterError } from "../errors.ts";
 import { Db } from "./client.ts";
@@ -131,4 +131,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+/** One item by key, or undefined. */
+export async function getItem(
+  key: { pk: string; sk: string },
+  consistent = false,
+): Promise<Record<string, unknown> | undefined> {
+  const out = await call(() =>
+    Db.client().send(new GetCommand({ TableName: Db.table(), Key: key, ConsistentRead: consistent })),
+  );
+  return out.Item as Record<string, unknown> | undefined;
 }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
@@ -7,6 +7,7 @@ import { Keys } from "../db/keys.ts";
 import type { Endpoint } from "../privatelink/endpoint.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
+import { Rollup } from "./rollup.ts";
 
 /**
  * Samples from the data plane: one per endpoint per minute. Each is one PutItem (re-sending a minute
@@ -103,7 +104,7 @@ export namespace MetricIngest {
       return false;
     });
 
-    const watermark = await hourlyWatermark();
+    const watermark = await Rollup.watermark("hourly");
     const serviceDeltas = new Map<
       string,
       {
@@ -259,12 +260,5 @@ export namespace MetricIngest {
       }
     }
     return found;
-  }
-
-  export async function hourlyWatermark(): Promise<number | undefined> {
-    const out = await call(() =>
-      Db.client().send(new GetCommand({ TableName: Db.table(), Key: Keys.rollupWatermark("hourly") })),
-    );
-    return out.Item?.last as number | undefined;
   }
 }

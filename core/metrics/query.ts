@@ -1,8 +1,5 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
-import { Db } from "../db/client.ts";
-import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { collect, queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
@@ -25,6 +22,7 @@ import {
   UNITS,
   ViewMetric,
 } from "./model.ts";
+import { Rollup } from "./rollup.ts";
 
 /**
  * Metric views: one resource's series over a window, at 1 minute (raw, within raw retention), 1 hour or
@@ -183,15 +181,8 @@ export namespace MetricQuery {
     return out;
   }
 
-  async function watermark(kind: "hourly" | "daily"): Promise<number | undefined> {
-    const out = await call(() =>
-      Db.client().send(new GetCommand({ TableName: Db.table(), Key: Keys.rollupWatermark(kind) })),
-    );
-    return out.Item?.last as number | undefined;
-  }
-
   async function hours(resourceId: string, from: number, to: number): Promise<Map<number, BucketValues>> {
-    const mark = await watermark("hourly");
+    const mark = await Rollup.watermark("hourly");
     const rolledTo = mark === undefined ? from - HOUR : Math.min(mark, to);
     const out = new Map<number, BucketValues>();
     if (rolledTo >= from) {
@@ -206,7 +197,7 @@ export namespace MetricQuery {
   }
 
   async function days(resourceId: string, from: number, to: number): Promise<Map<number, BucketValues>> {
-    const mark = await watermark("daily");
+    const mark = await Rollup.watermark("daily");
     const rolledTo = mark === undefined ? from - DAY : Math.min(mark, to);
     const out = new Map<number, BucketValues>();
     if (rolledTo >= from) {

@@ -1,7 +1,6 @@
 import {
   BatchWriteCommand,
   DeleteCommand,
-  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -10,7 +9,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
-import { queryAll } from "../db/page.ts";
+import { getItem, queryAll } from "../db/page.ts";
 import { ConflictError } from "../errors.ts";
 import {
   type BucketValues,
@@ -59,13 +58,9 @@ export namespace Rollup {
   /** Samples may arrive a little after their minute: a period is complete this long after it ends. */
   const GRACE = 120;
 
-  async function watermark(kind: Kind): Promise<number | undefined> {
-    const out = await call(() =>
-      Db.client().send(
-        new GetCommand({ TableName: Db.table(), Key: Keys.rollupWatermark(kind), ConsistentRead: true }),
-      ),
-    );
-    return out.Item?.last as number | undefined;
+  /** The last period rolled up, if any. */
+  export async function watermark(kind: Kind): Promise<number | undefined> {
+    return (await getItem(Keys.rollupWatermark(kind), true))?.last as number | undefined;
   }
 
   async function advance(kind: Kind, period: number): Promise<void> {

@@ -11,7 +11,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
+import { collect, getItem, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import {
   ConflictError,
   InvalidParameterError,
@@ -149,12 +149,7 @@ export namespace Endpoint {
 
   /** The stored endpoint, whoever owns it, or undefined. */
   export async function find(id: string, consistent = true): Promise<Stored | undefined> {
-    const out = await call(() =>
-      Db.client().send(
-        new GetCommand({ TableName: Db.table(), Key: Keys.endpoint(id), ConsistentRead: consistent }),
-      ),
-    );
-    return out.Item as Stored | undefined;
+    return (await getItem(Keys.endpoint(id), consistent)) as Stored | undefined;
   }
 
   /** The caller's own endpoint; someone else's answers exactly like a missing one. */

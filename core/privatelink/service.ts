@@ -1,10 +1,10 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { getItem, type Page, type PageParams, queryPage } from "../db/page.ts";
 import {
   InvalidParameterError,
   LimitExceededError,
@@ -139,12 +139,7 @@ export namespace EndpointService {
 
   /** The stored service, whoever owns it (consumers' paths), or undefined. */
   export async function find(id: string, consistent = false): Promise<Stored | undefined> {
-    const out = await call(() =>
-      Db.client().send(
-        new GetCommand({ TableName: Db.table(), Key: Keys.service(id), ConsistentRead: consistent }),
-      ),
-    );
-    return out.Item as Stored | undefined;
+    return (await getItem(Keys.service(id), consistent)) as Stored | undefined;
   }
 
   /** The caller's own service; someone else's answers exactly like a missing one. */
