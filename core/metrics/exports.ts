@@ -78,8 +78,22 @@ export namespace MetricExport {
     return Info.parse({ ...s, resources: s.resources, metrics: s.metrics });
   }
 
+  /** Whether the account owns this endpoint or endpoint service (only its own metrics are exported). */
+  async function owns(uin: string, id: string): Promise<boolean> {
+    if (id.startsWith("vpce-")) return (await Endpoint.find(id, false))?.ownerUin === uin;
+    return (await EndpointService.find(id))?.ownerUin === uin;
+  }
+
   export async function create(uin: string, input: unknown): Promise<Info> {
     const parsed = validate(CreateInput, input);
+    if (parsed.resources !== "all") {
+      for (const id of parsed.resources) {
+        if (!(await owns(uin, id)))
+          throw new NotFoundError(id.startsWith("vpce-") ? "endpoint" : "endpoint service", id, {
+            field: "resources",
+          });
+      }
+    }
     const id = resourceId("mexp");
     const createdAt = nowIso();
     const item = {
@@ -216,7 +230,12 @@ export namespace MetricExport {
   const GRACE = 300;
 
   async function resourcesOf(exp: Stored): Promise<string[]> {
-    if (exp.resources !== "all") return [...exp.resources].sort();
+    if (exp.resources !== "all") {
+      // Checked again at each run: a resource deleted and its ID reused elsewhere is not exported.
+      const owned: string[] = [];
+      for (const id of exp.resources) if (await owns(exp.ownerUin, id)) owned.push(id);
+      return owned.sort();
+    }
     const ids: string[] = [];
     for (const list of [
       (page: PageParams) => Endpoint.list(exp.ownerUin, {}, page),

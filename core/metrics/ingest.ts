@@ -84,7 +84,9 @@ export namespace MetricIngest {
         reject("timestamp must be aligned to a minute");
       } else if (minute > nowSeconds + FUTURE_SECONDS) {
         reject("timestamp is more than 5 minutes in the future");
-      } else if (minute < oldest) {
+      } else if (floorTo(minute, HOUR) < oldest) {
+        // Checked per hour: a sample for an hour whose first minutes have expired would re-roll it from
+        // what is left.
         reject(`timestamp is older than the raw retention (${retention.raw} days)`);
       } else {
         // The same resource-minute twice in one request: the later sample wins, as a re-send would.
@@ -128,7 +130,8 @@ export namespace MetricIngest {
           v: 1,
           resourceId: s.resourceId,
           t: s.minute,
-          expiresAt: s.minute + retention.raw * DAY,
+          // A whole hour expires together, after its last minute's retention.
+          expiresAt: floorTo(s.minute, HOUR) + HOUR + retention.raw * DAY,
         };
         for (const [m, value] of Object.entries(s.metrics))
           if (value !== undefined) item[attr.minute(m as StoredMetric)] = value;
@@ -164,7 +167,13 @@ export namespace MetricIngest {
 
     await Promise.all(
       [...serviceDeltas.values()].map((d) =>
-        addToService(d.serviceId, d.minute, d.sums, d.counts, d.minute + retention.raw * DAY),
+        addToService(
+          d.serviceId,
+          d.minute,
+          d.sums,
+          d.counts,
+          floorTo(d.minute, HOUR) + HOUR + retention.raw * DAY,
+        ),
       ),
     );
     await Promise.all(

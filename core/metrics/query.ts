@@ -191,7 +191,11 @@ export namespace MetricQuery {
     }
     // Hours not rolled up yet: from the minutes, as the hourly job will.
     if (rolledTo < to)
-      for (const [t, b] of coarsen(await minutes(resourceId, rolledTo + HOUR, to + HOUR - 1), HOUR))
+      // Only the window's own hours: a stalled job must not make every view read back to its watermark.
+      for (const [t, b] of coarsen(
+        await minutes(resourceId, Math.max(rolledTo + HOUR, from), to + HOUR - 1),
+        HOUR,
+      ))
         out.set(t, b);
     return out;
   }
@@ -205,7 +209,10 @@ export namespace MetricQuery {
         out.set(Number(item.t), bucketValues(item));
     }
     if (rolledTo < to)
-      for (const [t, b] of coarsen(await hours(resourceId, rolledTo + DAY, to + DAY - HOUR), DAY))
+      for (const [t, b] of coarsen(
+        await hours(resourceId, Math.max(rolledTo + DAY, from), to + DAY - HOUR),
+        DAY,
+      ))
         out.set(t, b);
     return out;
   }

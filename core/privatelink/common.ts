@@ -98,6 +98,15 @@ export function filterExpression(filters: ListFilters, extra: Array<[string, str
 export function tagFilters(query: Record<string, string | undefined>): Record<string, string> | undefined {
   const tags = Object.entries(query).filter(([k, v]) => k.startsWith("tag:") && v !== undefined);
   if (tags.length === 0) return undefined;
+  if (tags.length > 10) throw InvalidParameterError.value("tag", "at most 10 tag filters");
+  for (const [k, v] of tags) {
+    if (k.length < 5 || k.length > 131 || (v as string).length > 255) {
+      throw InvalidParameterError.value(
+        "tag",
+        `${k} needs a key of 1 to 127 characters and a value of at most 255`,
+      );
+    }
+  }
   return Object.fromEntries(tags.map(([k, v]) => [k.slice(4), v as string]));
 }
 

@@ -321,7 +321,7 @@ export namespace Connection {
   ): Promise<number> {
     let rejected = 0;
     for await (const listed of endpointsOf(serviceId, { ownerUin })) {
-      if (!LIVE_STATES.has(listed.state)) continue;
+      // The index may be behind (an acceptance just made): decide on a fresh read, not on the listing.
       const ep = await decide(providerUin, serviceId, undefined, listed.id, "reject", reason).catch(
         (error) => {
           if (error instanceof NotFoundError) return undefined;

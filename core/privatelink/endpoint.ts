@@ -19,6 +19,7 @@ import {
   LinkplaneError,
   NotFoundError,
   ResourceInUseError,
+  ThrottledError,
   UnsupportedOperationError,
 } from "../errors.ts";
 import { Owned } from "../inventory/owned.ts";
@@ -212,6 +213,8 @@ export namespace Endpoint {
     if (service?.status !== "active") {
       throw new NotFoundError("endpoint service", input.endpointServiceId, { field: "endpointServiceId" });
     }
+    // Nothing about someone else's service is told to an account it does not allowlist.
+    if (service.ownerUin !== uin && !allowlistEntry) throw notAllowlisted(uin, service.id);
     if (service.region !== vpc.region) {
       throw new UnsupportedOperationError(
         "UnsupportedOperation.VpcMismatch",
@@ -224,7 +227,6 @@ export namespace Endpoint {
     }
     const block = Cidr.parse(subnet.cidrBlock);
     if (!block.ok) throw new Error(`stored subnet ${subnet.id} has a bad CIDR`);
-    if (service.ownerUin !== uin && !allowlistEntry) throw notAllowlisted(uin, service.id);
     return { service, subnet, block: block.cidr, vpc, securityGroup, allowlistEntry };
   }
 
@@ -277,10 +279,22 @@ export namespace Endpoint {
     return free[Math.floor(Math.random() * free.length)];
   }
 
+  /** JSON with object keys sorted at every depth, so equal bodies hash equal whatever their key order. */
+  function canonical(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      return `{${entries
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+        .join(",")}}`;
+    }
+    return JSON.stringify(value);
+  }
+
   function bodyHash(input: CreateInput): string {
     const { clientToken: _ignored, ...rest } = input;
-    const canonical = JSON.stringify(rest, Object.keys(rest).sort());
-    return createHash("sha256").update(canonical).digest("hex");
+    return createHash("sha256").update(canonical(rest)).digest("hex");
   }
 
   export interface Created {
@@ -439,7 +453,9 @@ export namespace Endpoint {
               // Tokens are remembered for a day, as AWS does for its client tokens.
               expiresAt: Math.floor(Date.now() / 1000) + 86_400,
             },
-            ConditionExpression: "attribute_not_exists(pk)",
+            // TTL deletes lazily: an expired token is as good as gone.
+            ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
+            ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           },
         });
@@ -472,7 +488,12 @@ export namespace Endpoint {
         if (failed(allowIndex)) {
           const entry = reasons[allowIndex]?.Item;
           if (!entry) return notAllowlisted(uin, service.id);
-          if (entry.createdAt !== ctx.allowlistEntry?.createdAt) return new RaceLostError();
+          // Removed and added again meanwhile: the caller retries with a fresh read.
+          if (entry.createdAt !== ctx.allowlistEntry?.createdAt) {
+            return new ThrottledError(
+              "the allowlist entry changed while the endpoint was being created; retry",
+            );
+          }
           return new LimitExceededError(
             `account ${uin} may connect at most ${String(entry.connectionLimit)} endpoint(s) to ${service.id}`,
           );
@@ -531,7 +552,7 @@ export namespace Endpoint {
           ),
         )
       ).Item;
-    if (!record) throw new RaceLostError();
+    if (!record || Number(record.expiresAt) < Math.floor(Date.now() / 1000)) throw new RaceLostError();
     if (record.bodyHash !== hash) {
       throw new ConflictError(
         "IdempotentParameterMismatch",
@@ -693,8 +714,9 @@ export namespace Endpoint {
           Delete: {
             TableName: Db.table(),
             Key: Keys.endpoint(id),
-            ConditionExpression: "ownerUin = :uin AND stateVersion = :v",
-            ExpressionAttributeValues: { ":uin": uin, ":v": ep.stateVersion },
+            // The security groups released below are the ones read: a rebind meanwhile means read again.
+            ConditionExpression: "ownerUin = :uin AND stateVersion = :v AND sgVersion = :sgv",
+            ExpressionAttributeValues: { ":uin": uin, ":v": ep.stateVersion, ":sgv": ep.sgVersion },
           },
         },
         { Delete: { TableName: Db.table(), Key: Keys.ipReservation(uin, ep.subnetId, ep.ipNumber) } },

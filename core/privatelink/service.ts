@@ -356,7 +356,12 @@ export namespace EndpointService {
       .map((id) => services.get(id))
       .filter((s): s is Stored => s !== undefined && s.status === "active")
       .filter((s) => !q || s.id === query.q || s.nameLower.includes(q))
-      .filter((s) => Object.entries(query.tags ?? {}).every(([k, v]) => s.tags?.[k] === v))
+      // Tags are the owner's: filtering others' services by them would let a consumer probe their values.
+      .filter(
+        (s) =>
+          !query.tags ||
+          (s.ownerUin === uin && Object.entries(query.tags).every(([k, v]) => s.tags?.[k] === v)),
+      )
       .map(toPublic);
     return { items, nextCursor: result.nextCursor };
   }
@@ -582,15 +587,8 @@ export namespace EndpointService {
     );
     const items = out.Responses?.[Db.table()] ?? [];
     const service = items.find((i) => i.type === "EndpointService") as Stored | undefined;
-    if (!service || (region !== undefined && service.region !== region)) {
-      throw new NotFoundError("endpoint service", region ? `${id} in ${region}` : id);
-    }
-    if (service.status !== "active") {
-      return {
-        connectable: false,
-        reason: { code: "ResourceUnavailable", message: `endpoint service ${id} is being deleted` },
-      };
-    }
+    if (!service) throw new NotFoundError("endpoint service", id);
+    // A stranger learns only that it may not connect: not the region, not whether it is being deleted.
     const entry = items.find((i) => i.type === "AllowlistEntry");
     if (service.ownerUin !== uin && !entry) {
       return {
@@ -599,6 +597,14 @@ export namespace EndpointService {
           code: "ResourceUnavailable.ServiceWhiteListNotAdded",
           message: `account ${uin} is not on the allowlist of ${id}`,
         },
+      };
+    }
+    if (region !== undefined && service.region !== region)
+      throw new NotFoundError("endpoint service", `${id} in ${region}`);
+    if (service.status !== "active") {
+      return {
+        connectable: false,
+        reason: { code: "ResourceUnavailable", message: `endpoint service ${id} is being deleted` },
       };
     }
     return { connectable: true, service: toPublic(service) };

@@ -201,6 +201,16 @@ describe("scheduled metric exports", () => {
     expect((await call("GET", `/v1/metric-exports/${exp.id}/runs`, { auth: c.auth })).body.items).toEqual([]);
   });
 
+  it("refuses to export another account's resources", async () => {
+    const stranger = await newTenant();
+    const reply = await call("POST", "/v1/metric-exports", {
+      auth: stranger.auth,
+      body: { name: "theirs", resources: [eps[0]], granularity: "1h", format: "csv", schedule: "hourly" },
+    });
+    expect(reply.status).toBe(404);
+    expect(reply.body.error).toMatchObject({ code: "ResourceNotFound", field: "resources" });
+  });
+
   it("keeps exports, runs and files to their owner", async () => {
     const exp = await created(
       call("POST", "/v1/metric-exports", {

@@ -75,8 +75,21 @@ describe("ingest", () => {
       [7, expect.stringContaining("at least one metric")],
     ]);
     const stored = await item(Keys.metricMinute(ep1, t));
-    expect(stored).toMatchObject({ m_BytesIn: 1000, m_ActiveConnections: 3, expiresAt: t + 7 * 86_400 });
+    expect(stored).toMatchObject({
+      m_BytesIn: 1000,
+      m_ActiveConnections: 3,
+      expiresAt: t - (t % 3600) + 3600 + 7 * 86_400,
+    });
     expect(stored?.m_BytesOut).toBeUndefined();
+  });
+
+  it("checks retention per hour, so an hour is never re-rolled from what is left of it", async () => {
+    const oldest = now - 7 * 86_400;
+    const minute = oldest - (oldest % 60) + 60;
+    const reply = await ingest([{ resourceId: ep1, timestamp: minute, metrics: { BytesIn: 1 } }]);
+    // The minute is inside retention, but its hour began before it: refused.
+    expect(minute - (minute % 3600) < oldest).toBe(true);
+    expect(reply.body.rejected[0]?.reason).toBe("timestamp is older than the raw retention (7 days)");
   });
 
   it("keeps the service's minute the sum of its endpoints, also when a minute is sent again", async () => {

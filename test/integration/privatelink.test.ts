@@ -201,6 +201,28 @@ describe("endpoint services", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("tells a stranger only that it may not connect: not the region, not the tags", async () => {
+    const s = await service(p, { tags: [{ key: "secret", value: "yes" }] });
+    const stranger = await consumer("ap-shanghai");
+    const verify = await call("POST", `/v1/endpoint-services/${s.id}/verify`, {
+      auth: stranger.auth,
+      body: { region: "ap-shanghai" },
+    });
+    expect(verify.body).toEqual({
+      connectable: false,
+      reason: { code: "ResourceUnavailable.ServiceWhiteListNotAdded", message: expect.any(String) },
+    });
+    const create = await endpoint(stranger, s.id);
+    expect(create.body.error.code).toBe("ResourceUnavailable.ServiceWhiteListNotAdded");
+    await allow(p, s.id, c.uin);
+    const probe = await call(
+      "GET",
+      "/v1/endpoint-services?region=ap-guangzhou&authorized=true&tag:secret=yes",
+      { auth: c.auth },
+    );
+    expect(probe.body.items.map((x: { id: string }) => x.id)).not.toContain(s.id);
+  });
+
   it("lists the services a consumer may connect to: its own and those that allowlist it", async () => {
     const theirs = await service(p, { name: "shared" });
     await service(p, { name: "private" });
@@ -342,6 +364,49 @@ describe("endpoints", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(different.status).toBe(409);
     expect(different.body.error).toMatchObject({ code: "IdempotentParameterMismatch", field: "clientToken" });
+  });
+
+  it("treats tags as part of the body a clientToken remembers, and forgets an expired token", async () => {
+    const { s } = await connected();
+    const first = await endpoint(c, s.id, { clientToken: "tok-tags", tags: [{ key: "team", value: "a" }] });
+    const otherTags = await endpoint(c, s.id, {
+      clientToken: "tok-tags",
+      tags: [{ key: "team", value: "b" }],
+    });
+    expect(first.status).toBe(201);
+    expect(otherTags.status).toBe(409);
+    // A token past its 24 hours (TTL deletes lazily) is as good as gone.
+    const { Db } = await import("../../core/db/client.ts");
+    const { Keys } = await import("../../core/db/keys.ts");
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    await Db.client().send(
+      new PutCommand({
+        TableName: Db.table(),
+        Item: {
+          ...Keys.clientToken(c.uin, "tok-old"),
+          type: "ClientToken",
+          v: 1,
+          endpointId: first.body.id,
+          bodyHash: "x",
+          expiresAt: 1,
+        },
+      }),
+    );
+    const reused = await endpoint(c, s.id, { clientToken: "tok-old", name: "fresh" });
+    expect(reused.status).toBe(201);
+    expect(reused.body.id).not.toBe(first.body.id);
+  });
+
+  it("refuses malformed tag filters with a 400", async () => {
+    const empty = await call("GET", "/v1/endpoints?tag:=x", { auth: c.auth });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.field).toBe("tag");
+    const many = await call(
+      "GET",
+      `/v1/endpoints?${Array.from({ length: 11 }, (_, i) => `tag:k${i}=v`).join("&")}`,
+      { auth: c.auth },
+    );
+    expect(many.status).toBe(400);
   });
 
   it("renames, retags, lists with filters, and keeps the subnet and VPC from being deleted while used", async () => {
