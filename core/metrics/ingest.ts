@@ -106,7 +106,6 @@ export namespace MetricIngest {
       return false;
     });
 
-    const watermark = await Rollup.watermark("hourly");
     const serviceDeltas = new Map<
       string,
       {
@@ -116,7 +115,7 @@ export namespace MetricIngest {
         counts: Map<StoredMetric, number>;
       }
     >();
-    const lateHours = new Set<number>();
+    const hoursWritten = new Set<number>();
 
     let next = 0;
     const worker = async () => {
@@ -159,11 +158,13 @@ export namespace MetricIngest {
           delta.sums.set("ConnectedEndpoints", (delta.sums.get("ConnectedEndpoints") ?? 0) + 1);
           delta.counts.set("ConnectedEndpoints", (delta.counts.get("ConnectedEndpoints") ?? 0) + 1);
         }
-        if (watermark !== undefined && floorTo(s.minute, HOUR) <= watermark)
-          lateHours.add(floorTo(s.minute, HOUR));
+        hoursWritten.add(floorTo(s.minute, HOUR));
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, accepted.length) }, worker));
+    // Read after the writes: an hour a rollup has started (or finished) may have missed them.
+    const covered = hoursWritten.size ? await Rollup.covered("hourly") : undefined;
+    const lateHours = [...hoursWritten].filter((h) => covered !== undefined && h <= covered);
 
     await Promise.all(
       [...serviceDeltas.values()].map((d) =>
@@ -177,7 +178,7 @@ export namespace MetricIngest {
       ),
     );
     await Promise.all(
-      [...lateHours].map((hour) =>
+      lateHours.map((hour) =>
         call(() =>
           Db.client().send(
             // markedAt lets the job delete only the marker it handled, not one written while it worked.

@@ -63,6 +63,30 @@ export namespace Rollup {
     return (await getItem(Keys.rollupWatermark(kind), true))?.last as number | undefined;
   }
 
+  /**
+   * The latest period a run has started to read: data arriving for it from now on may be missed by that
+   * run, so ingest treats it as late (it reads this after its own writes).
+   */
+  export async function covered(kind: Kind): Promise<number | undefined> {
+    const item = await getItem(Keys.rollupWatermark(kind), true);
+    const marks = [item?.last, item?.rolling].filter((v): v is number => typeof v === "number");
+    return marks.length ? Math.max(...marks) : undefined;
+  }
+
+  async function markRolling(kind: Kind, period: number): Promise<void> {
+    await call(() =>
+      Db.client().send(
+        new UpdateCommand({
+          TableName: Db.table(),
+          Key: Keys.rollupWatermark(kind),
+          UpdateExpression: "SET #type = :type, v = :v, rolling = :p",
+          ExpressionAttributeNames: { "#type": "type" },
+          ExpressionAttributeValues: { ":type": "RollupWatermark", ":v": 1, ":p": period },
+        }),
+      ),
+    );
+  }
+
   async function advance(kind: Kind, period: number): Promise<void> {
     await call(
       () =>
@@ -257,6 +281,7 @@ export namespace Rollup {
         break;
       }
       const { period, late: lateInfo } = queue[i] as (typeof queue)[number];
+      if (!lateInfo) await markRolling(kind, period);
       const rolled = await rollPeriod(kind, period, dailyMark);
       result.periods.push(period);
       result.resources += rolled.resources;

@@ -488,12 +488,14 @@ export namespace EndpointService {
                 Delete: {
                   TableName: Db.table(),
                   Key: Keys.service(service.id),
-                  ConditionExpression: `ownerUin = :uin AND (attribute_not_exists(liveCount) OR liveCount = :zero)${
+                  // The backend released below must still be the service's: a move meanwhile means read again.
+                  ConditionExpression: `ownerUin = :uin AND backendInstanceId = :backend AND (attribute_not_exists(liveCount) OR liveCount = :zero)${
                     requireDeleting ? " AND #status = :deleting" : ""
                   }`,
                   ExpressionAttributeNames: requireDeleting ? { "#status": "status" } : undefined,
                   ExpressionAttributeValues: {
                     ":uin": uin,
+                    ":backend": service.backendInstanceId,
                     ":zero": 0,
                     ...(requireDeleting ? { ":deleting": "deleting" } : {}),
                   },
@@ -517,9 +519,12 @@ export namespace EndpointService {
       {
         onCancelled: (reasons) => {
           const self = reasons[0];
+          // The backend moved meanwhile (its release or the delete's own condition failed): read again.
+          if (reasons[1]?.Code === "ConditionalCheckFailed") return new RaceLostError();
           if (self?.Code !== "ConditionalCheckFailed") return undefined;
           if (!self.Item || self.Item.ownerUin !== uin)
             return new NotFoundError("endpoint service", service.id);
+          if (self.Item.backendInstanceId !== service.backendInstanceId) return new RaceLostError();
           if (requireDeleting)
             return new RaceLostError("a connection became live while the service was being deleted");
           return new ResourceInUseError(
@@ -561,12 +566,14 @@ export namespace EndpointService {
     options: { rejectConnections: boolean },
     rejectAll: (service: Stored) => Promise<void>,
   ): Promise<void> {
-    const service = await load(uin, id, true);
-    if (!options.rejectConnections) return deleteItem(uin, service, false);
-    const deleting = await markDeleting(uin, id);
+    if (!options.rejectConnections) {
+      return retryRaces(4, async () => deleteItem(uin, await load(uin, id, true), false));
+    }
+    await markDeleting(uin, id);
     await retryRaces(4, async () => {
-      await rejectAll(deleting);
-      await deleteItem(uin, deleting, true);
+      const current = await load(uin, id, true);
+      await rejectAll(current);
+      await deleteItem(uin, current, true);
     });
   }
 

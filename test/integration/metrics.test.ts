@@ -339,6 +339,33 @@ describe("rollups", () => {
     expect(await item(Keys.lateMarker("hourly", hours[0] as number))).toBeUndefined();
   });
 
+  it("marks an hour late when a sample lands while a rollup of that hour is under way", async () => {
+    // Prepare: the job has started hour H (rolling) but not finished it (last is the hour before).
+    const h = thisHour - 30 * HOUR;
+    const mark = (await item(Keys.rollupWatermark("hourly"))) ?? {};
+    await Db.client().send(
+      new PutCommand({
+        TableName: Db.table(),
+        Item: {
+          ...mark,
+          ...Keys.rollupWatermark("hourly"),
+          type: "RollupWatermark",
+          v: 1,
+          last: h - HOUR,
+          rolling: h,
+        },
+      }),
+    );
+    // Act
+    await ingest([{ resourceId: ep1, timestamp: h + 600, metrics: { RstPackets: 3 } }]);
+    // Assess
+    expect(await item(Keys.lateMarker("hourly", h))).toBeDefined();
+    // Put the watermark back as the later tests expect it.
+    await Db.client().send(
+      new PutCommand({ TableName: Db.table(), Item: { ...Keys.rollupWatermark("hourly"), ...mark } }),
+    );
+  });
+
   it("rolls days from hours and shows them at 1d", async () => {
     const day = now - (now % 86_400) - 2 * 86_400;
     await ingest([

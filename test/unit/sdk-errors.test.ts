@@ -201,4 +201,43 @@ describe("repository calls", () => {
     ).toBe("version = :seen");
     expect(Vpc.kind.type).toBe("VPC");
   });
+
+  it("deletes a service whose backend moved meanwhile by reading it again, not with a 500", async () => {
+    // Prepare: the first delete finds the backend it releases taken by a concurrent move.
+    const service = {
+      ...Keys.service("vpcsvc-00000001"),
+      type: "EndpointService",
+      id: "vpcsvc-00000001",
+      ownerUin: "100000000001",
+      backendInstanceId: "lb-00000001",
+      vpcId: "vpc-00000001",
+      status: "active",
+      liveCount: 0,
+    };
+    ddb.on(GetCommand).resolves({ Item: service });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: "c",
+          ...meta,
+          CancellationReasons: [
+            { Code: "None" },
+            { Code: "ConditionalCheckFailed" },
+            { Code: "None" },
+            { Code: "None" },
+          ],
+        }),
+      )
+      .resolves({});
+    const { PrivateLink } = await import("../../core/privatelink/index.ts");
+    // Act
+    await PrivateLink.deleteService("100000000001", "vpcsvc-00000001", false);
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    expect(
+      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Delete
+        ?.ConditionExpression,
+    ).toContain("backendInstanceId = :backend");
+  });
 });
