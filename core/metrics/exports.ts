@@ -1,10 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { stringify } from "csv-stringify/sync";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { ConflictError, InvalidParameterError, isLinkplaneError, NotFoundError } from "../errors.ts";
 import { Endpoint } from "../privatelink/endpoint.ts";
 import { EndpointService } from "../privatelink/service.ts";
@@ -61,7 +61,7 @@ export namespace MetricExport {
     runId: z.string(),
     periodFrom: z.string(),
     periodTo: z.string(),
-    status: z.enum(["succeeded", "failed"]),
+    status: z.enum(["running", "succeeded", "failed"]),
     rows: z.number().int().nullable(),
     bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
@@ -289,6 +289,13 @@ export namespace MetricExport {
     }
   }
 
+  /** A claim older than this is taken to be a crashed run and may be taken over. */
+  const STALE_CLAIM_MS = 15 * 60_000;
+
+  /**
+   * Exports one period: claims it first (so two runs never write the same file), writes the file, then
+   * records the outcome under that claim. A succeeded period is never claimed again.
+   */
   async function runOne(
     exp: Stored,
     periodStart: number,
@@ -296,15 +303,62 @@ export namespace MetricExport {
   ): Promise<"written" | "skipped" | "failed"> {
     const periodEnd = periodStart + PERIOD[exp.schedule];
     const key = Keys.metricExportRun(exp.id, periodStart);
-    const base = {
-      ...key,
-      type: "MetricExportRun",
-      v: 1,
-      runId: `run-${periodStart}`,
-      exportId: exp.id,
-      periodStart,
-      periodEnd,
-      attempts,
+    const claimedAt = Date.now();
+    const claimed = await call(
+      () =>
+        Db.client().send(
+          new PutCommand({
+            TableName: Db.table(),
+            Item: {
+              ...key,
+              type: "MetricExportRun",
+              v: 1,
+              runId: `run-${periodStart}`,
+              exportId: exp.id,
+              periodStart,
+              periodEnd,
+              attempts,
+              status: "running",
+              claimedAt,
+              finishedAt: nowIso(),
+            },
+            ConditionExpression:
+              "attribute_not_exists(pk) OR #s = :failed OR (#s = :running AND claimedAt < :stale)",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: {
+              ":failed": "failed",
+              ":running": "running",
+              ":stale": claimedAt - STALE_CLAIM_MS,
+            },
+          }),
+        ),
+      { onConditionFailed: () => new ConflictError("AlreadyClaimed", "") },
+    ).then(
+      () => true,
+      (error) => {
+        if (isLinkplaneError(error) && error.code === "AlreadyClaimed") return false;
+        throw error;
+      },
+    );
+    if (!claimed) return "skipped";
+    const finish = (fields: Record<string, unknown>) => {
+      const names = Object.keys(fields);
+      return call(() =>
+        Db.client().send(
+          new UpdateCommand({
+            TableName: Db.table(),
+            Key: key,
+            UpdateExpression: `SET ${names.map((_n, i) => `#f${i} = :f${i}`).join(", ")}`,
+            // Only under our own claim: a run that took over a stale claim owns the record now.
+            ConditionExpression: "claimedAt = :mine",
+            ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n]])),
+              ":mine": claimedAt,
+            },
+          }),
+        ),
+      );
     };
     try {
       const counter = { rows: 0 };
@@ -315,55 +369,34 @@ export namespace MetricExport {
         content(exp, resources, periodStart, periodEnd, counter),
         exp.format === "csv" ? "text/csv" : "application/x-ndjson",
       );
-      // Written once per period: a succeeded run is never replaced.
-      await call(
-        () =>
-          Db.client().send(
-            new PutCommand({
-              TableName: Db.table(),
-              Item: {
-                ...base,
-                status: "succeeded",
-                rows: counter.rows,
-                bytes: stored.bytes,
-                sha256: stored.sha256,
-                objectKey,
-                finishedAt: nowIso(),
-              },
-              ConditionExpression: "attribute_not_exists(pk) OR #s = :failed",
-              ExpressionAttributeNames: { "#s": "status" },
-              ExpressionAttributeValues: { ":failed": "failed" },
-            }),
-          ),
-        { onConditionFailed: () => new ConflictError("AlreadyExported", "") },
-      );
+      await finish({
+        status: "succeeded",
+        rows: counter.rows,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        objectKey,
+        finishedAt: nowIso(),
+      });
       return "written";
     } catch (error) {
-      if (isLinkplaneError(error) && error.code === "AlreadyExported") return "skipped";
       log.error("metric export run failed", { exportId: exp.id, periodStart, error });
-      await call(() =>
-        Db.client().send(
-          new PutCommand({
-            TableName: Db.table(),
-            Item: {
-              ...base,
-              status: "failed",
-              error: error instanceof Error ? error.message : String(error),
-              finishedAt: nowIso(),
-            },
-            ConditionExpression: "attribute_not_exists(pk) OR #s = :failed",
-            ExpressionAttributeNames: { "#s": "status" },
-            ExpressionAttributeValues: { ":failed": "failed" },
-          }),
-        ),
-      ).catch(() => undefined);
+      await finish({
+        status: "failed",
+        error: error instanceof Error ? error.message : String(error),
+        finishedAt: nowIso(),
+      }).catch(() => undefined);
       return "failed";
     }
   }
 
+  /** How far back a tick looks for periods without a file: missed ticks are made up within this window. */
+  const WINDOW: Record<Info["schedule"], number> = { hourly: 24, daily: 7 };
+
   /**
-   * One tick of the `metric-exports` job: for every active export, the last complete period of its
-   * schedule (if not exported yet) and every period whose run failed before.
+   * One tick of the `metric-exports` job. For every active export, every period of the recent window
+   * (24 hours or 7 days, never before the export existed) that has no succeeded or running run: the
+   * last complete period, periods missed while the job was down, and periods whose run failed. One
+   * export's error does not stop the others.
    */
   export async function runDue(
     now = new Date(),
@@ -371,7 +404,8 @@ export namespace MetricExport {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const summary = { exports: 0, written: 0, skipped: 0, failed: 0 };
     for (const schedule of ["hourly", "daily"] as const) {
-      const last = floorTo(nowSeconds - GRACE, PERIOD[schedule]) - PERIOD[schedule];
+      const size = PERIOD[schedule];
+      const last = floorTo(nowSeconds - GRACE, size) - size;
       let cursor: string | undefined;
       do {
         const page = await queryPage({
@@ -381,23 +415,28 @@ export namespace MetricExport {
         });
         for (const item of page.items as unknown as Stored[]) {
           summary.exports++;
-          const runsOut = await call(() =>
-            Db.client().send(
-              new QueryCommand({
-                TableName: Db.table(),
-                KeyConditionExpression: "pk = :pk AND begins_with(sk, :run)",
-                ExpressionAttributeValues: { ":pk": Keys.metricExportRuns(item.id), ":run": "RUN#" },
+          try {
+            const created = floorTo(Math.floor(Date.parse(item.createdAt) / 1000), size) - size;
+            const first = Math.max(last - (WINDOW[schedule] - 1) * size, Math.min(created, last));
+            const runs = await collect(
+              queryAll({
+                KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+                ExpressionAttributeValues: {
+                  ":pk": Keys.metricExportRuns(item.id),
+                  ":a": Keys.metricExportRun(item.id, first).sk,
+                  ":b": Keys.metricExportRun(item.id, last).sk,
+                },
               }),
-            ),
-          );
-          const previous = new Map((runsOut.Items ?? []).map((r) => [Number(r.periodStart), r]));
-          const periods = [...previous.values()]
-            .filter((r) => r.status === "failed")
-            .map((r) => Number(r.periodStart));
-          if (!previous.has(last)) periods.push(last);
-          for (const period of periods) {
-            const attempts = Number(previous.get(period)?.attempts ?? 0) + 1;
-            summary[await runOne(item, period, attempts)]++;
+            );
+            const previous = new Map(runs.map((r) => [Number(r.periodStart), r]));
+            for (let period = first; period <= last; period += size) {
+              const run = previous.get(period);
+              if (run?.status === "succeeded") continue;
+              summary[await runOne(item, period, Number(run?.attempts ?? 0) + 1)]++;
+            }
+          } catch (error) {
+            summary.failed++;
+            log.error("metric export tick failed for one export", { exportId: item.id, error });
           }
         }
         cursor = page.nextCursor ?? undefined;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -47,9 +47,10 @@ export class FolderStore implements ObjectStore {
         yield buffer;
       }
     };
-    // Written beside and renamed, so a reader never sees half a file.
-    await pipeline(Readable.from(counted()), createWriteStream(`${path}.partial`));
-    await rename(`${path}.partial`, path);
+    // Written beside under a name of its own and renamed, so a reader never sees half a file.
+    const partial = `${path}.${randomUUID()}.partial`;
+    await pipeline(Readable.from(counted()), createWriteStream(partial));
+    await rename(partial, path);
     return { key, bytes, sha256: hash.digest("hex") };
   }
 
