@@ -128,6 +128,10 @@ export namespace MetricIngest {
           type: "MetricMinute",
           v: 1,
           resourceId: s.resourceId,
+          // Which service it adds to, and whether it counted as connected: the hourly rollup rebuilds the
+          // service's hour from these, so a service minute that missed an ADD is made right there.
+          serviceId: ep.endpointServiceId,
+          connected: ep.state === "available",
           t: s.minute,
           // A whole hour expires together, after its last minute's retention.
           expiresAt: floorTo(s.minute, HOUR) + HOUR + retention.raw * DAY,

@@ -12,6 +12,7 @@ import { Keys, METRIC_SHARDS } from "../db/keys.ts";
 import { getItem, queryAll } from "../db/page.ts";
 import { ConflictError } from "../errors.ts";
 import {
+  attr,
   type BucketValues,
   bucketAttributes,
   bucketValues,
@@ -172,6 +173,37 @@ export namespace Rollup {
     return out;
   }
 
+  /**
+   * A service's minutes rebuilt from its endpoints' minutes in the same hour: the sum of each metric
+   * over the endpoints that reported it, and ConnectedEndpoints as the connected ones that reported.
+   * The rollup uses these rather than the service minutes ingest kept, so a request that failed between
+   * its endpoint writes and its service ADD leaves the hourly and daily series exact.
+   */
+  export function serviceMinutes(
+    groups: Map<string, Record<string, unknown>[]>,
+  ): Map<string, Record<string, unknown>[]> {
+    const byService = new Map<string, Map<number, Record<string, unknown>>>();
+    for (const items of groups.values()) {
+      for (const item of items) {
+        const serviceId = item.serviceId;
+        if (typeof serviceId !== "string") continue;
+        const minutes = byService.get(serviceId) ?? new Map<number, Record<string, unknown>>();
+        const t = Number(item.t);
+        const sum = minutes.get(t) ?? { resourceId: serviceId, t };
+        for (const [m, v] of Object.entries(minuteValues(item)) as Array<[StoredMetric, number]>) {
+          sum[attr.minute(m)] = ((sum[attr.minute(m)] as number | undefined) ?? 0) + v;
+        }
+        if (item.connected === true) {
+          sum[attr.minute("ConnectedEndpoints")] =
+            ((sum[attr.minute("ConnectedEndpoints")] as number | undefined) ?? 0) + 1;
+        }
+        minutes.set(t, sum);
+        byService.set(serviceId, minutes);
+      }
+    }
+    return new Map([...byService].map(([id, minutes]) => [id, [...minutes.values()]]));
+  }
+
   async function rollPeriod(
     kind: Kind,
     period: number,
@@ -179,6 +211,8 @@ export namespace Rollup {
   ): Promise<{ resources: number; buckets: number }> {
     const retention = Config.get().retentionDays;
     const groups = await marked(kind, period);
+    if (kind === "hourly")
+      for (const [serviceId, minutes] of serviceMinutes(groups)) groups.set(serviceId, minutes);
     const puts: Record<string, unknown>[] = [];
     for (const [resourceId, items] of groups) {
       const values = foldBucket(kind, items);

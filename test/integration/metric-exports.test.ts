@@ -191,17 +191,25 @@ describe("scheduled metric exports", () => {
 
   it("makes up periods missed while the job was down, and two overlapping ticks write each once", async () => {
     // Prepare
-    const exp = await created(call("POST", "/v1/metric-exports", { auth: c.auth, body: { name: "catch-up", resources: [eps[1]], granularity: "1h", format: "csv", schedule: "hourly" } }));
+    const exp = await created(
+      call("POST", "/v1/metric-exports", {
+        auth: c.auth,
+        body: { name: "catch-up", resources: [eps[1]], granularity: "1h", format: "csv", schedule: "hourly" },
+      }),
+    );
     const { MetricExport } = await import("../../core/metrics/exports.ts");
     // Act: two ticks at once, then one three hours later (the job was down for the two between).
     await Promise.all([runJob(), runJob()]);
     await MetricExport.runDue(new Date(Date.now() + 3 * HOUR * 1000));
     // Assess
-    const runs = (await call("GET", `/v1/metric-exports/${exp.id}/runs?limit=100`, { auth: c.auth })).body.items;
+    const runs = (await call("GET", `/v1/metric-exports/${exp.id}/runs?limit=100`, { auth: c.auth })).body
+      .items;
     expect(runs.map((r: { periodFrom: string }) => r.periodFrom).sort()).toEqual(
       [0, 1, 2, 3].map((i) => new Date((period + i * HOUR) * 1000).toISOString()),
     );
-    expect(runs.every((r: { status: string; attempts: number }) => r.status === "succeeded" && r.attempts === 1)).toBe(true);
+    expect(
+      runs.every((r: { status: string; attempts: number }) => r.status === "succeeded" && r.attempts === 1),
+    ).toBe(true);
   });
 
   it("does not run paused exports", async () => {

@@ -301,6 +301,39 @@ describe("rollups", () => {
     ).toEqual({ sum: 160, min: 10, max: 130, count: 3 });
   });
 
+  it("rebuilds a service's hour from its endpoints, so a lost service ADD does not stay lost", async () => {
+    // Prepare: an endpoint minute whose request failed before its service ADD (written directly).
+    const hour = thisHour - 20 * HOUR;
+    await ingest([{ resourceId: ep1, timestamp: hour, metrics: { PacketsOut: 5 } }]);
+    const lost = {
+      ...(await item(Keys.metricMinute(ep2, hour))),
+      ...Keys.metricMinute(ep2, hour),
+      ...Keys.metricHourMarker(ep2, hour),
+    };
+    await Db.client().send(
+      new PutCommand({
+        TableName: Db.table(),
+        Item: {
+          ...lost,
+          type: "MetricMinute",
+          v: 1,
+          resourceId: ep2,
+          t: hour,
+          serviceId,
+          connected: true,
+          m_PacketsOut: 7,
+        },
+      }),
+    );
+    // Act
+    await Rollup.rollPeriods("hourly", [hour]);
+    // Assess: the service minute ingest kept says 5; the hour says 12, with both endpoints connected.
+    expect((await item(Keys.metricMinute(serviceId, hour)))?.m_PacketsOut).toBe(5);
+    const bucket = bucketValues((await item(Keys.metricHour(serviceId, hour))) as Record<string, unknown>);
+    expect(bucket.PacketsOut).toEqual({ sum: 12, min: 12, max: 12, count: 1 });
+    expect(bucket.ConnectedEndpoints).toEqual({ sum: 2, min: 2, max: 2, count: 1 });
+  });
+
   it("catches up every missed hour after a 6-hour gap, then rolls late data again", async () => {
     // Prepare: the watermark says the last hour rolled was 7 hours ago; data sits in each hour since.
     const runAt = new Date((thisHour + 600) * 1000);
