@@ -148,8 +148,10 @@ async function ingestAndRollup(now: number): Promise<void> {
     type: "MetricMinute",
     v: 1,
     resourceId: s.resourceId,
+    serviceId,
+    connected: true,
     t: s.timestamp,
-    expiresAt: s.timestamp + 7 * DAY,
+    expiresAt: s.timestamp - (s.timestamp % HOUR) + HOUR + 7 * DAY,
     ...Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [attr.minute(k as never), v])),
   }));
   let t0 = performance.now();
