@@ -9,7 +9,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { type EntityType, Keys, type OwnedType, type StoredBase } from "../db/keys.ts";
-import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { type Page, type PageParams, type PageQuery, queryPage } from "../db/page.ts";
 import { InvalidParameterError, NotFoundError, ResourceInUseError } from "../errors.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -121,17 +121,35 @@ export namespace Owned {
     return out.Item as T;
   }
 
+  /**
+   * A listing of one account's resources: one region on gsi1 when a region is given (checked), every
+   * region on gsi2 otherwise; newest first either way.
+   */
+  export function listScoped(
+    region: string | undefined,
+    partitions: { byRegion: (region: string) => string; all: string },
+    page: PageParams,
+    filter?: PageQuery["filter"],
+  ): Promise<Page<Record<string, unknown>>> {
+    if (region === undefined) return queryPage({ index: "gsi2", partition: partitions.all, page, filter });
+    assertRegion(region);
+    return queryPage({ index: "gsi1", partition: partitions.byRegion(region), page, filter });
+  }
+
   export async function list(
     kind: OwnedKind,
     uin: string,
     region: string | undefined,
     page: PageParams,
   ): Promise<Page<Record<string, unknown>>> {
-    if (region !== undefined) {
-      assertRegion(region);
-      return queryPage({ index: "gsi1", partition: Keys.ownedRegionPartition(uin, kind.type, region), page });
-    }
-    return queryPage({ index: "gsi2", partition: Keys.ownedPartition(uin, kind.type), page });
+    return listScoped(
+      region,
+      {
+        byRegion: (r) => Keys.ownedRegionPartition(uin, kind.type, r),
+        all: Keys.ownedPartition(uin, kind.type),
+      },
+      page,
+    );
   }
 
   /** Sets the given attributes on an existing item; `undefined` values are left alone. */

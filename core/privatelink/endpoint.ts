@@ -11,7 +11,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import { collect, getItem, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
+import { collect, getItem, type Page, type PageParams, queryAll } from "../db/page.ts";
 import {
   ConflictError,
   InvalidParameterError,
@@ -650,19 +650,12 @@ export namespace Endpoint {
   }
 
   export async function list(uin: string, query: ListQuery, page: PageParams): Promise<Page<Info>> {
-    const filter = listFilter(query);
-    let result: Page<Record<string, unknown>>;
-    if (query.region !== undefined) {
-      Owned.assertRegion(query.region);
-      result = await queryPage({
-        index: "gsi1",
-        partition: Keys.endpointsRegionPartition(uin, query.region),
-        page,
-        filter,
-      });
-    } else {
-      result = await queryPage({ index: "gsi2", partition: Keys.endpointsPartition(uin), page, filter });
-    }
+    const result = await Owned.listScoped(
+      query.region,
+      { byRegion: (r) => Keys.endpointsRegionPartition(uin, r), all: Keys.endpointsPartition(uin) },
+      page,
+      listFilter(query),
+    );
     return { items: result.items.map((i) => toInfo(i as unknown as Stored)), nextCursor: result.nextCursor };
   }
 

@@ -319,19 +319,12 @@ export namespace EndpointService {
   }
 
   export async function list(uin: string, query: ListQuery, page: PageParams): Promise<Page<Info>> {
-    const filter = filterExpression(query, query.vpcId ? [["vpcId", "=", query.vpcId]] : []);
-    let result: Page<Record<string, unknown>>;
-    if (query.region !== undefined) {
-      Owned.assertRegion(query.region);
-      result = await queryPage({
-        index: "gsi1",
-        partition: Keys.servicesRegionPartition(uin, query.region),
-        page,
-        filter,
-      });
-    } else {
-      result = await queryPage({ index: "gsi2", partition: Keys.servicesPartition(uin), page, filter });
-    }
+    const result = await Owned.listScoped(
+      query.region,
+      { byRegion: (r) => Keys.servicesRegionPartition(uin, r), all: Keys.servicesPartition(uin) },
+      page,
+      filterExpression(query, query.vpcId ? [["vpcId", "=", query.vpcId]] : []),
+    );
     return { items: result.items.map((i) => toInfo(i as unknown as Stored)), nextCursor: result.nextCursor };
   }
 
