@@ -30,6 +30,12 @@ export namespace Config {
     LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
     /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
     LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
+    /** Webhooks: subscriptions per account, message retention, and which receivers may be reached. */
+    LINKPLANE_WEBHOOK_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(20),
+    LINKPLANE_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    LINKPLANE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(15_000).default(15_000),
+    LINKPLANE_WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
+    LINKPLANE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
   });
 
   export interface Info {
@@ -46,6 +52,13 @@ export namespace Config {
     retentionDays: { raw: number; hourly: number; daily: number };
     dataDir: string;
     exportBucket: string | undefined;
+    webhooks: {
+      maxPerAccount: number;
+      retentionDays: number;
+      timeoutMs: number;
+      allowPrivate: boolean;
+      allowHttp: boolean;
+    };
   }
 
   let current: Info | undefined;
@@ -98,6 +111,13 @@ export namespace Config {
       },
       dataDir: e.LINKPLANE_DATA_DIR,
       exportBucket: e.LINKPLANE_EXPORT_BUCKET,
+      webhooks: {
+        maxPerAccount: e.LINKPLANE_WEBHOOK_MAX_PER_ACCOUNT,
+        retentionDays: e.LINKPLANE_WEBHOOK_RETENTION_DAYS,
+        timeoutMs: e.LINKPLANE_WEBHOOK_TIMEOUT_MS,
+        allowPrivate: e.LINKPLANE_WEBHOOK_ALLOW_PRIVATE === "true",
+        allowHttp: e.LINKPLANE_WEBHOOK_ALLOW_HTTP === "true",
+      },
     };
   }
 }

@@ -214,6 +214,43 @@ export const Keys = {
     return `MEXP#${exportId}`;
   },
 
+  // ---- Webhooks. Subscriptions sit under the account (at most 20, one Query lists them all); messages
+  // and their attempts under the subscription, newest first. Pending messages also carry a due time on
+  // gsi2 (sharded), so the retry job finds what is due with Queries and never a Scan.
+
+  webhook(uin: string, id: string): PrimaryKey {
+    return { pk: `ACCT#${uin}`, sk: `WHK#${id}` };
+  },
+  webhookPrefix(): string {
+    return "WHK#";
+  },
+  webhookMessage(subscriptionId: string, messageId: string): PrimaryKey {
+    return { pk: Keys.webhookMessages(subscriptionId), sk: `MSG#${messageId}` };
+  },
+  webhookMessages(subscriptionId: string): string {
+    return `WHK#${subscriptionId}`;
+  },
+  webhookMessagePrefix(): string {
+    return "MSG#";
+  },
+  /** A subscription's messages in one status, newest first (the status listing). */
+  webhookMessageStatus(subscriptionId: string, status: string, messageId: string) {
+    return { gsi1pk: Keys.webhookMessagesInStatus(subscriptionId, status), gsi1sk: messageId };
+  },
+  webhookMessagesInStatus(subscriptionId: string, status: string): string {
+    return `WHK#${subscriptionId}#${status}`;
+  },
+  /** Only pending messages carry these: the retry job's Query per shard finds exactly what is due. */
+  webhookDue(messageId: string, dueAt: string) {
+    return {
+      gsi2pk: Keys.webhookDueShard(shardOf(messageId, WEBHOOK_SHARDS)),
+      gsi2sk: `${dueAt}#${messageId}`,
+    };
+  },
+  webhookDueShard(shard: number): string {
+    return `WDUE#${shard}`;
+  },
+
   job(name: string): PrimaryKey {
     return { pk: `JOB#${name}`, sk: "#JOB" };
   },
@@ -228,10 +265,13 @@ export const Keys = {
 /** Marker shards for metrics: enough to spread 100,000 endpoints' writes, few enough to read. */
 export const METRIC_SHARDS = 16;
 
-function shardOf(resourceId: string): number {
+/** Due-time shards for webhook retries: spreads a burst of retries over partitions, few enough to poll. */
+export const WEBHOOK_SHARDS = 8;
+
+function shardOf(resourceId: string, shards = METRIC_SHARDS): number {
   let h = 0;
   for (let i = 0; i < resourceId.length; i++) h = (h * 31 + resourceId.charCodeAt(i)) >>> 0;
-  return h % METRIC_SHARDS;
+  return h % shards;
 }
 
 /** Entity type stored on every item as `type`, with the stored-shape version as `v`. */
@@ -257,6 +297,8 @@ export type EntityType =
   | "MetricExport"
   | "MetricExportRun"
   | "JobState"
+  | "WebhookSubscription"
+  | "WebhookMessage"
   | "Heartbeat"
   | "HeartbeatSeen";
 

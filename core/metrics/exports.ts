@@ -184,7 +184,7 @@ export namespace MetricExport {
     );
   }
 
-  function toRun(item: Record<string, unknown>): Run {
+  export function toRun(item: Record<string, unknown>): Run {
     return {
       runId: String(item.runId),
       periodFrom: new Date(Number(item.periodStart) * 1000).toISOString(),
@@ -315,6 +315,9 @@ export namespace MetricExport {
               v: 1,
               runId: `run-${periodStart}`,
               exportId: exp.id,
+              // Who the run's webhook events go to, without a second read in the stream consumer.
+              ownerUin: exp.ownerUin,
+              exportName: exp.name,
               periodStart,
               periodEnd,
               attempts,

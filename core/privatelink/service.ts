@@ -389,7 +389,10 @@ export namespace EndpointService {
     }
     const current = await load(uin, id, true);
     const sets: string[] = [];
-    const values: Record<string, unknown> = { ":uin": uin, ":active": "active" };
+    // `revision` counts real updates: webhook events derive their IDs from it, so each update is one event.
+    const values: Record<string, unknown> = { ":uin": uin, ":active": "active", ":one": 1 };
+    sets.push("updatedAt = :updatedAt");
+    values[":updatedAt"] = nowIso();
     if (parsed.name !== undefined) {
       sets.push("#name = :name", "nameLower = :nameLower");
       values[":name"] = parsed.name;
@@ -408,14 +411,14 @@ export namespace EndpointService {
       parsed.backendInstanceId !== undefined && parsed.backendInstanceId !== current.backendInstanceId;
 
     if (!changesBackend) {
-      if (sets.length === 0) return toInfo(current);
+      if (sets.length === 1) return toInfo(current);
       const out = await call(
         () =>
           Db.client().send(
             new UpdateCommand({
               TableName: Db.table(),
               Key: Keys.service(id),
-              UpdateExpression: `SET ${sets.join(", ")}`,
+              UpdateExpression: `SET ${sets.join(", ")} ADD revision :one`,
               ConditionExpression: "ownerUin = :uin AND #status = :active",
               ExpressionAttributeNames: { ...names, "#status": "status" },
               ExpressionAttributeValues: values,
@@ -446,7 +449,7 @@ export namespace EndpointService {
                 Update: {
                   TableName: Db.table(),
                   Key: Keys.service(id),
-                  UpdateExpression: `SET ${sets.join(", ")}`,
+                  UpdateExpression: `SET ${sets.join(", ")} ADD revision :one`,
                   ConditionExpression: "ownerUin = :uin AND #status = :active AND backendInstanceId = :old",
                   ExpressionAttributeNames: { ...names, "#status": "status" },
                   ExpressionAttributeValues: values,

@@ -14,6 +14,7 @@ import * as allowlist from "./privatelink/allowlist.ts";
 import * as connections from "./privatelink/connections.ts";
 import * as endpointServices from "./privatelink/endpoint-services.ts";
 import * as endpoints from "./privatelink/endpoints.ts";
+import * as webhooks from "./webhooks/subscriptions.ts";
 
 /**
  * Route module → its app, for everything that needs them all in one process: the OpenAPI document and
@@ -34,4 +35,5 @@ export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/metrics/ingest.ts": metricIngest.app,
   "functions/api/metrics/views.ts": metricViews.app,
   "functions/api/metrics/exports.ts": metricExports.app,
+  "functions/api/webhooks/subscriptions.ts": webhooks.app,
 } as unknown as Record<string, OpenAPIHono<ApiEnv>>;

@@ -20,6 +20,7 @@ const CONNECTIONS = "functions/api/privatelink/connections.ts";
 const ALLOWLIST = "functions/api/privatelink/allowlist.ts";
 const ENDPOINTS = "functions/api/privatelink/endpoints.ts";
 const METRIC_VIEWS = "functions/api/metrics/views.ts";
+const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
 
 function crud(path: string, module: string): RouteEntry[] {
   return [
@@ -90,6 +91,14 @@ export const routes: RouteEntry[] = [
     path: "/v1/metric-exports/{id}/runs/{runId}/file",
     module: "functions/api/metrics/exports.ts",
   },
+
+  ...crud("/v1/webhooks", WEBHOOKS),
+  { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", module: WEBHOOKS },
+  { method: "POST", path: "/v1/webhooks/{id}/test", module: WEBHOOKS },
+  { method: "GET", path: "/v1/webhooks/{id}/messages", module: WEBHOOKS },
+  { method: "GET", path: "/v1/webhooks/{id}/messages/{msgId}", module: WEBHOOKS },
+  { method: "POST", path: "/v1/webhooks/{id}/messages/{msgId}/retry", module: WEBHOOKS },
+  { method: "POST", path: "/v1/webhooks/{id}/recover", module: WEBHOOKS },
 ];
 
 /** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */

@@ -37,6 +37,13 @@ export const schedules: ScheduleEntry[] = [
     module: "functions/cron/metric-exports.ts",
     description: "Writes each active export's file for its last complete period, and retries failed runs.",
   },
+  {
+    name: "webhook-retry",
+    schedule: "rate(1 minute)",
+    module: "functions/cron/webhook-retry.ts",
+    description:
+      "Attempts webhook messages that are due: retries on their backoff schedule, and stalled first attempts.",
+  },
 ];
 
 export function findSchedule(name: string): ScheduleEntry | undefined {

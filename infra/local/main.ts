@@ -28,11 +28,21 @@ process.stdout.write(
     `  Operator token ${runtime.operatorToken}`,
     `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
+    `  Webhooks       ${webhookLine(runtime.webhooks)}`,
     ...(runtime.demo ? demoLines(runtime.demo, runtime.url) : []),
     "",
     "",
   ].join("\n"),
 );
+
+/** What the SSRF guard lets through here: local receivers are allowed by default on one's own machine. */
+function webhookLine(w: { allowPrivate: boolean; allowHttp: boolean }): string {
+  const allowed = [w.allowPrivate ? "private and loopback" : "", w.allowHttp ? "http://" : ""].filter(
+    Boolean,
+  );
+  if (allowed.length === 0) return "public https:// receivers only";
+  return `${allowed.join(" and ")} receivers allowed (LINKPLANE_WEBHOOK_ALLOW_PRIVATE / _ALLOW_HTTP=false refuse them)`;
+}
 
 /** Demo keys are shown when the demo accounts are made; after that they are in demo.json. */
 function demoLines(demo: NonNullable<typeof runtime.demo>, url: string): string[] {

@@ -6,6 +6,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { log } from "../../core/util/log.ts";
+import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
@@ -38,6 +39,7 @@ export interface LocalRuntime {
   operatorToken: string;
   dataDir: string;
   dynamodb: { endpoint: string; pid: number | undefined };
+  webhooks: { allowPrivate: boolean; allowHttp: boolean };
   poller: StreamPoller;
   readyMs: number;
   demo?: DemoState & { created: boolean };
@@ -57,6 +59,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   process.env.LINKPLANE_DATA_DIR = dataDir;
   process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
   process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
+  // On one's own machine the receivers are local ones (npm run webhooks:listen): allow them unless told
+  // otherwise. Link-local and metadata addresses stay refused whatever these say.
+  process.env.LINKPLANE_WEBHOOK_ALLOW_PRIVATE ||= "true";
+  process.env.LINKPLANE_WEBHOOK_ALLOW_HTTP ||= "true";
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
 
   let dynamo: DynamoDbLocal | undefined;
@@ -84,6 +90,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
+    await WebhookDispatch.get().stop();
+    WebhookDispatch.use(undefined);
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
     admin.destroy();
     streams.destroy();
@@ -138,6 +146,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       operatorToken: config.operatorToken ?? "",
       dataDir,
       dynamodb: { endpoint, pid: dynamo?.pid },
+      webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
       readyMs,
       demo: demo ? { ...demo.state, created: demo.created } : undefined,

@@ -1,0 +1,144 @@
+import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
+import { Webhook } from "standardwebhooks";
+import { Config } from "../config.ts";
+import { Db } from "../db/client.ts";
+import { call } from "../db/errors.ts";
+import { Keys, WEBHOOK_SHARDS } from "../db/keys.ts";
+import { log } from "../util/log.ts";
+import { WebhookMessage } from "./message.ts";
+import { WebhookModel } from "./model.ts";
+import { WebhookSubscription } from "./subscription.ts";
+import { WebhookTransport } from "./transport.ts";
+
+/**
+ * One attempt of one message: sign (Standard Webhooks), POST through the SSRF-safe transport, record the
+ * outcome under the message's lease, and keep the subscription's failure clock. Never throws for a
+ * receiver's fault: those are outcomes.
+ */
+export namespace WebhookDelivery {
+  export const USER_AGENT = "Linkplane-Webhooks/0.1 (+https://github.com/linkplane/linkplane)";
+  /** A subscription whose every attempt failed this long is disabled. */
+  export const DISABLE_AFTER_MS = 5 * 86_400_000;
+
+  export interface Job {
+    /** Leased by the caller. */
+    message: WebhookMessage.Stored;
+    /** The subscription as read (the fan-out has it); read again when absent. */
+    subscription?: WebhookSubscription.Stored | null;
+    trigger: WebhookMessage.Attempt["trigger"];
+  }
+
+  export interface Outcome {
+    message: WebhookMessage.Stored | undefined;
+    attempt: WebhookMessage.Attempt;
+  }
+
+  /** The three Standard Webhooks headers and ours; every current secret signs (rotation overlap). */
+  export function headers(
+    message: Pick<WebhookMessage.Stored, "id" | "payload">,
+    secrets: string[],
+    at: Date,
+  ): Record<string, string> {
+    const signature = secrets
+      .map((secret) => new Webhook(secret).sign(message.id, at, message.payload))
+      .join(" ");
+    return {
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+      "webhook-id": message.id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": signature,
+    };
+  }
+
+  export async function attempt(job: Job): Promise<Outcome> {
+    const { message } = job;
+    const subscription =
+      job.subscription === undefined ? await loadSubscription(message) : (job.subscription ?? undefined);
+    const at = WebhookModel.now();
+    if (!subscription?.enabled) {
+      // Nothing to send to: the message fails now (recoverable once the subscription is enabled again).
+      const attempt: WebhookMessage.Attempt = {
+        at: at.toISOString(),
+        statusCode: null,
+        latencyMs: 0,
+        error: subscription ? "subscription disabled" : "subscription deleted",
+        response: "",
+        trigger: job.trigger,
+      };
+      return { message: await WebhookMessage.record(message, attempt, { final: true }), attempt };
+    }
+    const { timeoutMs } = Config.get().webhooks;
+    const result = await WebhookTransport.send({
+      url: subscription.url,
+      headers: headers(message, WebhookSubscription.signingSecrets(subscription, at), at),
+      body: message.payload,
+      timeoutMs,
+      policy: WebhookSubscription.policy(),
+    });
+    const attempt: WebhookMessage.Attempt = {
+      at: at.toISOString(),
+      statusCode: result.status ?? null,
+      latencyMs: Math.round(result.latencyMs),
+      error: result.ok ? null : (result.error ?? `receiver answered ${result.status}`),
+      response: result.response,
+      trigger: job.trigger,
+    };
+    const stored = await WebhookMessage.record(message, attempt);
+    const disabled = await WebhookSubscription.recordOutcome(subscription, result.ok, at, DISABLE_AFTER_MS);
+    if (disabled) log.warn("webhook subscription disabled", { subscriptionId: subscription.id });
+    return { message: stored, attempt };
+  }
+
+  async function loadSubscription(
+    message: WebhookMessage.Stored,
+  ): Promise<WebhookSubscription.Stored | undefined> {
+    const found = await subscriptions([message]);
+    return found.get(message.subscriptionId);
+  }
+
+  /** The subscriptions of a set of messages, in BatchGetItems of 100. */
+  export async function subscriptions(
+    messages: Array<Pick<WebhookMessage.Stored, "ownerUin" | "subscriptionId">>,
+  ): Promise<Map<string, WebhookSubscription.Stored>> {
+    const keys = new Map<string, { pk: string; sk: string }>();
+    for (const m of messages) keys.set(m.subscriptionId, Keys.webhook(m.ownerUin, m.subscriptionId));
+    const found = new Map<string, WebhookSubscription.Stored>();
+    const all = [...keys.values()];
+    for (let i = 0; i < all.length; i += 100) {
+      let request: Record<string, unknown> | undefined = {
+        [Db.table()]: { Keys: all.slice(i, i + 100), ConsistentRead: true },
+      };
+      for (let tries = 0; request && tries < 5; tries++) {
+        const out = await call(() =>
+          Db.client().send(new BatchGetCommand({ RequestItems: request as never })),
+        );
+        for (const item of out.Responses?.[Db.table()] ?? []) {
+          const s = item as WebhookSubscription.Stored;
+          found.set(s.id, s);
+        }
+        const rest = out.UnprocessedKeys?.[Db.table()];
+        request = rest?.Keys?.length ? { [Db.table()]: rest } : undefined;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The retry job's work: claims every pending message due by `now` (each shard of the due index, at
+   * most `limit` in one run) and answers the claimed jobs for the caller to attempt.
+   */
+  export async function claimDue(now: Date, limit = 1000): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (let shard = 0; shard < WEBHOOK_SHARDS && jobs.length < limit; shard++) {
+      for await (const due of WebhookMessage.due(shard, now)) {
+        const claimed = await WebhookMessage.claim(due.subscriptionId, due.id, now);
+        if (claimed) jobs.push({ message: claimed, trigger: "retry" });
+        if (jobs.length >= limit) break;
+      }
+    }
+    const subs = await subscriptions(jobs.map((j) => j.message));
+    for (const job of jobs) job.subscription = subs.get(job.message.subscriptionId) ?? null;
+    return jobs;
+  }
+}

@@ -1,0 +1,129 @@
+import { log } from "../util/log.ts";
+import { WebhookDelivery } from "./delivery.ts";
+import { WebhookMessage } from "./message.ts";
+import { WebhookModel } from "./model.ts";
+
+/**
+ * Runs attempts off the path that asked for them. Each subscription has its own queue and at most
+ * `perSubscription` attempts in flight, so a receiver that hangs for 15 s holds only its own queue:
+ * the stream, auto-accept and every other subscription go on. A failed attempt whose next try is near
+ * (the 5-second retry) gets a timer here; later ones are the retry job's.
+ */
+export class WebhookDispatcher {
+  private readonly queues = new Map<string, WebhookDelivery.Job[]>();
+  private readonly active = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(
+    private readonly options: {
+      perSubscription?: number;
+      /** Retries due within this long are timed here; later ones wait for the job. */
+      timerHorizonMs?: number;
+      onOutcome?: (outcome: WebhookDelivery.Outcome) => void;
+    } = {},
+  ) {}
+
+  /** Queues attempts; returns at once. */
+  dispatch(jobs: WebhookDelivery.Job[]): void {
+    if (this.stopped) return;
+    for (const job of jobs) {
+      const id = job.message.subscriptionId;
+      const queue = this.queues.get(id) ?? [];
+      queue.push(job);
+      this.queues.set(id, queue);
+      this.pump(id);
+    }
+  }
+
+  /** Resolves when no attempt is queued or in flight (timers for later retries do not count). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queues.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Drops timers and queued work (in-flight attempts finish); what is dropped is the retry job's. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.queues.clear();
+    await this.idle();
+  }
+
+  private pump(subscriptionId: string): void {
+    const limit = this.options.perSubscription ?? 8;
+    const queue = this.queues.get(subscriptionId);
+    while (queue && queue.length > 0 && (this.active.get(subscriptionId) ?? 0) < limit) {
+      const job = queue.shift() as WebhookDelivery.Job;
+      if (queue.length === 0) this.queues.delete(subscriptionId);
+      this.active.set(subscriptionId, (this.active.get(subscriptionId) ?? 0) + 1);
+      this.inFlight++;
+      void this.run(job).finally(() => {
+        this.inFlight--;
+        const left = (this.active.get(subscriptionId) ?? 1) - 1;
+        if (left === 0) this.active.delete(subscriptionId);
+        else this.active.set(subscriptionId, left);
+        this.pump(subscriptionId);
+        if (this.inFlight === 0 && this.queues.size === 0) {
+          const waiters = this.waiters;
+          this.waiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private async run(job: WebhookDelivery.Job): Promise<void> {
+    try {
+      const outcome = await WebhookDelivery.attempt(job);
+      this.options.onOutcome?.(outcome);
+      const next = outcome.message;
+      if (next?.status === "pending" && next.dueAt) this.timeRetry(next);
+    } catch (error) {
+      // The message keeps its lease until it runs out; then the retry job takes it.
+      log.error("webhook attempt could not be recorded", { messageId: job.message.id, error });
+    }
+  }
+
+  private timeRetry(message: WebhookMessage.Stored): void {
+    const delay = new Date(message.dueAt as string).getTime() - WebhookModel.now().getTime();
+    if (this.stopped || delay > (this.options.timerHorizonMs ?? 60_000)) return;
+    const timer = setTimeout(
+      async () => {
+        this.timers.delete(timer);
+        try {
+          const claimed = await WebhookMessage.claim(message.subscriptionId, message.id, WebhookModel.now());
+          if (claimed) this.dispatch([{ message: claimed, trigger: "retry" }]);
+        } catch (error) {
+          log.warn("webhook retry timer could not claim its message; the retry job will", {
+            messageId: message.id,
+            error,
+          });
+        }
+      },
+      Math.max(0, delay),
+    );
+    timer.unref();
+    this.timers.add(timer);
+  }
+}
+
+/**
+ * The process's dispatcher. The local runtime and tests use the in-process one; a deployment may put a
+ * queue behind the same interface.
+ */
+export namespace WebhookDispatch {
+  let current: WebhookDispatcher | undefined;
+
+  export function get(): WebhookDispatcher {
+    current ??= new WebhookDispatcher();
+    return current;
+  }
+
+  export function use(next: WebhookDispatcher | undefined): void {
+    current = next;
+  }
+}

@@ -1,0 +1,423 @@
+import { randomUUID } from "node:crypto";
+import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { Config } from "../config.ts";
+import { Db } from "../db/client.ts";
+import { call, RaceLostError } from "../db/errors.ts";
+import { Keys, type StoredBase } from "../db/keys.ts";
+import { getItem, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import { WebhookModel } from "./model.ts";
+
+/**
+ * One event for one subscription, and every attempt to deliver it. A message is written once (its ID is
+ * derived from the event and the subscription, and the put is conditional), so a replayed change adds
+ * nothing. Whoever attempts a message first takes its lease (a token on the item, with `dueAt` pushed
+ * past the longest attempt); outcomes are written only under that lease, so the fast path, the retry
+ * job and a manual retry never attempt one message at once.
+ */
+export namespace WebhookMessage {
+  export const Status = z.enum(["pending", "delivered", "failed"]);
+  export type Status = z.infer<typeof Status>;
+
+  /** Delays before attempts 2..8; after the 8th failed attempt the message is `failed`. */
+  export const RETRY_DELAYS_MS = [
+    5_000,
+    5 * 60_000,
+    30 * 60_000,
+    2 * 3600_000,
+    5 * 3600_000,
+    10 * 3600_000,
+    10 * 3600_000,
+  ] as const;
+  export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+  /** Longer than any attempt (15 s) with room for the bookkeeping: an expired lease means the worker died. */
+  export const LEASE_MS = 60_000;
+  /** Attempts kept per message, newest last. */
+  const KEEP_ATTEMPTS = 50;
+
+  export const Attempt = z.object({
+    at: z.string(),
+    statusCode: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    error: z.string().nullable(),
+    /** The first 1 KiB of the receiver's answer. */
+    response: z.string(),
+    trigger: z.enum(["initial", "retry", "manual"]),
+  });
+  export type Attempt = z.infer<typeof Attempt>;
+
+  export const Info = z.object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    status: Status,
+    createdAt: z.string(),
+    nextAttemptAt: z.string().nullable(),
+    attemptCount: z.number().int(),
+    payload: z.record(z.string(), z.unknown()),
+  });
+  export type Info = z.infer<typeof Info>;
+
+  export const Detail = Info.extend({ attempts: z.array(Attempt) });
+  export type Detail = z.infer<typeof Detail>;
+
+  export interface Stored extends StoredBase {
+    type: "WebhookMessage";
+    id: string;
+    subscriptionId: string;
+    ownerUin: string;
+    eventId: string;
+    eventType: string;
+    /** The body as sent, byte for byte, on every attempt. */
+    payload: string;
+    status: Status;
+    createdAt: string;
+    /** When a pending message may next be attempted (or when its lease runs out). */
+    dueAt?: string;
+    lease?: string;
+    /** Attempts since the schedule last started (a manual retry starts it again). */
+    roundAttempts: number;
+    attemptCount: number;
+    attempts: Attempt[];
+    expiresAt: number;
+    gsi1pk: string;
+    gsi1sk: string;
+    gsi2pk?: string;
+    gsi2sk?: string;
+  }
+
+  export function toInfo(s: Stored): Info {
+    return {
+      id: s.id,
+      eventId: s.eventId,
+      eventType: s.eventType,
+      status: s.status,
+      createdAt: s.createdAt,
+      nextAttemptAt: s.status === "pending" ? (s.dueAt ?? null) : null,
+      attemptCount: s.attemptCount ?? 0,
+      payload: JSON.parse(s.payload) as Record<string, unknown>,
+    };
+  }
+
+  export function toDetail(s: Stored): Detail {
+    return { ...toInfo(s), attempts: s.attempts ?? [] };
+  }
+
+  /** A new pending message, leased to the caller (who attempts it at once). */
+  export function build(input: {
+    subscriptionId: string;
+    ownerUin: string;
+    eventId: string;
+    event: WebhookModel.Event;
+    now: Date;
+  }): Stored {
+    const id = WebhookModel.messageId(input.eventId, input.subscriptionId);
+    const dueAt = new Date(input.now.getTime() + LEASE_MS).toISOString();
+    const retention = Config.get().webhooks.retentionDays;
+    return {
+      ...Keys.webhookMessage(input.subscriptionId, id),
+      ...Keys.webhookMessageStatus(input.subscriptionId, "pending", id),
+      ...Keys.webhookDue(id, dueAt),
+      type: "WebhookMessage",
+      v: 1,
+      id,
+      subscriptionId: input.subscriptionId,
+      ownerUin: input.ownerUin,
+      eventId: input.eventId,
+      eventType: input.event.type,
+      payload: JSON.stringify(input.event),
+      status: "pending",
+      createdAt: input.now.toISOString(),
+      dueAt,
+      lease: randomUUID(),
+      roundAttempts: 0,
+      attemptCount: 0,
+      attempts: [],
+      expiresAt: Math.floor(input.now.getTime() / 1000) + retention * 86_400,
+    };
+  }
+
+  /**
+   * Writes new messages, each only if it does not exist yet; answers the ones written. Up to 100 go in
+   * one transaction; a cancelled one (some already exist: a replay) falls back to one put each.
+   */
+  export async function putNew(messages: Stored[]): Promise<Stored[]> {
+    const written: Stored[] = [];
+    for (let i = 0; i < messages.length; i += 100) {
+      const chunk = messages.slice(i, i + 100);
+      if (chunk.length > 1) {
+        const ok = await call(
+          () =>
+            Db.client().send(
+              new TransactWriteCommand({
+                TransactItems: chunk.map((Item) => ({
+                  Put: { TableName: Db.table(), Item, ConditionExpression: "attribute_not_exists(pk)" },
+                })),
+              }),
+            ),
+          {
+            onCancelled: (reasons) =>
+              reasons.some((r) => r.Code === "ConditionalCheckFailed") ? new RaceLostError() : undefined,
+          },
+        ).then(
+          () => true,
+          (error) => {
+            if (error instanceof RaceLostError) return false;
+            throw error;
+          },
+        );
+        if (ok) {
+          written.push(...chunk);
+          continue;
+        }
+      }
+      for (const item of chunk) {
+        const ok = await call(
+          () =>
+            Db.client().send(
+              new PutCommand({
+                TableName: Db.table(),
+                Item: item,
+                ConditionExpression: "attribute_not_exists(pk)",
+              }),
+            ),
+          { onConditionFailed: () => new RaceLostError() },
+        ).then(
+          () => true,
+          (error) => {
+            if (error instanceof RaceLostError) return false;
+            throw error;
+          },
+        );
+        if (ok) written.push(item);
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Takes the lease of a pending message that is due: answers the message as leased, or undefined when
+   * someone else holds it, it is not due, or it is no longer pending.
+   */
+  export async function claim(subscriptionId: string, id: string, now: Date): Promise<Stored | undefined> {
+    const lease = randomUUID();
+    const dueAt = new Date(now.getTime() + LEASE_MS).toISOString();
+    const due = Keys.webhookDue(id, dueAt);
+    return call(
+      () =>
+        Db.client().send(
+          new UpdateCommand({
+            TableName: Db.table(),
+            Key: Keys.webhookMessage(subscriptionId, id),
+            UpdateExpression: "SET lease = :lease, dueAt = :due, gsi2pk = :g2pk, gsi2sk = :g2sk",
+            ConditionExpression: "#status = :pending AND dueAt <= :now",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":lease": lease,
+              ":due": dueAt,
+              ":g2pk": due.gsi2pk,
+              ":g2sk": due.gsi2sk,
+              ":pending": "pending",
+              ":now": now.toISOString(),
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      { onConditionFailed: () => new RaceLostError() },
+    ).then(
+      (out) => out.Attributes as Stored,
+      (error) => {
+        if (error instanceof RaceLostError) return undefined;
+        throw error;
+      },
+    );
+  }
+
+  export type Next = { status: "delivered" } | { status: "failed" } | { status: "pending"; dueAt: Date };
+
+  /** What follows an attempt: delivered, the next attempt's time, or failed when the schedule is spent. */
+  export function next(roundAttempts: number, ok: boolean, at: Date): Next {
+    if (ok) return { status: "delivered" };
+    const delay = RETRY_DELAYS_MS[roundAttempts - 1];
+    if (delay === undefined) return { status: "failed" };
+    return { status: "pending", dueAt: new Date(at.getTime() + delay) };
+  }
+
+  /**
+   * Records an attempt under the lease it was made with, and releases the lease. Answers the message as
+   * stored now, or undefined when the lease was lost (the attempt is then not recorded: the holder of the
+   * newer lease records its own).
+   */
+  export async function record(
+    message: Stored,
+    attempt: Attempt,
+    options: { final?: boolean } = {},
+  ): Promise<Stored | undefined> {
+    const roundAttempts = (message.roundAttempts ?? 0) + 1;
+    const ok = attempt.statusCode !== null && attempt.error === null;
+    const outcome: Next = options.final
+      ? { status: "failed" }
+      : next(roundAttempts, ok, new Date(attempt.at));
+    const attempts = [...(message.attempts ?? []), attempt].slice(-KEEP_ATTEMPTS);
+    const status = Keys.webhookMessageStatus(message.subscriptionId, outcome.status, message.id);
+    const sets = [
+      "#status = :status",
+      "attempts = :attempts",
+      "attemptCount = :count",
+      "roundAttempts = :round",
+      "gsi1pk = :g1pk",
+      "gsi1sk = :g1sk",
+    ];
+    const values: Record<string, unknown> = {
+      ":status": outcome.status,
+      ":attempts": attempts,
+      ":count": (message.attemptCount ?? 0) + 1,
+      ":round": roundAttempts,
+      ":g1pk": status.gsi1pk,
+      ":g1sk": status.gsi1sk,
+      ":mine": message.lease,
+    };
+    let removes = "REMOVE lease";
+    if (outcome.status === "pending") {
+      const due = Keys.webhookDue(message.id, outcome.dueAt.toISOString());
+      sets.push("dueAt = :due", "gsi2pk = :g2pk", "gsi2sk = :g2sk");
+      Object.assign(values, {
+        ":due": outcome.dueAt.toISOString(),
+        ":g2pk": due.gsi2pk,
+        ":g2sk": due.gsi2sk,
+      });
+    } else {
+      removes += ", dueAt, gsi2pk, gsi2sk";
+    }
+    return call(
+      () =>
+        Db.client().send(
+          new UpdateCommand({
+            TableName: Db.table(),
+            Key: Keys.webhookMessage(message.subscriptionId, message.id),
+            UpdateExpression: `SET ${sets.join(", ")} ${removes}`,
+            ConditionExpression: "lease = :mine",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      { onConditionFailed: () => new RaceLostError() },
+    ).then(
+      (out) => out.Attributes as Stored,
+      (error) => {
+        if (error instanceof RaceLostError) return undefined;
+        throw error;
+      },
+    );
+  }
+
+  /** A subscription's messages, newest first, optionally in one status and of one event type. */
+  export async function list(
+    subscriptionId: string,
+    filter: { status?: Status; eventType?: string },
+    page: PageParams,
+  ): Promise<Page<Info>> {
+    const typeFilter = filter.eventType
+      ? {
+          FilterExpression: "eventType = :type",
+          ExpressionAttributeValues: { ":type": filter.eventType },
+        }
+      : undefined;
+    const result = filter.status
+      ? await queryPage({
+          index: "gsi1",
+          partition: Keys.webhookMessagesInStatus(subscriptionId, filter.status),
+          page,
+          filter: typeFilter,
+        })
+      : await queryPage({
+          partition: Keys.webhookMessages(subscriptionId),
+          sortPrefix: Keys.webhookMessagePrefix(),
+          page,
+          filter: typeFilter,
+        });
+    return { items: result.items.map((i) => toInfo(i as unknown as Stored)), nextCursor: result.nextCursor };
+  }
+
+  export async function find(
+    subscriptionId: string,
+    id: string,
+    consistent = true,
+  ): Promise<Stored | undefined> {
+    if (!WebhookModel.MessageId.safeParse(id).success) return undefined;
+    return (await getItem(Keys.webhookMessage(subscriptionId, id), consistent)) as Stored | undefined;
+  }
+
+  export async function load(subscriptionId: string, id: string): Promise<Stored> {
+    const message = await find(subscriptionId, id);
+    if (!message) throw new NotFoundError("webhook message", id);
+    return message;
+  }
+
+  /**
+   * Schedules a message again now, whatever its status, with a fresh retry schedule; answers it leased to
+   * the caller, who attempts it at once. One whose attempt is in flight is a conflict.
+   */
+  export async function reschedule(message: Stored, now: Date): Promise<Stored> {
+    const lease = randomUUID();
+    const dueAt = new Date(now.getTime() + LEASE_MS).toISOString();
+    const due = Keys.webhookDue(message.id, dueAt);
+    const status = Keys.webhookMessageStatus(message.subscriptionId, "pending", message.id);
+    const out = await call(
+      () =>
+        Db.client().send(
+          new UpdateCommand({
+            TableName: Db.table(),
+            Key: Keys.webhookMessage(message.subscriptionId, message.id),
+            UpdateExpression:
+              "SET #status = :pending, lease = :lease, dueAt = :due, roundAttempts = :zero, gsi1pk = :g1pk, gsi1sk = :g1sk, gsi2pk = :g2pk, gsi2sk = :g2sk",
+            // Not while another attempt holds a live lease.
+            ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(lease) OR dueAt <= :now)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":pending": "pending",
+              ":lease": lease,
+              ":due": dueAt,
+              ":zero": 0,
+              ":g1pk": status.gsi1pk,
+              ":g1sk": status.gsi1sk,
+              ":g2pk": due.gsi2pk,
+              ":g2sk": due.gsi2sk,
+              ":now": now.toISOString(),
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      {
+        onConditionFailed: () =>
+          new ConflictError("ResourceInUse", `an attempt of message ${message.id} is in flight; retry later`),
+      },
+    );
+    return out.Attributes as Stored;
+  }
+
+  /** Failed messages of a subscription created at or after `since` (the recover route's work list). */
+  export async function* failedSince(subscriptionId: string, since: Date): AsyncGenerator<Stored> {
+    const items = queryAll({
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :pk AND gsi1sk >= :from",
+      ExpressionAttributeValues: {
+        ":pk": Keys.webhookMessagesInStatus(subscriptionId, "failed"),
+        ":from": WebhookModel.messageIdFloor(since),
+      },
+    });
+    for await (const item of items) yield item as unknown as Stored;
+  }
+
+  /** Pending messages due by `now` in one shard (the retry job's Query), oldest due first. */
+  export async function* due(shard: number, now: Date): AsyncGenerator<Stored> {
+    const items = queryAll({
+      IndexName: "gsi2",
+      KeyConditionExpression: "gsi2pk = :pk AND gsi2sk <= :now",
+      ExpressionAttributeValues: { ":pk": Keys.webhookDueShard(shard), ":now": `${now.toISOString()}~` },
+    });
+    for await (const item of items) yield item as unknown as Stored;
+  }
+}

@@ -1,0 +1,167 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { handle } from "hono/aws-lambda";
+import { PageParams } from "../../../core/db/page.ts";
+import { WebhookMessage, WebhookSubscription, Webhooks } from "../../../core/webhook/index.ts";
+import { callerUin, createApi } from "../factory.ts";
+import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+
+const Info = named(WebhookSubscription.Info, "WebhookSubscription");
+const WithSecret = named(WebhookSubscription.WithSecret, "WebhookSubscriptionWithSecret");
+const Message = named(WebhookMessage.Info, "WebhookMessage");
+const MessageDetail = named(WebhookMessage.Detail, "WebhookMessageDetail");
+const TestResult = named(Webhooks.TestResult, "WebhookTestResult");
+const common = { tags: ["Webhooks"], security: security("account") };
+const byId = { params: IdParam("webhook subscription ID", "whk-1a2b3c4d") };
+const byMessage = {
+  params: IdParam("webhook subscription ID", "whk-1a2b3c4d").extend({ msgId: z.string().max(64) }),
+};
+
+export const app = createApi("account")
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/webhooks",
+      summary: "Subscribe a URL to events; the signing secret is answered this once",
+      request: { body: jsonBody(WebhookSubscription.CreateInput) },
+      responses: { 201: jsonResponse(WithSecret, "The subscription and its secret"), ...errorResponses },
+    }),
+    async (c) => c.json(await WebhookSubscription.create(callerUin(c), c.req.valid("json")), 201),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/webhooks",
+      summary: "The caller's webhook subscriptions, newest first",
+      responses: {
+        200: jsonResponse(pageOf(Info), "Every subscription (at most the quota)"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json(await WebhookSubscription.list(callerUin(c)), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/webhooks/{id}",
+      summary: "One subscription",
+      request: byId,
+      responses: { 200: jsonResponse(Info, "The subscription"), ...errorResponses },
+    }),
+    async (c) => c.json(await WebhookSubscription.get(callerUin(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "patch",
+      path: "/v1/webhooks/{id}",
+      summary: "Change the URL, events, description, services, or enable/disable",
+      request: { ...byId, body: jsonBody(WebhookSubscription.UpdateInput) },
+      responses: { 200: jsonResponse(Info, "The subscription"), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(
+        await WebhookSubscription.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: "/v1/webhooks/{id}",
+      summary: "Delete a subscription (its pending messages are not attempted again)",
+      request: byId,
+      responses: { 204: { description: "Deleted" }, ...errorResponses },
+    }),
+    async (c) => {
+      await WebhookSubscription.remove(callerUin(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/webhooks/{id}/rotate-secret",
+      summary: "A new secret, answered once; the old one keeps signing for 24 hours",
+      request: byId,
+      responses: { 200: jsonResponse(WithSecret, "The subscription and its new secret"), ...errorResponses },
+    }),
+    async (c) => c.json(await WebhookSubscription.rotateSecret(callerUin(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/webhooks/{id}/test",
+      summary: "Send a webhook.test event now and answer the attempt",
+      request: byId,
+      responses: { 200: jsonResponse(TestResult, "The attempt's outcome"), ...errorResponses },
+    }),
+    async (c) => c.json(await Webhooks.sendTest(callerUin(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/webhooks/{id}/messages",
+      summary: "Messages, newest first, optionally of one status and event type",
+      request: { ...byId, query: PageParams.extend(Webhooks.MessageQuery.shape) },
+      responses: { 200: jsonResponse(pageOf(Message), "A page of messages"), ...errorResponses },
+    }),
+    async (c) => {
+      const { status, eventType, ...page } = c.req.valid("query");
+      return c.json(
+        await Webhooks.messages(callerUin(c), c.req.valid("param").id, { status, eventType }, page),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: "/v1/webhooks/{id}/messages/{msgId}",
+      summary: "One message with its attempts (time, status code, latency, error, first 1 KiB of the answer)",
+      request: byMessage,
+      responses: { 200: jsonResponse(MessageDetail, "The message"), ...errorResponses },
+    }),
+    async (c) => {
+      const { id, msgId } = c.req.valid("param");
+      return c.json(await Webhooks.message(callerUin(c), id, msgId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/webhooks/{id}/messages/{msgId}/retry",
+      summary: "Attempt one message again now, with a fresh retry schedule",
+      request: byMessage,
+      responses: { 200: jsonResponse(MessageDetail, "The message after the attempt"), ...errorResponses },
+    }),
+    async (c) => {
+      const { id, msgId } = c.req.valid("param");
+      return c.json(await Webhooks.retry(callerUin(c), id, msgId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/v1/webhooks/{id}/recover",
+      summary: "Send again every failed message since a time",
+      request: { ...byId, body: jsonBody(Webhooks.RecoverInput) },
+      responses: {
+        202: jsonResponse(z.object({ scheduled: z.number().int() }), "How many were scheduled"),
+        ...errorResponses,
+      },
+    }),
+    async (c) =>
+      c.json(await Webhooks.recover(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 202),
+  );
+
+export const handler = handle(app);
