@@ -103,6 +103,8 @@ export namespace Allowlist {
       type: "AllowlistEntry",
       v: 1,
       serviceId,
+      // The provider, so that what follows the entry (its removal's webhook event) needs no service read.
+      providerUin,
       uin: parsed.uin,
       description: parsed.description ?? "",
       ...(parsed.connectionLimit !== undefined ? { connectionLimit: parsed.connectionLimit } : {}),

@@ -201,6 +201,7 @@ export namespace WebhookEvents {
 
   interface StoredEntry {
     serviceId: string;
+    providerUin?: string;
     uin: string;
     description?: string;
     connectionLimit?: number;
@@ -221,9 +222,11 @@ export namespace WebhookEvents {
     const service = await EndpointService.find(entry.serviceId);
     const timestamp = at.toISOString();
     const events: Addressed[] = [];
-    if (service) {
+    // The service may be gone already (its deletion removes its entries); the entry names its provider.
+    const providerUin = entry.providerUin ?? service?.ownerUin;
+    if (providerUin) {
       events.push({
-        accountUin: service.ownerUin,
+        accountUin: providerUin,
         serviceId: entry.serviceId,
         id,
         event: {
