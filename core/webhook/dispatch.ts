@@ -80,12 +80,17 @@ export class WebhookDispatcher {
     try {
       const outcome = await WebhookDelivery.attempt(job);
       this.options.onOutcome?.(outcome);
-      const next = outcome.message;
-      if (next?.status === "pending" && next.dueAt) this.timeRetry(next);
+      this.followUp(outcome);
     } catch (error) {
       // The message keeps its lease until it runs out; then the retry job takes it.
       log.error("webhook attempt could not be recorded", { messageId: job.message.id, error });
     }
+  }
+
+  /** After an attempt made elsewhere (a test event, a manual retry): time its next try if it is near. */
+  followUp(outcome: WebhookDelivery.Outcome): void {
+    const next = outcome.message;
+    if (next?.status === "pending" && next.dueAt) this.timeRetry(next);
   }
 
   private timeRetry(message: WebhookMessage.Stored): void {

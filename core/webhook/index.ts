@@ -49,6 +49,7 @@ export namespace Webhooks {
       subscription: { ...subscription, enabled: true },
       trigger: "manual",
     });
+    WebhookDispatch.get().followUp(outcome);
     return {
       messageId: message.id,
       delivered: outcome.message?.status === "delivered",
@@ -82,6 +83,7 @@ export namespace Webhooks {
     const current = await WebhookMessage.load(id, messageId);
     const leased = await WebhookMessage.reschedule(current, WebhookModel.now());
     const outcome = await WebhookDelivery.attempt({ message: leased, subscription, trigger: "manual" });
+    WebhookDispatch.get().followUp(outcome);
     return WebhookMessage.toDetail(outcome.message ?? leased);
   }
 
