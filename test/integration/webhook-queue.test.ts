@@ -7,7 +7,15 @@ import { fixedClock } from "../../core/util/clock.ts";
 import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
 import { handler as deliver } from "../../functions/webhooks/deliver.ts";
 import { call, created } from "../support/api.ts";
-import { allow, consumer, endpoint, type Provider, provider, service, startStream } from "../support/privatelink.ts";
+import {
+  allow,
+  consumer,
+  endpoint,
+  type Provider,
+  provider,
+  service,
+  startStream,
+} from "../support/privatelink.ts";
 import { answer, type Receiver, startReceiver } from "../support/receiver.ts";
 import { until } from "../support/wait.ts";
 
