@@ -51,13 +51,31 @@ export namespace WebhookDelivery {
     };
   }
 
+  /** One attempt, sent and recorded. */
   export async function attempt(job: Job): Promise<Outcome> {
+    return settle(await send(job));
+  }
+
+  /** An attempt made, not yet recorded. */
+  export interface Sent {
+    job: Job;
+    subscription: WebhookSubscription.Stored | undefined;
+    attempt: WebhookMessage.Attempt;
+    /** Nothing to send to (deleted or disabled): the message fails now. */
+    final: boolean;
+  }
+
+  /**
+   * The receiver's half: sign and POST. Split from `settle` so that a dispatcher can free the
+   * receiver's slot as soon as it answered, while the bookkeeping is written.
+   */
+  export async function send(job: Job): Promise<Sent> {
     const { message } = job;
     const subscription =
       job.subscription === undefined ? await loadSubscription(message) : (job.subscription ?? undefined);
     const at = WebhookModel.now();
     if (!subscription?.enabled) {
-      // Nothing to send to: the message fails now (recoverable once the subscription is enabled again).
+      // Recoverable once the subscription is enabled again.
       const attempt: WebhookMessage.Attempt = {
         at: at.toISOString(),
         statusCode: null,
@@ -66,7 +84,7 @@ export namespace WebhookDelivery {
         response: "",
         trigger: job.trigger,
       };
-      return { message: await WebhookMessage.record(message, attempt, { final: true }), attempt };
+      return { job, subscription, attempt, final: true };
     }
     const { timeoutMs } = Config.get().webhooks;
     const result = await WebhookTransport.send({
@@ -84,10 +102,37 @@ export namespace WebhookDelivery {
       response: result.response,
       trigger: job.trigger,
     };
-    const stored = await WebhookMessage.record(message, attempt);
-    const disabled = await WebhookSubscription.recordOutcome(subscription, result.ok, at, DISABLE_AFTER_MS);
+    return { job, subscription, attempt, final: false };
+  }
+
+  /** The bookkeeping's half: the attempt under the message's lease, and the subscription's failure clock. */
+  export async function settle(sent: Sent): Promise<Outcome> {
+    const stored = await WebhookMessage.record(sent.job.message, sent.attempt, { final: sent.final });
+    await failureClock(sent);
+    return { message: stored, attempt: sent.attempt };
+  }
+
+  /** Many attempts' bookkeeping at once (batched writes where the leases allow), answered in order. */
+  export async function settleMany(sents: Sent[]): Promise<Outcome[]> {
+    const stored = await WebhookMessage.recordMany(
+      sents.map((s) => ({ message: s.job.message, attempt: s.attempt, final: s.final })),
+      WebhookModel.now(),
+    );
+    for (const sent of sents) await failureClock(sent);
+    return sents.map((s, i) => ({ message: stored[i], attempt: s.attempt }));
+  }
+
+  async function failureClock(sent: Sent): Promise<void> {
+    const { subscription, attempt } = sent;
+    if (!subscription || sent.final) return;
+    const ok = attempt.error === null;
+    const disabled = await WebhookSubscription.recordOutcome(
+      subscription,
+      ok,
+      new Date(attempt.at),
+      DISABLE_AFTER_MS,
+    );
     if (disabled) log.warn("webhook subscription disabled", { subscriptionId: subscription.id });
-    return { message: stored, attempt };
   }
 
   async function loadSubscription(

@@ -77,29 +77,83 @@ export class WebhookDispatcher implements Dispatch {
       if (queue.length === 0) this.queues.delete(subscriptionId);
       this.active.set(subscriptionId, (this.active.get(subscriptionId) ?? 0) + 1);
       this.inFlight++;
-      void this.run(job).finally(() => {
-        this.inFlight--;
-        const left = (this.active.get(subscriptionId) ?? 1) - 1;
-        if (left === 0) this.active.delete(subscriptionId);
-        else this.active.set(subscriptionId, left);
-        this.pump(subscriptionId);
-        if (this.inFlight === 0 && this.queues.size === 0) {
-          const waiters = this.waiters;
-          this.waiters = [];
-          for (const w of waiters) w();
-        }
-      });
+      // The receiver's slot is freed once it answered; the bookkeeping then runs beside the next attempt.
+      const settled = WebhookDelivery.send(job).then(
+        (sent) => {
+          this.release(subscriptionId);
+          return this.settle(sent);
+        },
+        (error: unknown) => {
+          this.release(subscriptionId);
+          throw error;
+        },
+      );
+      void settled
+        .then(
+          (outcome) => {
+            this.options.onOutcome?.(outcome);
+            this.timeFollowUp(outcome);
+          },
+          // The message keeps its lease until it runs out; then the retry job takes it.
+          (error: unknown) =>
+            log.error("webhook attempt could not be recorded", { messageId: job.message.id, error }),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.wakeIfIdle();
+        });
     }
   }
 
-  private async run(job: WebhookDelivery.Job): Promise<void> {
-    try {
-      const outcome = await WebhookDelivery.attempt(job);
-      this.options.onOutcome?.(outcome);
-      this.timeFollowUp(outcome);
-    } catch (error) {
-      // The message keeps its lease until it runs out; then the retry job takes it.
-      log.error("webhook attempt could not be recorded", { messageId: job.message.id, error });
+  private readonly unrecorded: Array<{
+    sent: WebhookDelivery.Sent;
+    resolve: (o: WebhookDelivery.Outcome) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private flushQueued = false;
+
+  /**
+   * Bookkeeping is gathered for one turn of the event loop and written together: a receiver answering
+   * quickly would otherwise wait on one table write per message.
+   */
+  private settle(sent: WebhookDelivery.Sent): Promise<WebhookDelivery.Outcome> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({ sent, resolve, reject });
+      if (this.unrecorded.length >= 25) this.flush();
+      else if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private flush(): void {
+    while (this.unrecorded.length > 0) {
+      const batch = this.unrecorded.splice(0, 25);
+      WebhookDelivery.settleMany(batch.map((b) => b.sent)).then(
+        (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i] as WebhookDelivery.Outcome)),
+        (error: unknown) => {
+          for (const b of batch) b.reject(error);
+        },
+      );
+    }
+  }
+
+  private release(subscriptionId: string): void {
+    const left = (this.active.get(subscriptionId) ?? 1) - 1;
+    if (left === 0) this.active.delete(subscriptionId);
+    else this.active.set(subscriptionId, left);
+    this.pump(subscriptionId);
+  }
+
+  private wakeIfIdle(): void {
+    if (this.inFlight === 0 && this.queues.size === 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
@@ -244,6 +244,27 @@ export namespace WebhookMessage {
     return { status: "pending", dueAt: new Date(at.getTime() + delay) };
   }
 
+  /** The message as it stands once an attempt is recorded: lease released, status and due time moved. */
+  export function after(message: Stored, attempt: Attempt, final = false): Stored {
+    const roundAttempts = (message.roundAttempts ?? 0) + 1;
+    const ok = attempt.statusCode !== null && attempt.error === null;
+    const outcome: Next = final ? { status: "failed" } : next(roundAttempts, ok, new Date(attempt.at));
+    const { lease: _released, dueAt: _due, gsi2pk: _g2pk, gsi2sk: _g2sk, ...rest } = message;
+    const item: Stored = {
+      ...rest,
+      ...Keys.webhookMessageStatus(message.subscriptionId, outcome.status, message.id),
+      status: outcome.status,
+      attempts: [...(message.attempts ?? []), attempt].slice(-KEEP_ATTEMPTS),
+      attemptCount: (message.attemptCount ?? 0) + 1,
+      roundAttempts,
+    };
+    if (outcome.status === "pending") {
+      const dueAt = outcome.dueAt.toISOString();
+      Object.assign(item, { dueAt, ...Keys.webhookDue(message.id, dueAt) });
+    }
+    return item;
+  }
+
   /**
    * Records an attempt under the lease it was made with, and releases the lease. Answers the message as
    * stored now, or undefined when the lease was lost (the attempt is then not recorded: the holder of the
@@ -254,63 +275,65 @@ export namespace WebhookMessage {
     attempt: Attempt,
     options: { final?: boolean } = {},
   ): Promise<Stored | undefined> {
-    const roundAttempts = (message.roundAttempts ?? 0) + 1;
-    const ok = attempt.statusCode !== null && attempt.error === null;
-    const outcome: Next = options.final
-      ? { status: "failed" }
-      : next(roundAttempts, ok, new Date(attempt.at));
-    const attempts = [...(message.attempts ?? []), attempt].slice(-KEEP_ATTEMPTS);
-    const status = Keys.webhookMessageStatus(message.subscriptionId, outcome.status, message.id);
-    const sets = [
-      "#status = :status",
-      "attempts = :attempts",
-      "attemptCount = :count",
-      "roundAttempts = :round",
-      "gsi1pk = :g1pk",
-      "gsi1sk = :g1sk",
-    ];
-    const values: Record<string, unknown> = {
-      ":status": outcome.status,
-      ":attempts": attempts,
-      ":count": (message.attemptCount ?? 0) + 1,
-      ":round": roundAttempts,
-      ":g1pk": status.gsi1pk,
-      ":g1sk": status.gsi1sk,
-      ":mine": message.lease,
-    };
-    let removes = "REMOVE lease";
-    if (outcome.status === "pending") {
-      const due = Keys.webhookDue(message.id, outcome.dueAt.toISOString());
-      sets.push("dueAt = :due", "gsi2pk = :g2pk", "gsi2sk = :g2sk");
-      Object.assign(values, {
-        ":due": outcome.dueAt.toISOString(),
-        ":g2pk": due.gsi2pk,
-        ":g2sk": due.gsi2sk,
-      });
-    } else {
-      removes += ", dueAt, gsi2pk, gsi2sk";
-    }
+    const item = after(message, attempt, options.final);
     return call(
       () =>
         Db.client().send(
-          new UpdateCommand({
+          new PutCommand({
             TableName: Db.table(),
-            Key: Keys.webhookMessage(message.subscriptionId, message.id),
-            UpdateExpression: `SET ${sets.join(", ")} ${removes}`,
+            Item: item,
             ConditionExpression: "lease = :mine",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: values,
-            ReturnValues: "ALL_NEW",
+            ExpressionAttributeValues: { ":mine": message.lease },
           }),
         ),
       { onConditionFailed: () => new RaceLostError() },
     ).then(
-      (out) => out.Attributes as Stored,
+      () => item,
       (error) => {
         if (error instanceof RaceLostError) return undefined;
         throw error;
       },
     );
+  }
+
+  /** A lease with this much left is safe to write under without a condition (see recordMany). */
+  const SAFE_LEASE_MS = 30_000;
+
+  /**
+   * Records many attempts. While a lease is live nobody else writes its message (claims and manual
+   * retries wait for it to run out), so items whose lease has half its time left go out in BatchWriteItems
+   * of 25 without a condition; the rest take the conditional path one by one. Answers in order.
+   */
+  export async function recordMany(
+    entries: Array<{ message: Stored; attempt: Attempt; final?: boolean }>,
+    now: Date,
+  ): Promise<Array<Stored | undefined>> {
+    const results: Array<Stored | undefined> = new Array(entries.length);
+    const batched: Array<{ index: number; item: Stored }> = [];
+    await Promise.all(
+      entries.map(async (e, index) => {
+        const leaseLeft = new Date(e.message.dueAt ?? 0).getTime() - now.getTime();
+        if (e.message.lease && leaseLeft >= SAFE_LEASE_MS) {
+          batched.push({ index, item: after(e.message, e.attempt, e.final) });
+        } else {
+          results[index] = await record(e.message, e.attempt, { final: e.final });
+        }
+      }),
+    );
+    for (let i = 0; i < batched.length; i += 25) {
+      const chunk = batched.slice(i, i + 25);
+      let requests: unknown[] | undefined = chunk.map((b) => ({ PutRequest: { Item: b.item } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt === 8) throw new Error("DynamoDB left webhook records unprocessed");
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+        const out = await call(() =>
+          Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
+        );
+        requests = out.UnprocessedItems?.[Db.table()];
+      }
+      for (const b of chunk) results[b.index] = b.item;
+    }
+    return results;
   }
 
   /** A subscription's messages, newest first, optionally in one status and of one event type. */

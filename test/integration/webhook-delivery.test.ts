@@ -488,6 +488,70 @@ describe("isolation", () => {
   });
 });
 
+describe("leases", () => {
+  it("an attempt recorded after its lease ran out does not overwrite the newer lease's message", async () => {
+    // Prepare: a message leased at t0, its lease run out, and claimed again by another worker.
+    const clock = frozen();
+    const t = await newTenant();
+    const r = await receiver();
+    const sub = await subscribe(t, r.url);
+    const stale = WebhookMessage.build({
+      subscriptionId: sub.id,
+      ownerUin: t.uin,
+      eventId: WebhookModel.eventId(clock.now(), "webhook.test", sub.id, "lease"),
+      event: { type: "webhook.test", timestamp: clock.now().toISOString(), data: {} },
+      now: clock.now(),
+    });
+    await WebhookMessage.putNew([stale]);
+    clock.advance(WebhookMessage.LEASE_MS + 1_000);
+    const fresh = await WebhookMessage.claim(sub.id, stale.id, clock.now());
+    const attempt = {
+      at: clock.now().toISOString(),
+      statusCode: 204,
+      latencyMs: 3,
+      error: null,
+      response: "",
+      trigger: "initial" as const,
+    };
+    // Act
+    const [late] = await WebhookMessage.recordMany([{ message: stale, attempt }], clock.now());
+    const [current] = await WebhookMessage.recordMany(
+      [{ message: fresh as WebhookMessage.Stored, attempt }],
+      clock.now(),
+    );
+    // Assess
+    expect(fresh?.lease).not.toBe(stale.lease);
+    expect(late).toBeUndefined();
+    expect(current).toMatchObject({ status: "delivered", attemptCount: 1 });
+    expect(await WebhookMessage.find(sub.id, stale.id)).toMatchObject({
+      status: "delivered",
+      attemptCount: 1,
+    });
+  });
+
+  it("the retry job does not take a message whose first attempt still holds its lease", async () => {
+    const clock = frozen();
+    const t = await newTenant();
+    const r = await receiver();
+    const sub = await subscribe(t, r.url);
+    const leased = WebhookMessage.build({
+      subscriptionId: sub.id,
+      ownerUin: t.uin,
+      eventId: WebhookModel.eventId(clock.now(), "webhook.test", sub.id, "held"),
+      event: { type: "webhook.test", timestamp: clock.now().toISOString(), data: {} },
+      now: clock.now(),
+    });
+    await WebhookMessage.putNew([leased]);
+    clock.advance(WebhookMessage.LEASE_MS - 1_000);
+    await retryDue(clock.now());
+    const whileHeld = r.deliveries.length;
+    clock.advance(2_000);
+    await retryDue(clock.now());
+    expect(whileHeld).toBe(0);
+    expect(r.deliveries.map((d) => d.id)).toEqual([leased.id]);
+  });
+});
+
 describe("operator", () => {
   it("lists the retry job, which runs on demand", async () => {
     const jobs = await call("GET", "/v1/operator/jobs", { auth: operatorAuth() });

@@ -1,0 +1,188 @@
+/**
+ * Webhook numbers, against DynamoDB Local through the real code (`npm run bench:webhooks`):
+ *   1. change → first attempt: a provider accepts a connection; how long until the consumer's receiver
+ *      is asked (through the stream poller at `npm start`'s 100 ms, the fan-out and the dispatcher);
+ *   2. delivery throughput to a fast local receiver, against a plain loop of signed fetch POSTs to the
+ *      same receiver at the same concurrency, alternated and repeated in one run (median ratio).
+ * Prints numbers; asserts nothing.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { setLogSink } from "../core/util/log.ts";
+import {
+  WebhookDispatcher,
+  WebhookMessage,
+  WebhookModel,
+  WebhookSubscription,
+} from "../core/webhook/index.ts";
+import { startLocal } from "../infra/local/runtime.ts";
+import { client, median, percentile } from "./support.ts";
+
+process.env.LINKPLANE_LOG_LEVEL = "silent";
+setLogSink(() => {});
+const quick = process.argv.includes("--quick");
+const runtime = await startLocal({
+  inMemory: true,
+  port: 0,
+  dataDir: `/tmp/linkplane-bench-${randomBytes(4).toString("hex")}`,
+  scheduler: false,
+});
+const { api, tenant } = client(runtime.url, runtime.operatorToken);
+
+// A receiver that answers at once and notes when each event arrived.
+const arrived = new Map<string, number>();
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    const event = JSON.parse(body) as { type: string; data: { id?: string } };
+    if (event.type === "connection.accepted" && event.data.id) arrived.set(event.data.id, performance.now());
+    res.writeHead(204).end();
+  });
+});
+await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+
+try {
+  const p = await tenant();
+  const c = await tenant();
+  const pvpc = await api("POST", "/v1/vpcs", p.h, {
+    region: "ap-guangzhou",
+    name: "p",
+    cidrBlock: "10.0.0.0/16",
+  });
+  const cvpc = await api("POST", "/v1/vpcs", c.h, {
+    region: "ap-guangzhou",
+    name: "c",
+    cidrBlock: "10.1.0.0/16",
+  });
+  const subnet = await api("POST", "/v1/subnets", c.h, {
+    vpcId: cvpc.id,
+    zone: "ap-guangzhou-3",
+    name: "s",
+    cidrBlock: "10.1.0.0/20",
+  });
+  const lb = await api("POST", "/v1/backend-instances", p.h, {
+    type: "CLB",
+    vpcId: pvpc.id,
+    vip: "10.0.0.10",
+    port: 80,
+    name: "lb",
+  });
+  const svc = await api("POST", "/v1/endpoint-services", p.h, {
+    name: "manual",
+    vpcId: pvpc.id,
+    serviceType: "CLB",
+    backendInstanceId: lb.id,
+  });
+  await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, p.h, { uin: c.uin });
+  const sub = await api("POST", "/v1/webhooks", c.h, { url, events: ["connection.accepted"] });
+
+  // 1: one accept at a time; the clock starts before the request is sent (so it counts the API too).
+  const n = quick ? 10 : 50;
+  const latency: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ep = await api("POST", "/v1/endpoints", c.h, {
+      name: `w${i}`,
+      vpcId: cvpc.id,
+      subnetId: subnet.id,
+      endpointServiceId: svc.id,
+    });
+    const t0 = performance.now();
+    await api("POST", `/v1/endpoint-services/${svc.id}/connections/accept`, p.h, { endpointIds: [ep.id] });
+    while (!arrived.has(ep.id)) await new Promise((r) => setTimeout(r, 2));
+    latency.push((arrived.get(ep.id) as number) - t0);
+  }
+  console.log(
+    `webhooks: change → first attempt  p50 ${percentile(latency, 0.5).toFixed(0)} ms  p95 ${percentile(latency, 0.95).toFixed(0)} ms  max ${Math.max(...latency).toFixed(0)} ms  (n=${n}, stream poll 100 ms as npm start)`,
+  );
+
+  // 2: throughput. Messages are written first (the fan-out's work); what is timed is the dispatcher
+  // attempting and recording them, against signing and POSTing the same bodies in a plain loop.
+  const stored = (await WebhookSubscription.all(c.uin)).find(
+    (s) => s.id === sub.id,
+  ) as WebhookSubscription.Stored;
+  const secret = WebhookSubscription.signingSecrets(stored)[0] as string;
+  const concurrency = 8;
+  const perRound = quick ? 200 : 1000;
+  const rounds = quick ? 1 : 3;
+  const payload = (i: number) => ({
+    type: "connection.accepted" as const,
+    timestamp: new Date().toISOString(),
+    data: { id: `bench-${i}`, state: "available" },
+  });
+
+  async function ours(round: number): Promise<number> {
+    const now = WebhookModel.now();
+    const messages = Array.from({ length: perRound }, (_, i) =>
+      WebhookMessage.build({
+        subscriptionId: stored.id,
+        ownerUin: stored.ownerUin,
+        eventId: WebhookModel.eventId(now, "connection.accepted", `bench-${round}-${i}`, 1),
+        event: payload(i),
+        now,
+      }),
+    );
+    await WebhookMessage.putNew(messages);
+    const dispatcher = new WebhookDispatcher({ perSubscription: concurrency, timerHorizonMs: 0 });
+    const t0 = performance.now();
+    await dispatcher.dispatch(
+      messages.map((message) => ({ message, subscription: stored, trigger: "initial" })),
+    );
+    await dispatcher.idle();
+    return perRound / ((performance.now() - t0) / 1000);
+  }
+
+  async function plainLoop(): Promise<number> {
+    const wh = new Webhook(secret);
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < perRound) {
+          const i = next++;
+          const body = JSON.stringify(payload(i));
+          const id = `msg-plain-${i}`;
+          const at = new Date();
+          const r = await fetch(url, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "webhook-id": id,
+              "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+              "webhook-signature": wh.sign(id, at, body),
+            },
+            body,
+          });
+          await r.arrayBuffer();
+        }
+      }),
+    );
+    return perRound / ((performance.now() - t0) / 1000);
+  }
+
+  await plainLoop(); // warm both paths before timing
+  await ours(-1);
+  const ratios: number[] = [];
+  const oursRates: number[] = [];
+  const floorRates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so neither always runs on a warmer machine.
+    const [a, b] = r % 2 === 0 ? [await plainLoop(), await ours(r)] : [0, 0];
+    const [d, e] = r % 2 === 1 ? [await ours(r), await plainLoop()] : [b, a];
+    const floor = r % 2 === 0 ? a : e;
+    const mine = r % 2 === 0 ? b : d;
+    floorRates.push(floor);
+    oursRates.push(mine);
+    ratios.push(mine / floor);
+  }
+  console.log(
+    `webhooks: delivery ${median(oursRates).toFixed(0)}/s vs plain signed fetch loop ${median(floorRates).toFixed(0)}/s at concurrency ${concurrency}  ratio ${median(ratios).toFixed(2)}x  (median of ${rounds}, ${perRound} messages each)`,
+  );
+} finally {
+  server.close();
+  await runtime.stop();
+}
