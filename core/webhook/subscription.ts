@@ -30,15 +30,25 @@ export namespace WebhookSubscription {
     .max(255)
     .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 
+  const SUBSCRIBABLE = WebhookModel.EVENT_TYPES.filter((t) => t !== "webhook.test");
+
   /** `["*"]` for every event, or the event names (at least one, no duplicates). */
-  const Events = z.union([
-    z.tuple([z.literal("*")]),
-    z
-      .array(WebhookModel.EventType.exclude(["webhook.test"]))
-      .min(1)
-      .max(WebhookModel.EVENT_TYPES.length)
-      .refine((e) => new Set(e).size === e.length, { error: "event names must be unique" }),
-  ]);
+  const Events = z
+    .array(
+      z
+        .string()
+        .max(64)
+        .refine((name) => name === "*" || (SUBSCRIBABLE as readonly string[]).includes(name), {
+          error: (issue) =>
+            `unknown event ${JSON.stringify(issue.input)}; use "*" or one of ${SUBSCRIBABLE.join(", ")}`,
+        }),
+    )
+    .min(1)
+    .max(SUBSCRIBABLE.length)
+    .refine((e) => new Set(e).size === e.length, { error: "event names must be unique" })
+    .refine((e) => !e.includes("*") || e.length === 1, {
+      error: '"*" stands alone: it already means every event',
+    });
 
   const ServiceIds = z
     .array(EndpointService.Id)

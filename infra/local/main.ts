@@ -37,7 +37,7 @@ process.stdout.write(
 
 /** What the SSRF guard lets through here: local receivers are allowed by default on one's own machine. */
 function webhookLine(w: { allowPrivate: boolean; allowHttp: boolean }): string {
-  const allowed = [w.allowPrivate ? "private and loopback" : "", w.allowHttp ? "http://" : ""].filter(
+  const allowed = [w.allowPrivate ? "loopback and private-network" : "", w.allowHttp ? "http://" : ""].filter(
     Boolean,
   );
   if (allowed.length === 0) return "public https:// receivers only";
