@@ -131,8 +131,12 @@ describe("subscriptions", () => {
         })
       ).body.error;
     expect(await bad({ events: ["connection.bogus"] })).toMatchObject({
-      field: expect.stringMatching(/^events/),
+      code: "InvalidParameterValue",
+      field: "events.0",
+      message: expect.stringContaining("connection.accepted"),
     });
+    expect(await bad({ events: ["*", "connection.accepted"] })).toMatchObject({ field: "events" });
+    expect(await bad({ events: ["webhook.test"] })).toMatchObject({ field: "events.0" });
     expect(await bad({ events: [] })).toMatchObject({ field: expect.stringMatching(/^events/) });
     expect(await bad({ url: "not a url" })).toMatchObject({ code: "InvalidParameterValue", field: "url" });
     expect(await bad({ url: "https://user:pass@hooks.example.com/x" })).toMatchObject({ field: "url" });
