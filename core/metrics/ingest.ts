@@ -5,6 +5,7 @@ import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import type { Endpoint } from "../privatelink/endpoint.ts";
+import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
 import { Rollup } from "./rollup.ts";
@@ -59,7 +60,7 @@ export namespace MetricIngest {
     return typeof timestamp === "number" ? timestamp : Math.floor(Date.parse(timestamp) / 1000);
   }
 
-  export async function ingest(input: unknown, now = Date.now()): Promise<Result> {
+  export async function ingest(input: unknown, now = Clock.now()): Promise<Result> {
     const { samples } = validate(Input, input);
     const rejected: Rejected[] = [];
     const nowSeconds = Math.floor(now / 1000);

@@ -8,6 +8,7 @@ import {
   utcDate,
   verify,
 } from "../../functions/api/tencent/tc3.ts";
+import { nowSeconds } from "../support/clock.ts";
 
 /** What the official SDK would send: its own signer, its own body serialisation. */
 function sdkSigned(
@@ -62,7 +63,7 @@ describe("TC3-HMAC-SHA256", () => {
   });
 
   it("accepts the SDK's signature over host without the port when the request went to host:port", () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k", "127", "127.0.0.1:3000");
     const auth = parseAuthorization(authorization);
     expect(auth.service).toBe("127");
@@ -84,7 +85,7 @@ describe("TC3-HMAC-SHA256", () => {
     ["a wrong key", { secretKey: "other" }, "AuthFailure.SignatureFailure"],
     ["another host", { host: "evil.example.com" }, "AuthFailure.SignatureFailure"],
   ])("refuses %s", (_what, change, code) => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k");
     const input = {
       method: "POST",
@@ -99,7 +100,7 @@ describe("TC3-HMAC-SHA256", () => {
   });
 
   it("refuses a scope date that is not the timestamp's UTC date", () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({}, now, "k");
     const auth = { ...parseAuthorization(authorization), date: utcDate(now - 86_400) };
     const input = {
