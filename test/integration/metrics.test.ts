@@ -234,12 +234,32 @@ describe("views", () => {
     );
     expect((await call("GET", `/v1/endpoints/${ep1}/metrics`, { auth: stranger.auth })).status).toBe(404);
     expect((await call("GET", `/v1/endpoints/${ep1}/metrics`, { auth: p.auth })).status).toBe(404);
-    const other = await created(endpoint(await ownConsumerOf(p), serviceId));
-    const foreign = await call("GET", `/v1/endpoint-services/${serviceId}/metrics?endpointId=vpce-00000000`, {
+    const unknown = await call("GET", `/v1/endpoint-services/${serviceId}/metrics?endpointId=vpce-00000000`, {
       auth: p.auth,
     });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("shows a provider one endpoint's series only when that endpoint is connected to its own service", async () => {
+    // Prepare: an endpoint of the same consumer on another provider's service, with data in it.
+    const otherProvider = await provider();
+    const otherService = await service(otherProvider);
+    await allow(otherProvider, otherService.id, c.uin);
+    const elsewhere = (await created(endpoint(c, otherService.id))).id;
+    await decide(otherProvider, otherService.id, "accept", [elsewhere]);
+    await ingest([{ resourceId: elsewhere, timestamp: thisMinute - 60, metrics: { BytesIn: 1 } }]);
+    const own = (await created(endpoint(await ownConsumerOf(p), serviceId))).id;
+    // Act
+    const query = (id: string) =>
+      call("GET", `/v1/endpoint-services/${serviceId}/metrics?metrics=BytesIn&endpointId=${id}`, {
+        auth: p.auth,
+      });
+    const foreign = await query(elsewhere);
+    const mine = await query(own);
+    // Assess
     expect(foreign.status).toBe(404);
-    expect(other.id).toMatch(/^vpce-/);
+    expect(foreign.body.error.code).toMatch(/NotFound/);
+    expect(mine.status).toBe(200);
   });
 
   it("compares two windows point by point with differences and totals", async () => {
