@@ -11,6 +11,7 @@ import { atInstant } from "../support/clock.ts";
 import { type Interposed, interpose } from "../support/interpose.ts";
 import {
   allow,
+  backend,
   type Consumer,
   consumer,
   decide,
@@ -141,5 +142,34 @@ describe("endpoint creation against an allowlist entry re-created meanwhile", ()
     expect((await entry()).connectionCount).toBe(1);
     await call("DELETE", `/v1/endpoints/${retried.body.id}`, { auth: c.auth });
     expect((await entry()).connectionCount).toBe(0);
+  });
+});
+
+describe("service deletion against a concurrent backend move", () => {
+  it("reads the service again when its backend moved meanwhile, and frees the backend it holds now", async () => {
+    // Prepare: between the deletion's read and its transaction, the service moves to another backend.
+    const s = await service(p);
+    const next = await backend(p, p.vpcId);
+    const key = Keys.service(s.id);
+    hook = interpose({
+      when: (sent) =>
+        sent.name === "TransactWriteCommand" &&
+        sent.input.TransactItems.some(
+          (i: { Delete?: { Key: { pk: string; sk: string } } }) =>
+            i.Delete?.Key.pk === key.pk && i.Delete.Key.sk === key.sk,
+        ),
+      act: () =>
+        call("PATCH", `/v1/endpoint-services/${s.id}`, { auth: p.auth, body: { backendInstanceId: next } }),
+    });
+    // Act
+    const removed = await call("DELETE", `/v1/endpoint-services/${s.id}`, { auth: p.auth });
+    // Assess: deleted, and both backends are free for new services.
+    expect(hook.count).toBe(1);
+    expect(removed.status).toBe(204);
+    expect((await call("GET", `/v1/endpoint-services/${s.id}`, { auth: p.auth })).status).toBe(404);
+    expect((await service(p, { backendInstanceId: next })).backendInstanceId).toBe(next);
+    expect((await service(p, { backendInstanceId: s.backendInstanceId })).backendInstanceId).toBe(
+      s.backendInstanceId,
+    );
   });
 });
