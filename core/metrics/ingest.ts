@@ -19,7 +19,8 @@ import { Rollup } from "./rollup.ts";
 export namespace MetricIngest {
   export const MAX_SAMPLES = 1000;
   const FUTURE_SECONDS = 300;
-  const CONCURRENCY = 32;
+  /** PutItems in flight per request (the ingest bench gives its floor the same). */
+  export const CONCURRENCY = 32;
 
   const Value = z.number().finite().min(0);
   const Sample = z.strictObject({
