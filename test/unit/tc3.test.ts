@@ -129,6 +129,45 @@ describe("TC3-HMAC-SHA256", () => {
     );
   });
 
+  it("reads the Authorization whole: no text before or after it, a space after each comma optional", () => {
+    const valid =
+      "TC3-HMAC-SHA256 Credential=AKID/2026-11-29/vpc/tc3_request, SignedHeaders=content-type;host, Signature=" +
+      "a".repeat(64);
+    expect(parseAuthorization(valid.replaceAll(", ", ","))).toMatchObject({
+      secretId: "AKID",
+      signedHeaders: ["content-type", "host"],
+    });
+    for (const header of [`x${valid}`, `${valid}0`]) {
+      expect(() => parseAuthorization(header), header).toThrow(
+        expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
+      );
+    }
+  });
+
+  it("takes X-TC-Timestamp only as plain decimal seconds", () => {
+    const now = 1_764_400_000_000;
+    for (const text of ["1764400000.5", "1.7644e9", "-1764400000", " 1764400000", "0x692a5f80", ""]) {
+      expect(() => checkTimestamp(text, now), text).toThrow(
+        expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
+      );
+    }
+  });
+
+  it("signs header values canonically: trimmed and lower-cased, as the SDK does", () => {
+    const now = 1_764_400_000;
+    const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k");
+    const input = {
+      method: "POST",
+      path: "/",
+      query: "",
+      headers: { "content-type": "  Application/JSON ", host: "VPC.tencentcloudapi.com" },
+      body: raw,
+      timestamp: now,
+      secretKey: "k",
+    };
+    expect(() => verify(parseAuthorization(authorization), input)).not.toThrow();
+  });
+
   it("allows 300 s of clock skew and no more", () => {
     const now = 1_764_400_000_000;
     expect(checkTimestamp(String(now / 1000 - 300), now)).toBe(now / 1000 - 300);
