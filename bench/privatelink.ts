@@ -7,11 +7,9 @@
  * Prints numbers; asserts nothing.
  */
 import { randomBytes } from "node:crypto";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { Db } from "../core/db/client.ts";
-import { Keys } from "../core/db/keys.ts";
 import { setLogSink } from "../core/util/log.ts";
 import { startLocal } from "../infra/local/runtime.ts";
+import { batchWrite, endpointItem, size } from "./support.ts";
 
 process.env.LINKPLANE_LOG_LEVEL = "silent";
 process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_VPC = "100000";
@@ -88,7 +86,7 @@ try {
   // 1 and 2: sequential creations, each timed, then polled until available.
   const create: number[] = [];
   const accept: number[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < size("BENCH_CREATIONS", 40, 5); i++) {
     const t0 = performance.now();
     const ep = await api("POST", "/v1/endpoints", c.h, {
       name: `b${i}`,
@@ -112,49 +110,23 @@ try {
   );
 
   // 3: seed 50,000 endpoint items in the stored shape, then export them.
-  const N = Number(process.env.BENCH_EXPORT_ROWS ?? 50_000);
+  const N = size("BENCH_EXPORT_ROWS", 50_000, 500);
   const createdAt = new Date().toISOString();
   const seedStart = performance.now();
-  const items = (i: number) => {
-    const id = `vpce-${i.toString(36).padStart(8, "0")}`;
-    return {
-      ...Keys.endpoint(id),
-      ...Keys.endpointListing(c.uin, "ap-guangzhou", svc.id, createdAt, id),
-      type: "Endpoint",
-      v: 1,
-      id,
-      name: `seeded-${i}`,
-      nameLower: `seeded-${i}`,
-      region: "ap-guangzhou",
+  const items = (i: number) =>
+    endpointItem({
+      i,
+      uin: c.uin,
+      serviceId: svc.id,
+      serviceOwnerUin: p.uin,
       vpcId: cvpc.id,
       subnetId: subnet.id,
-      ip: `10.1.${(i >> 8) & 255}.${i & 255}`,
-      ipNumber: i,
-      endpointServiceId: svc.id,
-      serviceName: "auto",
-      serviceOwnerUin: p.uin,
-      ownerUin: c.uin,
-      state: "available",
-      stateVersion: 2,
-      stateChangedAt: createdAt,
-      lastActor: "bench",
-      lastReason: "seeded",
-      securityGroupIds: [],
-      sgVersion: 0,
-      serviceDeleted: false,
       createdAt,
-      tags: { bench: "yes" },
-    };
-  };
-  const writes: Promise<unknown>[] = [];
-  for (let i = 0; i < N; i += 25) {
-    const batch = Array.from({ length: Math.min(25, N - i) }, (_, k) => ({
-      PutRequest: { Item: items(i + k) },
-    }));
-    writes.push(Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: batch } })));
-    if (writes.length >= 8) await Promise.all(writes.splice(0));
-  }
-  await Promise.all(writes);
+    });
+  await batchWrite(
+    Array.from({ length: N }, (_, i) => items(i)),
+    8,
+  );
   console.log(`seeded ${N} endpoints in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
   global.gc?.();

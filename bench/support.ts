@@ -1,5 +1,85 @@
-/** What the benches share: calls to a running Linkplane, tenants, percentiles. */
+import { BatchWriteCommand, type BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
+import { Db } from "../core/db/client.ts";
+import { Keys } from "../core/db/keys.ts";
 
+/** `npm run bench -- --quick`: small sizes, one pass, well under a minute; CI runs it so a broken bench shows. */
+export const QUICK = process.argv.includes("--quick");
+
+/** A size: the environment variable if set, else the full or the quick default. */
+export function size(name: string, full: number, quick: number): number {
+  return Number(process.env[name] ?? (QUICK ? quick : full));
+}
+
+export const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Items written with BatchWriteItem, 25 a request, `inFlight` requests at a time, unprocessed ones resent. */
+export async function batchWrite(items: Record<string, unknown>[], inFlight: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const chunk = items.slice(next, next + 25);
+      next += 25;
+      let requests: unknown[] | undefined = chunk.map((Item) => ({ PutRequest: { Item } }));
+      while (requests?.length) {
+        const out: BatchWriteCommandOutput = await Db.client().send(
+          new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } }),
+        );
+        requests = out.UnprocessedItems?.[Db.table()];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+/** An endpoint item with every attribute `Endpoint.create` stores, so reads of it cost what real ones do. */
+export function endpointItem(o: {
+  i: number;
+  uin: string;
+  serviceId: string;
+  serviceOwnerUin: string;
+  vpcId: string;
+  subnetId: string;
+  createdAt: string;
+}): Record<string, unknown> {
+  const id = `vpce-${o.i.toString(36).padStart(8, "0")}`;
+  return {
+    ...Keys.endpoint(id),
+    ...Keys.endpointListing(o.uin, "ap-guangzhou", o.serviceId, o.createdAt, id),
+    type: "Endpoint",
+    v: 1,
+    id,
+    name: `seeded-${o.i}`,
+    nameLower: `seeded-${o.i}`,
+    region: "ap-guangzhou",
+    vpcId: o.vpcId,
+    subnetId: o.subnetId,
+    ip: `10.1.${(o.i >> 8) & 255}.${o.i & 255}`,
+    ipNumber: o.i,
+    endpointServiceId: o.serviceId,
+    serviceName: "bench",
+    serviceOwnerUin: o.serviceOwnerUin,
+    ownerUin: o.uin,
+    state: "available",
+    stateVersion: 2,
+    stateChangedAt: o.createdAt,
+    lastActor: o.serviceOwnerUin,
+    lastReason: "seeded",
+    securityGroupIds: [],
+    sgVersion: 0,
+    serviceDeleted: false,
+    createdAt: o.createdAt,
+    tags: { bench: "yes" },
+    allowlistEntryCreatedAt: o.createdAt,
+  };
+}
+
+/** Calls to a running Linkplane, as a client would make them: operator, tenants with credentials. */
 export type Headers = Record<string, string>;
 
 export function client(base: string, operatorToken: string) {
@@ -27,5 +107,3 @@ export function client(base: string, operatorToken: string) {
 
 export const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
-
-export const median = (xs: number[]) => percentile(xs, 0.5);

@@ -18,11 +18,10 @@ import {
   WebhookSubscription,
 } from "../core/webhook/index.ts";
 import { startLocal } from "../infra/local/runtime.ts";
-import { client, median, percentile } from "./support.ts";
+import { client, median, percentile, QUICK as quick } from "./support.ts";
 
 process.env.LINKPLANE_LOG_LEVEL = "silent";
 setLogSink(() => {});
-const quick = process.argv.includes("--quick");
 const runtime = await startLocal({
   inMemory: true,
   port: 0,

@@ -11,7 +11,7 @@ import { EndpointService } from "../privatelink/service.ts";
 import { objectStore } from "../storage/index.ts";
 import { resourceId } from "../util/id.ts";
 import { log } from "../util/log.ts";
-import { nowIso } from "../util/time.ts";
+import { Clock, nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { type Aggregate, DAY, floorTo, HOUR, STORED_METRICS, type StoredMetric } from "./model.ts";
 import { MetricQuery } from "./query.ts";
@@ -303,7 +303,7 @@ export namespace MetricExport {
   ): Promise<"written" | "skipped" | "failed"> {
     const periodEnd = periodStart + PERIOD[exp.schedule];
     const key = Keys.metricExportRun(exp.id, periodStart);
-    const claimedAt = Date.now();
+    const claimedAt = Clock.now();
     const claimed = await call(
       () =>
         Db.client().send(
@@ -402,7 +402,7 @@ export namespace MetricExport {
    * export's error does not stop the others.
    */
   export async function runDue(
-    now = new Date(),
+    now = Clock.date(),
   ): Promise<{ exports: number; written: number; skipped: number; failed: number }> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const summary = { exports: 0, written: 0, skipped: 0, failed: 0 };

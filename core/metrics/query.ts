@@ -3,6 +3,7 @@ import { Config } from "../config.ts";
 import { Keys } from "../db/keys.ts";
 import { collect, queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
+import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import {
   type Aggregate,
@@ -81,7 +82,7 @@ export namespace MetricQuery {
   }
 
   /** Resolves period, from, to and granularity into an aligned window, enforcing the limits. */
-  export function window(input: unknown, defaults: ViewMetric[], now = Date.now()): Window {
+  export function window(input: unknown, defaults: ViewMetric[], now = Clock.now()): Window {
     const p = validate(Params, input);
     const nowSeconds = Math.floor(now / 1000);
     const metrics = p.metrics
@@ -312,7 +313,7 @@ export namespace MetricQuery {
     const other: Window = { ...w, from: otherFrom, to: otherFrom + (w.to - w.from) };
     if (
       w.granularity === "1m" &&
-      other.from < Math.floor(Date.now() / 1000) - Config.get().retentionDays.raw * DAY
+      other.from < Math.floor(Clock.now() / 1000) - Config.get().retentionDays.raw * DAY
     ) {
       throw InvalidParameterError.value(
         "compareFrom",

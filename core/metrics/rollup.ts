@@ -11,6 +11,7 @@ import { call } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
 import { getItem, queryAll } from "../db/page.ts";
 import { ConflictError } from "../errors.ts";
+import { Clock } from "../util/time.ts";
 import {
   attr,
   type BucketValues,
@@ -251,7 +252,7 @@ export namespace Rollup {
               type: "LateMarker",
               v: 1,
               start: day,
-              markedAt: Date.now(),
+              markedAt: Clock.now(),
             },
           }),
         ),
@@ -278,7 +279,7 @@ export namespace Rollup {
   export async function run(kind: Kind, options: RunOptions = {}): Promise<RunResult> {
     const started = Date.now();
     const budget = options.budgetMs ?? 10 * 60_000;
-    const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+    const nowSeconds = Math.floor((options.now ?? Clock.date()).getTime() / 1000);
     const size = SIZE[kind];
     // A day is complete once the hourly job has rolled its last hour.
     const lastComplete =

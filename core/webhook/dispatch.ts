@@ -134,7 +134,9 @@ export class WebhookDispatcher implements Dispatch {
     while (this.unrecorded.length > 0) {
       const batch = this.unrecorded.splice(0, 25);
       WebhookDelivery.settleMany(batch.map((b) => b.sent)).then(
-        (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i] as WebhookDelivery.Outcome)),
+        (outcomes) => {
+          for (const [i, b] of batch.entries()) b.resolve(outcomes[i] as WebhookDelivery.Outcome);
+        },
         (error: unknown) => {
           for (const b of batch) b.reject(error);
         },

@@ -1,19 +1,15 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { type Clock, systemClock } from "../util/clock.ts";
+import { Clock } from "../util/time.ts";
 
 /**
  * Webhook shapes shared by subscriptions, events and delivery: the event catalogue, the envelope every
  * delivery carries (Standard Webhooks' `{type, timestamp, data}`), and the IDs derived from changes.
  */
 export namespace WebhookModel {
-  let clock: Clock = systemClock;
-  /** Every webhook decision that reads the time reads it here; tests move it (retries, 5-day rule, rotation). */
-  export function useClock(next: Clock | undefined): void {
-    clock = next ?? systemClock;
-  }
+  /** Every webhook decision that reads the time reads it here (the one Clock), so tests can move it. */
   export function now(): Date {
-    return clock.now();
+    return Clock.date();
   }
 
   /** Every event a subscription may name. `webhook.test` is sent on request only, to one subscription. */

@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
+import { Clock } from "../../core/util/time.ts";
 
 /**
  * A CSV download, streamed one page at a time so that a 50,000-row export never sits in memory:
@@ -48,6 +49,6 @@ export function csvResponse(c: Context, csv: CsvExport): Response {
 }
 
 /** `endpoint-services-ap-guangzhou-2026-11-29.csv` */
-export function exportFilename(kind: string, region: string, at = new Date()): string {
+export function exportFilename(kind: string, region: string, at = Clock.date()): string {
   return `${kind}-${region}-${at.toISOString().slice(0, 10)}.csv`;
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
+import { Clock } from "../../core/util/time.ts";
 import { createApi } from "./factory.ts";
 import { errorResponses, jsonResponse } from "./openapi.ts";
 
@@ -26,7 +27,7 @@ export const app = createApi("none").openapi(
   }),
   async (c) => {
     const heartbeat = await Heartbeat.status();
-    return c.json({ status: "ok" as const, time: new Date().toISOString(), heartbeat }, 200);
+    return c.json({ status: "ok" as const, time: Clock.date().toISOString(), heartbeat }, 200);
   },
 );
 

@@ -1,6 +1,7 @@
 import type { ScheduledEvent } from "aws-lambda";
 import { JobState } from "../../core/system/jobs.ts";
 import { log } from "../../core/util/log.ts";
+import { Clock } from "../../core/util/time.ts";
 
 export type JobSummary = Record<string, unknown>;
 
@@ -21,10 +22,10 @@ export interface Job {
  */
 export function defineJob(name: string, body: (event: JobEvent) => Promise<JobSummary>): Job {
   async function run(event: JobEvent): Promise<JobState.Outcome> {
-    const started = Date.now();
+    const started = Clock.now();
     const trigger = event.linkplaneTrigger ?? "schedule";
     const base = (status: JobState.Outcome["status"]): JobState.Outcome => {
-      const finished = Date.now();
+      const finished = Clock.now();
       return {
         status,
         trigger,

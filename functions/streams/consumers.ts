@@ -1,6 +1,7 @@
 import { PrivateLinkReactions } from "../../core/privatelink/reactions.ts";
 import type { Consumer } from "../../core/stream/change.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
+import { Clock } from "../../core/util/time.ts";
 import { WebhookFanout } from "../../core/webhook/fanout.ts";
 
 /** Every stream consumer, in the order they see a change. */
@@ -20,7 +21,8 @@ export const consumers: Consumer[] = [
     entities: ["Heartbeat"],
     async handle(change) {
       const beatAt = change.newImage?.beatAt;
-      if (change.kind !== "remove" && typeof beatAt === "string") await Heartbeat.observe(beatAt, new Date());
+      if (change.kind !== "remove" && typeof beatAt === "string")
+        await Heartbeat.observe(beatAt, Clock.date());
     },
   },
 ];

@@ -13,6 +13,7 @@ import { Connection } from "../../core/privatelink/connection.ts";
 import { Endpoint } from "../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
+import { Clock } from "../../core/util/time.ts";
 
 /**
  * `npm start -- --demo`: a provider and a consumer with services and endpoints, 24 hours of samples
@@ -155,7 +156,7 @@ export async function startDemo(
     if (file) writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
   }
   const current = state;
-  const minuteNow = () => Math.floor(Date.now() / 60_000) * 60;
+  const minuteNow = () => Math.floor(Clock.now() / 60_000) * 60;
   const send = async (minutes: number[]) => {
     const samples = minutes.flatMap((m) => current.endpoints.map((id) => demoSample(id, m)));
     for (let i = 0; i < samples.length; i += MetricIngest.MAX_SAMPLES) {

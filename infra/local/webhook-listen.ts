@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
-import { type Clock, systemClock } from "../../core/util/clock.ts";
+import { Clock } from "../../core/util/time.ts";
 
 /**
  * `npm run webhooks:listen -- --secret whsec_… [--port N] [--host H]`: a receiver for trying webhooks.
@@ -24,7 +24,8 @@ export interface ListenerOptions {
   port: number;
   host?: string;
   print?: (line: string) => void;
-  clock?: Clock;
+  /** Where printed times come from (tests pin it). */
+  clock?: { now(): Date };
 }
 
 export interface ReceivedEvent {
@@ -84,7 +85,7 @@ function verifier(secret: string): Webhook {
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const webhook = verifier(options.secret);
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? { now: () => Clock.date() };
   const received: ReceivedEvent[] = [];
 
   const answer = (res: ServerResponse, status: number, text?: string) => {

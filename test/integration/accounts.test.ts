@@ -1,5 +1,8 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { Credential } from "../../core/credential/index.ts";
+import { Db } from "../../core/db/client.ts";
+import { Keys } from "../../core/db/keys.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";
 
 describe("operator: accounts", () => {
@@ -94,6 +97,24 @@ describe("operator: credentials", () => {
       { secretId: tenant.secretId, ownerUin: tenant.uin, status: "enabled", createdAt: expect.any(String) },
     ]);
     expect(list.text).not.toContain(tenant.secretKey);
+  });
+
+  it("keeps the SecretKey sealed at rest: the stored item never holds it in the clear", async () => {
+    // Prepare
+    const tenant = await newTenant();
+    // Act
+    const stored = (
+      await Db.client().send(
+        new GetCommand({
+          TableName: Db.table(),
+          Key: Keys.credential(tenant.secretId),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+    // Assess
+    expect(stored?.sealedKey).toMatch(/^v1\./);
+    expect(JSON.stringify(stored)).not.toContain(tenant.secretKey);
   });
 
   it("authenticates REST calls with Bearer SecretId:SecretKey", async () => {

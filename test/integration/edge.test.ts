@@ -15,6 +15,9 @@ const bodyRoutes = routes.filter(
 const bodyless = new Set([
   "POST /v1/operator/accounts/{uin}/credentials",
   "POST /v1/operator/jobs/{name}/run",
+  "POST /v1/webhooks/{id}/rotate-secret",
+  "POST /v1/webhooks/{id}/test",
+  "POST /v1/webhooks/{id}/messages/{msgId}/retry",
 ]);
 
 /** Routes that take the operator (or ingest) token rather than an account credential. */
@@ -37,7 +40,9 @@ describe("bad input on every route", () => {
       const auth = tokenRoute(path) ? operatorAuth() : (await newTenant()).auth;
       const reply = await call(method, concrete(path), { auth, raw: '{"name": ' });
       if (bodyless.has(`${method} ${path}`)) {
-        expect(reply.status).toBeLessThan(500);
+        // The body is never read: the answer is the one the same request gets without it.
+        const plain = await call(method, concrete(path), { auth });
+        expect([reply.status, reply.body?.error?.code]).toEqual([plain.status, plain.body?.error?.code]);
       } else {
         expect(reply.status).toBe(400);
         expect(reply.body.error).toMatchObject({ code: "InvalidParameter.MalformedBody", field: "body" });

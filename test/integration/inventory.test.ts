@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
 import { call, created, newTenant, type Tenant } from "../support/api.ts";
+import { type Interposed, interpose } from "../support/interpose.ts";
+
+let hook: Interposed | undefined;
+afterEach(() => hook?.restore());
 
 async function vpc(t: Tenant, cidrBlock = "10.0.0.0/16", region = "ap-guangzhou") {
   return created(call("POST", "/v1/vpcs", { auth: t.auth, body: { region, name: "vpc", cidrBlock } }));
@@ -163,6 +167,23 @@ describe("subnets", () => {
     for (const r of replies.filter((r) => r.status !== 201)) {
       expect([400, 429]).toContain(r.status);
     }
+    expect((await call("GET", `/v1/vpcs/${v.id}`, { auth: t.auth })).body.subnetCount).toBe(1);
+  });
+
+  it("reads the VPC again after losing its version race, so a sibling created meanwhile is seen", async () => {
+    // Prepare: between this creation's read of the VPC and its write, an overlapping sibling is created.
+    const t = await newTenant();
+    const v = await vpc(t);
+    hook = interpose({
+      when: (sent) => sent.name === "TransactWriteCommand",
+      act: () => created(subnet(t, v.id, "10.0.0.0/23")),
+    });
+    // Act
+    const reply = await subnet(t, v.id, "10.0.1.0/24");
+    // Assess: the retry saw the sibling and refused the overlap (a stale retry would have written it).
+    expect(hook.count).toBe(1);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.code).toBe("InvalidParameterValue.SubnetConflict");
     expect((await call("GET", `/v1/vpcs/${v.id}`, { auth: t.auth })).body.subnetCount).toBe(1);
   });
 

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
+import { Clock } from "../../core/util/time.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";
+import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
 import {
   allow,
   type Consumer,
@@ -17,7 +19,11 @@ import {
 } from "../support/privatelink.ts";
 
 const HOUR = 3600;
-const now = Math.floor(Date.now() / 1000);
+// The job exports the last complete hour: the file's clock starts at half past an hour, so the period
+// computed here is still the job's when it runs, whatever minute the suite runs at.
+startClock(halfPastHour());
+afterAll(installSuiteClock);
+const now = nowSeconds();
 // The period the job exports now: the last complete hour (with its 5-minute grace).
 const period = now - 300 - ((now - 300) % HOUR) - HOUR;
 
@@ -200,7 +206,7 @@ describe("scheduled metric exports", () => {
     const { MetricExport } = await import("../../core/metrics/exports.ts");
     // Act: two ticks at once, then one three hours later (the job was down for the two between).
     await Promise.all([runJob(), runJob()]);
-    await MetricExport.runDue(new Date(Date.now() + 3 * HOUR * 1000));
+    await MetricExport.runDue(new Date(Clock.now() + 3 * HOUR * 1000));
     // Assess
     const runs = (await call("GET", `/v1/metric-exports/${exp.id}/runs?limit=100`, { auth: c.auth })).body
       .items;

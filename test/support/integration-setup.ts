@@ -5,6 +5,7 @@ import { Config } from "../../core/config.ts";
 import { Credential } from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { ensureTable } from "../../infra/local/table.ts";
+import { installSuiteClock } from "./clock.ts";
 
 /** A fresh table per test file in the shared DynamoDB Local, and a configuration pointing at it. */
 const endpoint = inject("dynamodbEndpoint");
@@ -14,6 +15,7 @@ process.env.LINKPLANE_ENCRYPTION_KEY = randomBytes(32).toString("base64");
 process.env.LINKPLANE_OPERATOR_TOKEN = `lpop_${randomBytes(18).toString("base64url")}`;
 process.env.LINKPLANE_LOG_LEVEL ??= "silent";
 Config.reset();
+installSuiteClock();
 Db.use(undefined);
 Credential.clearCache();
 

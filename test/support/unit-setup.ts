@@ -4,6 +4,7 @@ import { afterEach } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { setLogSink } from "../../core/util/log.ts";
+import { installSuiteClock } from "./clock.ts";
 
 // Unit tests never reach a network: the client is replaced by mocks where DynamoDB is involved.
 process.env.LINKPLANE_TABLE = "unit-table";
@@ -14,6 +15,7 @@ process.env.AWS_ACCESS_KEY_ID = "unit";
 process.env.AWS_SECRET_ACCESS_KEY = "unit";
 delete process.env.LINKPLANE_DYNAMODB_ENDPOINT;
 Config.reset();
+installSuiteClock();
 
 afterEach(() => {
   setLogSink(undefined);

@@ -4,7 +4,7 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
@@ -12,7 +12,6 @@ import { Credential } from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { translateSdkError } from "../../core/db/errors.ts";
 import { Keys } from "../../core/db/keys.ts";
-import { Vpc } from "../../core/inventory/vpc.ts";
 import { Sealed } from "../../core/util/crypto.ts";
 import * as vpcs from "../../functions/api/inventory/vpcs.ts";
 
@@ -86,48 +85,6 @@ describe("translateSdkError", () => {
 });
 
 describe("repository calls", () => {
-  it("creates a credential in one transaction: quota counter on the account, conditional put", async () => {
-    // Prepare
-    ddb.on(TransactWriteCommand).resolves({});
-    // Act
-    const created = await Credential.create("100000000001");
-    // Assess
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-    const input = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input;
-    expect(input?.TransactItems?.[0]?.Update).toMatchObject({
-      Key: Keys.account("100000000001"),
-      ConditionExpression: expect.stringContaining("credentialCount < :max"),
-      ExpressionAttributeValues: expect.objectContaining({ ":max": Credential.MAX_PER_ACCOUNT }),
-    });
-    const put = input?.TransactItems?.[1]?.Put;
-    expect(put?.ConditionExpression).toBe("attribute_not_exists(pk)");
-    expect(put?.Item?.sealedKey).toEqual(expect.stringMatching(/^v1\./));
-    expect(JSON.stringify(input)).not.toContain(created.secretKey);
-  });
-
-  it("explains a cancelled credential transaction: no account is 404, a full quota is LimitExceeded", async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: "c",
-        ...meta,
-        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
-      }),
-    );
-    await expect(Credential.create("100000000001")).rejects.toMatchObject({ code: "ResourceNotFound" });
-    ddb.reset();
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: "c",
-        ...meta,
-        CancellationReasons: [
-          { Code: "ConditionalCheckFailed", Item: { credentialCount: { N: "5" } } },
-          { Code: "None" },
-        ],
-      }),
-    );
-    await expect(Credential.create("100000000001")).rejects.toMatchObject({ code: "LimitExceeded" });
-  });
-
   it("answers a throttled read as 429 RequestLimitExceeded through the route, not 500", async () => {
     // Prepare: the credential lookup succeeds, the VPC read is throttled.
     ddb.on(GetCommand, { Key: Keys.credential(SECRET_ID) }).resolves({ Item: credentialItem() });
@@ -158,86 +115,5 @@ describe("repository calls", () => {
       message: "an internal error occurred",
     });
     expect(text).not.toContain("disk on fire");
-  });
-
-  it("retries a subnet creation that lost the VPC version race", async () => {
-    // Prepare: the VPC is read twice; the first write loses to a concurrent change.
-    const vpcItem = {
-      ...Keys.owned("100000000001", "VPC", "vpc-00000001"),
-      id: "vpc-00000001",
-      ownerUin: "100000000001",
-      region: "ap-guangzhou",
-      name: "v",
-      createdAt: "",
-      cidrBlock: "10.0.0.0/16",
-      subnetCidrs: {},
-      version: 3,
-    };
-    ddb.on(GetCommand).resolves({ Item: vpcItem });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          message: "c",
-          ...meta,
-          CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
-        }),
-      )
-      .resolves({});
-    const { Subnet } = await import("../../core/inventory/subnet.ts");
-    // Act
-    const subnet = await Subnet.create("100000000001", {
-      vpcId: "vpc-00000001",
-      zone: "ap-guangzhou-1",
-      name: "s",
-      cidrBlock: "10.0.1.0/24",
-    });
-    // Assess
-    expect(subnet.cidrBlock).toBe("10.0.1.0/24");
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    expect(
-      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update
-        ?.ConditionExpression,
-    ).toBe("version = :seen");
-    expect(Vpc.kind.type).toBe("VPC");
-  });
-
-  it("deletes a service whose backend moved meanwhile by reading it again, not with a 500", async () => {
-    // Prepare: the first delete finds the backend it releases taken by a concurrent move.
-    const service = {
-      ...Keys.service("vpcsvc-00000001"),
-      type: "EndpointService",
-      id: "vpcsvc-00000001",
-      ownerUin: "100000000001",
-      backendInstanceId: "lb-00000001",
-      vpcId: "vpc-00000001",
-      status: "active",
-      liveCount: 0,
-    };
-    ddb.on(GetCommand).resolves({ Item: service });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          message: "c",
-          ...meta,
-          CancellationReasons: [
-            { Code: "None" },
-            { Code: "ConditionalCheckFailed" },
-            { Code: "None" },
-            { Code: "None" },
-          ],
-        }),
-      )
-      .resolves({});
-    const { PrivateLink } = await import("../../core/privatelink/index.ts");
-    // Act
-    await PrivateLink.deleteService("100000000001", "vpcsvc-00000001", false);
-    // Assess
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    expect(
-      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Delete
-        ?.ConditionExpression,
-    ).toContain("backendInstanceId = :backend");
   });
 });

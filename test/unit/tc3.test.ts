@@ -8,6 +8,7 @@ import {
   utcDate,
   verify,
 } from "../../functions/api/tencent/tc3.ts";
+import { nowSeconds } from "../support/clock.ts";
 
 /** What the official SDK would send: its own signer, its own body serialisation. */
 function sdkSigned(
@@ -62,7 +63,7 @@ describe("TC3-HMAC-SHA256", () => {
   });
 
   it("accepts the SDK's signature over host without the port when the request went to host:port", () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k", "127", "127.0.0.1:3000");
     const auth = parseAuthorization(authorization);
     expect(auth.service).toBe("127");
@@ -84,7 +85,7 @@ describe("TC3-HMAC-SHA256", () => {
     ["a wrong key", { secretKey: "other" }, "AuthFailure.SignatureFailure"],
     ["another host", { host: "evil.example.com" }, "AuthFailure.SignatureFailure"],
   ])("refuses %s", (_what, change, code) => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k");
     const input = {
       method: "POST",
@@ -99,7 +100,7 @@ describe("TC3-HMAC-SHA256", () => {
   });
 
   it("refuses a scope date that is not the timestamp's UTC date", () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     const { authorization, raw } = sdkSigned({}, now, "k");
     const auth = { ...parseAuthorization(authorization), date: utcDate(now - 86_400) };
     const input = {
@@ -126,6 +127,45 @@ describe("TC3-HMAC-SHA256", () => {
     expect(() => parseAuthorization(header)).toThrow(
       expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
     );
+  });
+
+  it("reads the Authorization whole: no text before or after it, a space after each comma optional", () => {
+    const valid =
+      "TC3-HMAC-SHA256 Credential=AKID/2026-11-29/vpc/tc3_request, SignedHeaders=content-type;host, Signature=" +
+      "a".repeat(64);
+    expect(parseAuthorization(valid.replaceAll(", ", ","))).toMatchObject({
+      secretId: "AKID",
+      signedHeaders: ["content-type", "host"],
+    });
+    for (const header of [`x${valid}`, `${valid}0`]) {
+      expect(() => parseAuthorization(header), header).toThrow(
+        expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
+      );
+    }
+  });
+
+  it("takes X-TC-Timestamp only as plain decimal seconds", () => {
+    const now = 1_764_400_000_000;
+    for (const text of ["1764400000.5", "1.7644e9", "-1764400000", " 1764400000", "0x692a5f80", ""]) {
+      expect(() => checkTimestamp(text, now), text).toThrow(
+        expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
+      );
+    }
+  });
+
+  it("signs header values canonically: trimmed and lower-cased, as the SDK does", () => {
+    const now = 1_764_400_000;
+    const { authorization, raw } = sdkSigned({ Limit: 1 }, now, "k");
+    const input = {
+      method: "POST",
+      path: "/",
+      query: "",
+      headers: { "content-type": "  Application/JSON ", host: "VPC.tencentcloudapi.com" },
+      body: raw,
+      timestamp: now,
+      secretKey: "k",
+    };
+    expect(() => verify(parseAuthorization(authorization), input)).not.toThrow();
   });
 
   it("allows 300 s of clock skew and no more", () => {

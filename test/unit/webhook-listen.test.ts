@@ -4,7 +4,6 @@ import { once } from "node:events";
 import http from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { fixedClock } from "../../core/util/clock.ts";
 import { type Listener, startListener } from "../../infra/local/webhook-listen.ts";
 import { until } from "../support/wait.ts";
 
@@ -26,7 +25,7 @@ async function listener(lines: string[] = []): Promise<Listener> {
     port: 0,
     host: "127.0.0.1",
     print: (line) => lines.push(line),
-    clock: fixedClock("2026-11-30T16:00:01.000Z"),
+    clock: { now: () => new Date("2026-11-30T16:00:01.000Z") },
   });
   running.push(started);
   return started;
@@ -156,7 +155,7 @@ describe("webhook listener command", () => {
       /^--secret is required; usage: npm run webhooks:listen -- --secret whsec_… .*\n$/,
     );
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
-  });
+  }, 30_000);
 
   it("listens, verifies and prints a delivery", async () => {
     // Prepare

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { NotFoundError } from "../../../core/errors.ts";
 import { JobState } from "../../../core/system/jobs.ts";
+import { Clock } from "../../../core/util/time.ts";
 import { scheduledEvent } from "../../cron/job.ts";
 import { jobs } from "../../cron/jobs.ts";
 import { schedules } from "../../cron/schedules.ts";
@@ -57,7 +58,7 @@ export const app = createApi("operator")
       const { name } = c.req.valid("param");
       const job = jobs[name];
       if (!job) throw new NotFoundError("job", name);
-      return c.json({ name, outcome: await job.run(scheduledEvent(name, new Date(), "manual")) }, 200);
+      return c.json({ name, outcome: await job.run(scheduledEvent(name, Clock.date(), "manual")) }, 200);
     },
   );
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { AuthFailureError } from "../../../core/errors.ts";
+import { Clock } from "../../../core/util/time.ts";
 
 /**
  * TC3-HMAC-SHA256, verified exactly as the reference product defines it:
@@ -51,7 +52,7 @@ export function utcDate(timestamp: number): string {
   return new Date(timestamp * 1000).toISOString().slice(0, 10);
 }
 
-export function checkTimestamp(text: string | undefined, now = Date.now()): number {
+export function checkTimestamp(text: string | undefined, now = Clock.now()): number {
   const timestamp = Number(text);
   if (!text || !/^\d{1,12}$/.test(text) || !Number.isSafeInteger(timestamp)) {
     throw new AuthFailureError(
