@@ -1,0 +1,169 @@
+import * as z from "zod";
+import type { Page, PageParams } from "../../../../core/db/page.ts";
+import { InvalidParameterError, NotFoundError } from "../../../../core/errors.ts";
+import { Vpc } from "../../../../core/inventory/vpc.ts";
+import { Connection } from "../../../../core/privatelink/connection.ts";
+import type { Endpoint } from "../../../../core/privatelink/endpoint.ts";
+import { EndpointService } from "../../../../core/privatelink/service.ts";
+
+/**
+ * What every action module shares: the context an action runs in, the `action()` builder, and the
+ * protocol's request pieces (Filters, Offset/Limit and NextToken paging, region scoping).
+ */
+export interface ActionContext {
+  uin: string;
+  region: string;
+}
+
+export interface Action {
+  input: z.ZodType;
+  run(ctx: ActionContext, params: never): Promise<Record<string, unknown>>;
+}
+
+export function action<S extends z.ZodType>(
+  input: S,
+  run: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>,
+): Action {
+  return { input, run: run as Action["run"] };
+}
+
+export const TagInput = z.strictObject({
+  Key: z.string().min(1).max(127),
+  Value: z.string().max(255).optional(),
+});
+export const FilterInput = z.strictObject({
+  Name: z.string().max(64),
+  Values: z.array(z.string().max(256)).min(1).max(100),
+});
+export type Filter = z.infer<typeof FilterInput>;
+/** The reference takes Offset and Limit as numbers on some actions and as numeric strings on others. */
+export const Count = z
+  .union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/, "must be a whole number")])
+  .transform(Number);
+export const Paging = {
+  Offset: Count.optional(),
+  Limit: Count.optional(),
+  MaxResults: z.number().int().min(1).max(100).optional(),
+  NextToken: z.string().max(64).optional(),
+};
+/** Accepted for compatibility and ignored: Linkplane has IPv4 only and no CDC or pass-through services. */
+export const Ignored = { IpAddressType: z.string().max(16).optional() };
+
+/**
+ * Filters: AND across filters, OR within one filter's values. Unknown names are
+ * InvalidParameter.FilterInvalidKey.
+ */
+export function matcher<T>(
+  filters: Filter[] | undefined,
+  fields: Record<string, (item: T) => string | undefined>,
+) {
+  for (const f of filters ?? []) {
+    if (!(f.Name in fields)) {
+      throw new InvalidParameterError(
+        "InvalidParameter.FilterInvalidKey",
+        `Filters: unknown filter name ${f.Name}; known: ${Object.keys(fields).join(", ")}`,
+        {
+          field: "Filters",
+        },
+      );
+    }
+  }
+  return (item: T) =>
+    (filters ?? []).every((f) =>
+      f.Values.includes((fields[f.Name] as (item: T) => string | undefined)(item) ?? ""),
+    );
+}
+
+export function noCoexist(ids: unknown[] | undefined, filters: unknown[] | undefined, idsName: string) {
+  if (ids?.length && filters?.length) {
+    throw new InvalidParameterError(
+      "InvalidParameter.Coexist",
+      `${idsName} and Filters cannot be given together`,
+      { field: "Filters" },
+    );
+  }
+}
+
+/** Offset/Limit (default 0/20, Limit at most 100) or NextToken/MaxResults over a full, ordered list. */
+export function paged<T>(
+  items: T[],
+  p: { Offset?: number; Limit?: number; MaxResults?: number; NextToken?: string },
+) {
+  let offset = p.Offset ?? 0;
+  let limit = p.Limit ?? 20;
+  if (p.NextToken !== undefined || p.MaxResults !== undefined) {
+    offset = p.NextToken ? decodeToken(p.NextToken) : 0;
+    limit = p.MaxResults ?? 20;
+  }
+  if (limit > 100)
+    throw new InvalidParameterError("InvalidParameterValue.Range", "Limit must be at most 100", {
+      field: "Limit",
+    });
+  const slice = items.slice(offset, offset + limit);
+  const next =
+    offset + slice.length < items.length
+      ? Buffer.from(String(offset + slice.length)).toString("base64url")
+      : undefined;
+  return { slice, total: items.length, next };
+}
+
+export function decodeToken(token: string): number {
+  const n = Number(Buffer.from(token, "base64url").toString("utf8"));
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw InvalidParameterError.value("NextToken", "is not a token this API handed out");
+  return n;
+}
+
+/** Every page of a core listing (the reference pages by offset over a whole, ordered list). */
+export async function all<T>(list: (page: PageParams) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list({ limit: 100, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}
+
+/** A resource outside the request's region does not exist for that request. */
+export function inRegion<T extends { region: string }>(
+  item: T,
+  region: string,
+  label: string,
+  id: string,
+): T {
+  if (item.region !== region) throw new NotFoundError(label, id);
+  return item;
+}
+
+export async function ownService(ctx: ActionContext, id: string) {
+  return inRegion(await EndpointService.get(ctx.uin, id), ctx.region, "endpoint service", id);
+}
+
+export async function vpcInRegion(ctx: ActionContext, id: string) {
+  return inRegion(await Vpc.get(ctx.uin, id), ctx.region, "VPC", id);
+}
+
+export async function serviceEndpoints(ctx: ActionContext, serviceId: string): Promise<Endpoint.Info[]> {
+  return (await all((page) => Connection.list(ctx.uin, serviceId, undefined, page))).map((c) => ({
+    id: c.endpointId,
+    name: c.endpointName,
+    region: ctx.region,
+    vpcId: c.vpcId,
+    subnetId: c.subnetId,
+    ip: c.ip,
+    endpointServiceId: serviceId,
+    serviceName: "",
+    serviceOwnerUin: ctx.uin,
+    state: c.state,
+    ownerUin: c.ownerUin,
+    securityGroupIds: [],
+    createdAt: c.createdAt,
+    tags: [],
+    serviceDeleted: false,
+  }));
+}
+
+export const ServiceId = z.string().max(32);
+export const EndpointIdField = z.string().max(32);

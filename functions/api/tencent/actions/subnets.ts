@@ -1,0 +1,73 @@
+import * as z from "zod";
+import { Subnet } from "../../../../core/inventory/subnet.ts";
+import * as M from "../models.ts";
+import {
+  type Action,
+  action,
+  all,
+  FilterInput,
+  inRegion,
+  matcher,
+  noCoexist,
+  Paging,
+  paged,
+  TagInput,
+  vpcInRegion,
+} from "./common.ts";
+
+/** Subnets, where endpoints take their addresses. */
+export const subnetActions: Record<string, Action> = {
+  CreateSubnet: action(
+    z.strictObject({
+      VpcId: z.string().max(32),
+      SubnetName: z.string().max(60),
+      CidrBlock: z.string().max(18),
+      Zone: z.string().max(32),
+      Tags: z.array(TagInput).max(50).optional(),
+      CdcId: z.string().max(32).optional(),
+    }),
+    async (ctx, p) => {
+      await vpcInRegion(ctx, p.VpcId);
+      return {
+        Subnet: M.subnet(
+          await Subnet.create(ctx.uin, {
+            vpcId: p.VpcId,
+            zone: p.Zone,
+            name: p.SubnetName,
+            cidrBlock: p.CidrBlock,
+          }),
+        ),
+      };
+    },
+  ),
+
+  DescribeSubnets: action(
+    z.strictObject({
+      SubnetIds: z.array(z.string().max(32)).max(100).optional(),
+      Filters: z.array(FilterInput).max(10).optional(),
+      ...Paging,
+    }),
+    async (ctx, p) => {
+      noCoexist(p.SubnetIds, p.Filters, "SubnetIds");
+      const match = matcher<Subnet.Info>(p.Filters, {
+        "subnet-id": (s) => s.id,
+        "vpc-id": (s) => s.vpcId,
+        "cidr-block": (s) => s.cidrBlock,
+        "subnet-name": (s) => s.name,
+        zone: (s) => s.zone,
+        "is-default": () => "false",
+      });
+      const list = (await all((page) => Subnet.list(ctx.uin, ctx.region, page)))
+        .filter((s) => !p.SubnetIds?.length || p.SubnetIds.includes(s.id))
+        .filter(match);
+      const { slice, total, next } = paged(list, p);
+      return { TotalCount: total, SubnetSet: slice.map(M.subnet), NextToken: next };
+    },
+  ),
+
+  DeleteSubnet: action(z.strictObject({ SubnetId: z.string().max(32) }), async (ctx, p) => {
+    inRegion(await Subnet.get(ctx.uin, p.SubnetId), ctx.region, "subnet", p.SubnetId);
+    await Subnet.remove(ctx.uin, p.SubnetId);
+    return {};
+  }),
+};

@@ -1,0 +1,63 @@
+import * as z from "zod";
+import { Vpc } from "../../../../core/inventory/vpc.ts";
+import * as M from "../models.ts";
+import {
+  type Action,
+  action,
+  all,
+  Count,
+  FilterInput,
+  matcher,
+  noCoexist,
+  paged,
+  TagInput,
+  vpcInRegion,
+} from "./common.ts";
+
+/** VPCs, so that the SDK alone can run a whole workflow. */
+export const vpcActions: Record<string, Action> = {
+  CreateVpc: action(
+    z.strictObject({
+      VpcName: z.string().max(60),
+      CidrBlock: z.string().max(18),
+      EnableMulticast: z.string().max(8).optional(),
+      DnsServers: z.array(z.string().max(15)).max(4).optional(),
+      DomainName: z.string().max(60).optional(),
+      Tags: z.array(TagInput).max(50).optional(),
+      EnableRouteVpcPublish: z.boolean().optional(),
+      EnableRouteVpcPublishIpv6: z.boolean().optional(),
+    }),
+    async (ctx, p) => ({
+      Vpc: M.vpc(await Vpc.create(ctx.uin, { region: ctx.region, name: p.VpcName, cidrBlock: p.CidrBlock })),
+    }),
+  ),
+
+  DescribeVpcs: action(
+    z.strictObject({
+      VpcIds: z.array(z.string().max(32)).max(100).optional(),
+      Filters: z.array(FilterInput).max(10).optional(),
+      Offset: Count.optional(),
+      Limit: Count.optional(),
+    }),
+    async (ctx, p) => {
+      noCoexist(p.VpcIds, p.Filters, "VpcIds");
+      const match = matcher<Vpc.Info>(p.Filters, {
+        "vpc-name": (v) => v.name,
+        "vpc-id": (v) => v.id,
+        "cidr-block": (v) => v.cidrBlock,
+        "is-default": () => "false",
+      });
+      const list = (await all((page) => Vpc.list(ctx.uin, ctx.region, page)))
+        .filter((v) => !p.VpcIds?.length || p.VpcIds.includes(v.id))
+        .filter(match);
+      const { slice, total } = paged(list, p);
+      return { TotalCount: total, VpcSet: slice.map(M.vpc) };
+    },
+  ),
+
+  DeleteVpc: action(z.strictObject({ VpcId: z.string().max(32) }), async (ctx, p) => {
+    await vpcInRegion(ctx, p.VpcId);
+    await Vpc.remove(ctx.uin, p.VpcId);
+    return {};
+  }),
+};
