@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { Account } from "../../../../core/account/index.ts";
 import { NotFoundError } from "../../../../core/errors.ts";
 import { Allowlist } from "../../../../core/privatelink/allowlist.ts";
 import { EndpointService } from "../../../../core/privatelink/service.ts";
@@ -45,10 +46,11 @@ export const allowlistActions: Record<string, Action> = {
       const services = (
         await all((page) => EndpointService.list(ctx.uin, { region: ctx.region }, page))
       ).filter((s) => !wanted || wanted.includes(s.id));
+      const ownerAppId = await Account.appIdOf(ctx.uin);
       const users = [];
       for (const s of services) {
         for (const entry of await all((page) => Allowlist.list(ctx.uin, s.id, undefined, page))) {
-          if (match({ uin: entry.uin, serviceId: s.id })) users.push(M.serviceUser(s.id, ctx.uin, entry));
+          if (match({ uin: entry.uin, serviceId: s.id })) users.push(M.serviceUser(s.id, ownerAppId, entry));
         }
       }
       const { slice, total } = paged(users, p);
@@ -80,7 +82,7 @@ export const allowlistActions: Record<string, Action> = {
     z.strictObject({ UserUin: z.array(z.string().max(24)).min(1).max(100), EndPointServiceId: ServiceId }),
     async (ctx, p) => {
       await ownService(ctx, p.EndPointServiceId);
-      for (const uin of p.UserUin) await Allowlist.removeOne(ctx.uin, p.EndPointServiceId, uin, false);
+      await Allowlist.removeAll(ctx.uin, p.EndPointServiceId, p.UserUin);
       return {};
     },
   ),

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { Account } from "../../../../core/account/index.ts";
 import type { Page, PageParams } from "../../../../core/db/page.ts";
 import { InvalidParameterError, NotFoundError } from "../../../../core/errors.ts";
 import { Vpc } from "../../../../core/inventory/vpc.ts";
@@ -84,7 +85,10 @@ export function noCoexist(ids: unknown[] | undefined, filters: unknown[] | undef
   }
 }
 
-/** Offset/Limit (default 0/20, Limit at most 100) or NextToken/MaxResults over a full, ordered list. */
+/**
+ * Offset/Limit (default 0/20, Limit at most 100) or NextToken/MaxResults over a full, ordered list. The
+ * last page's NextToken is "" (present, as the reference's models have it, and falsy for paging loops).
+ */
 export function paged<T>(
   items: T[],
   p: { Offset?: number; Limit?: number; MaxResults?: number; NextToken?: string },
@@ -103,7 +107,7 @@ export function paged<T>(
   const next =
     offset + slice.length < items.length
       ? Buffer.from(String(offset + slice.length)).toString("base64url")
-      : undefined;
+      : "";
   return { slice, total: items.length, next };
 }
 
@@ -124,6 +128,25 @@ export async function all<T>(list: (page: PageParams) => Promise<Page<T>>): Prom
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return items;
+}
+
+/**
+ * Describe* with explicit IDs: every ID must be one the caller can see in the request's region, else
+ * the answer is ResourceNotFound naming the first that is not, as the reference does. A stranger's ID,
+ * a missing one and one in another region read the same. Without IDs, the list is unchanged.
+ */
+export function byIds<T extends { id: string }>(items: T[], ids: string[] | undefined, label: string): T[] {
+  if (!ids?.length) return items;
+  const seen = new Set(items.map((i) => i.id));
+  const missing = ids.find((id) => !seen.has(id));
+  if (missing !== undefined) throw new NotFoundError(label, missing);
+  return items.filter((i) => ids.includes(i.id));
+}
+
+/** The AppIds of the accounts an answer names (owners are shown by AppId). */
+export async function appIdsOf(uins: Iterable<string>): Promise<Map<string, string>> {
+  const unique = [...new Set(uins)];
+  return new Map(await Promise.all(unique.map(async (uin) => [uin, await Account.appIdOf(uin)] as const)));
 }
 
 /** A resource outside the request's region does not exist for that request. */

@@ -5,8 +5,11 @@ import { EndpointService } from "../../../../core/privatelink/service.ts";
 import * as M from "../models.ts";
 import {
   type Action,
+  type ActionContext,
   action,
   all,
+  appIdsOf,
+  byIds,
   FilterInput,
   Ignored,
   matcher,
@@ -19,6 +22,30 @@ import {
   TagInput,
   vpcInRegion,
 } from "./common.ts";
+
+/** The owner's view of its services, each with the endpoints connected to it. */
+async function ownerView(ctx: ActionContext, services: EndpointService.Info[]) {
+  const endpoints = await Promise.all(services.map((s) => serviceEndpoints(ctx, s.id)));
+  const appIds = await appIdsOf([ctx.uin, ...endpoints.flat().map((e) => e.ownerUin)]);
+  return services.map((s, i) => M.endPointService(s, endpoints[i] ?? [], appIds));
+}
+
+/** Services the caller may connect to: its own in full, others' without their network (models.ts). */
+async function authorizedView(ctx: ActionContext, services: EndpointService.PublicInfo[]) {
+  const stored = await EndpointService.batchFind(services.map((s) => s.id));
+  const infos = services.flatMap((s) => {
+    const found = stored.get(s.id);
+    return found ? [EndpointService.toInfo(found)] : [];
+  });
+  const mine = await ownerView(
+    ctx,
+    infos.filter((s) => s.ownerUin === ctx.uin),
+  );
+  const appIds = await appIdsOf(infos.map((s) => s.ownerUin));
+  return infos.map((s) =>
+    s.ownerUin === ctx.uin ? mine.find((m) => m.EndPointServiceId === s.id) : M.authorizedService(s, appIds),
+  );
+}
 
 /** The provider's side: endpoint services. */
 export const endpointServiceActions: Record<string, Action> = {
@@ -43,7 +70,7 @@ export const endpointServiceActions: Record<string, Action> = {
         autoAccept: p.AutoAcceptFlag,
         tags: M.fromTcTags(p.Tags),
       });
-      return { EndPointService: M.endPointService(created, []) };
+      return { EndPointService: M.endPointService(created, [], await appIdsOf([ctx.uin])) };
     },
   ),
 
@@ -64,11 +91,10 @@ export const endpointServiceActions: Record<string, Action> = {
           "service-instance-id": () => undefined,
           "service-type": (s) => s.serviceType,
         });
-        const list = (await all((page) => EndpointService.listAuthorized(ctx.uin, ctx.region, {}, page)))
-          .filter((s) => !p.EndPointServiceIds?.length || p.EndPointServiceIds.includes(s.id))
-          .filter(match);
+        const granted = await all((page) => EndpointService.listAuthorized(ctx.uin, ctx.region, {}, page));
+        const list = byIds(granted, p.EndPointServiceIds, "endpoint service").filter(match);
         const { slice, total, next } = paged(list, p);
-        return { EndPointServiceSet: slice.map(M.authorizedService), TotalCount: total, NextToken: next };
+        return { EndPointServiceSet: await authorizedView(ctx, slice), TotalCount: total, NextToken: next };
       }
       const match = matcher<EndpointService.Info>(p.Filters, {
         "service-id": (s) => s.id,
@@ -76,14 +102,10 @@ export const endpointServiceActions: Record<string, Action> = {
         "service-instance-id": (s) => s.backendInstanceId,
         "service-type": (s) => s.serviceType,
       });
-      const list = (await all((page) => EndpointService.list(ctx.uin, { region: ctx.region }, page)))
-        .filter((s) => !p.EndPointServiceIds?.length || p.EndPointServiceIds.includes(s.id))
-        .filter(match);
+      const own = await all((page) => EndpointService.list(ctx.uin, { region: ctx.region }, page));
+      const list = byIds(own, p.EndPointServiceIds, "endpoint service").filter(match);
       const { slice, total, next } = paged(list, p);
-      const set = await Promise.all(
-        slice.map(async (s) => M.endPointService(s, await serviceEndpoints(ctx, s.id))),
-      );
-      return { EndPointServiceSet: set, TotalCount: total, NextToken: next };
+      return { EndPointServiceSet: await ownerView(ctx, slice), TotalCount: total, NextToken: next };
     },
   ),
 

@@ -2,11 +2,14 @@ import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
 import { Connection } from "../../../../core/privatelink/connection.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
+import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
 import {
   type Action,
   action,
   all,
+  appIdsOf,
+  byIds,
   EndpointIdField,
   FilterInput,
   Ignored,
@@ -45,7 +48,7 @@ export const endpointActions: Record<string, Action> = {
         securityGroupId: p.SecurityGroupId,
         tags: M.fromTcTags(p.Tags),
       });
-      return { EndPoint: M.endPoint(endpoint) };
+      return { EndPoint: M.endPoint(endpoint, await appIdsOf([ctx.uin])) };
     },
   ),
 
@@ -64,11 +67,11 @@ export const endpointActions: Record<string, Action> = {
         "end-point-id": (e) => e.id,
         "vpc-id": (e) => e.vpcId,
       });
-      const list = (await all((page) => Endpoint.list(ctx.uin, { region: ctx.region }, page)))
-        .filter((e) => !p.EndPointId?.length || p.EndPointId.includes(e.id))
-        .filter(match);
+      const own = await all((page) => Endpoint.list(ctx.uin, { region: ctx.region }, page));
+      const list = byIds(own, p.EndPointId, "endpoint").filter(match);
       const { slice, total, next } = paged(list, p);
-      return { EndPointSet: slice.map((e) => M.endPoint(e)), TotalCount: total, NextToken: next };
+      const appIds = await appIdsOf([ctx.uin]);
+      return { EndPointSet: slice.map((e) => M.endPoint(e, appIds)), TotalCount: total, NextToken: next };
     },
   ),
 
@@ -81,9 +84,13 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       const ep = inRegion(await Endpoint.get(ctx.uin, p.EndPointId), ctx.region, "endpoint", p.EndPointId);
-      if (p.EndPointName !== undefined) await Endpoint.update(ctx.uin, ep.id, { name: p.EndPointName });
+      // Both checked before either is written, and the groups (which can fail on many counts) first, so
+      // an error leaves the endpoint as it was.
+      const rename =
+        p.EndPointName === undefined ? undefined : validate(Endpoint.UpdateInput, { name: p.EndPointName });
       if (p.SecurityGroupIds !== undefined)
         await Endpoint.setSecurityGroups(ctx.uin, ep.id, { securityGroupIds: p.SecurityGroupIds });
+      if (rename) await Endpoint.update(ctx.uin, ep.id, rename);
       return {};
     },
   ),
@@ -94,7 +101,11 @@ export const endpointActions: Record<string, Action> = {
     return {};
   }),
 
-  /** AcceptFlag true accepts, false rejects, every EndPointId; the first item that fails is the answer. */
+  /**
+   * AcceptFlag true accepts, false rejects, every EndPointId. Every ID is checked first: one that is not
+   * a connection of the service is ResourceNotFound and nothing changes. Past that, the first item that
+   * fails (a concurrent change) is the answer.
+   */
   EnableVpcEndPointConnect: action(
     z.strictObject({
       EndPointServiceId: ServiceId,
@@ -109,6 +120,7 @@ export const endpointActions: Record<string, Action> = {
         p.EndPointServiceId,
         p.AcceptFlag ? "accept" : "reject",
         { endpointIds: p.EndPointId },
+        { allOrNothing: true },
       );
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok)
@@ -128,7 +140,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       inRegion(await Endpoint.get(ctx.uin, p.EndPointId), ctx.region, "endpoint", p.EndPointId);
-      for (const sg of p.SecurityGroupIds) await Endpoint.unbindSecurityGroup(ctx.uin, p.EndPointId, sg);
+      await Endpoint.unbindSecurityGroups(ctx.uin, p.EndPointId, p.SecurityGroupIds);
       return {};
     },
   ),

@@ -5,6 +5,7 @@ import {
   type Action,
   action,
   all,
+  byIds,
   Count,
   FilterInput,
   inRegion,
@@ -50,9 +51,8 @@ export const securityGroupActions: Record<string, Action> = {
         "security-group-name": (g) => g.name,
         "project-id": () => "0",
       });
-      const list = (await all((page) => SecurityGroup.list(ctx.uin, ctx.region, page)))
-        .filter((g) => !p.SecurityGroupIds?.length || p.SecurityGroupIds.includes(g.id))
-        .filter(match);
+      const own = await all((page) => SecurityGroup.list(ctx.uin, ctx.region, page));
+      const list = byIds(own, p.SecurityGroupIds, "security group").filter(match);
       const { slice, total } = paged(list, p);
       return { SecurityGroupSet: slice.map(M.securityGroup), TotalCount: total };
     },

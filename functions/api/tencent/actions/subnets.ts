@@ -5,6 +5,7 @@ import {
   type Action,
   action,
   all,
+  byIds,
   FilterInput,
   inRegion,
   matcher,
@@ -57,9 +58,8 @@ export const subnetActions: Record<string, Action> = {
         zone: (s) => s.zone,
         "is-default": () => "false",
       });
-      const list = (await all((page) => Subnet.list(ctx.uin, ctx.region, page)))
-        .filter((s) => !p.SubnetIds?.length || p.SubnetIds.includes(s.id))
-        .filter(match);
+      const own = await all((page) => Subnet.list(ctx.uin, ctx.region, page));
+      const list = byIds(own, p.SubnetIds, "subnet").filter(match);
       const { slice, total, next } = paged(list, p);
       return { TotalCount: total, SubnetSet: slice.map(M.subnet), NextToken: next };
     },

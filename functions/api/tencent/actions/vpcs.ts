@@ -5,6 +5,7 @@ import {
   type Action,
   action,
   all,
+  byIds,
   Count,
   FilterInput,
   matcher,
@@ -47,9 +48,8 @@ export const vpcActions: Record<string, Action> = {
         "cidr-block": (v) => v.cidrBlock,
         "is-default": () => "false",
       });
-      const list = (await all((page) => Vpc.list(ctx.uin, ctx.region, page)))
-        .filter((v) => !p.VpcIds?.length || p.VpcIds.includes(v.id))
-        .filter(match);
+      const own = await all((page) => Vpc.list(ctx.uin, ctx.region, page));
+      const list = byIds(own, p.VpcIds, "VPC").filter(match);
       const { slice, total } = paged(list, p);
       return { TotalCount: total, VpcSet: slice.map(M.vpc) };
     },
