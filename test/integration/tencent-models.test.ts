@@ -310,3 +310,105 @@ describe("VPC-side models", () => {
     expect(subnets.NextToken).toBe("");
   });
 });
+
+describe("messages name the action's parameters", () => {
+  it("never names a REST field, whichever rule refuses the value", async () => {
+    const { provider, consumer, pvpc, cvpc, subnetId, serviceId } = await connected();
+    const restField =
+      /^(unknown field )?(name|vpcId|subnetId|cidrBlock|zone|ip|uin|tags|description|backendInstanceId|endpointServiceId|securityGroupIds?)\b/;
+    const cases: Array<[() => Promise<unknown>, string, string]> = [
+      [
+        () =>
+          consumer.client.CreateVpcEndPoint({
+            VpcId: cvpc,
+            SubnetId: subnetId,
+            EndPointName: "x".repeat(81),
+            EndPointServiceId: serviceId,
+          }),
+        "InvalidParameterValue.TooLong",
+        "EndPointName: ",
+      ],
+      [
+        () =>
+          consumer.client.CreateVpcEndPoint({
+            VpcId: cvpc,
+            SubnetId: subnetId,
+            EndPointName: "ok",
+            EndPointServiceId: serviceId,
+            EndPointVip: "10.9.9.9",
+          }),
+        "InvalidParameterValue",
+        "EndPointVip: ",
+      ],
+      [
+        () =>
+          consumer.client.CreateVpcEndPoint({
+            VpcId: cvpc,
+            SubnetId: subnetId,
+            EndPointName: "ok",
+            EndPointServiceId: serviceId,
+            Tags: [{ Key: "", Value: "v" }],
+          }),
+        "InvalidParameterValue",
+        "Tags.0.Key",
+      ],
+      [
+        () =>
+          provider.client.ModifyVpcEndPointServiceAttribute({
+            EndPointServiceId: serviceId,
+            VpcId: pvpc,
+            EndPointServiceName: "",
+          }),
+        "InvalidParameterValue",
+        "EndPointServiceName: ",
+      ],
+      [
+        () => consumer.client.CreateVpc({ VpcName: "v", CidrBlock: "8.8.8.0/24" }),
+        "InvalidParameterValue",
+        "CidrBlock: ",
+      ],
+      [
+        () =>
+          consumer.client.CreateSubnet({
+            VpcId: cvpc,
+            SubnetName: "s2",
+            CidrBlock: "10.1.2.0/24",
+            Zone: "eu-mars-1",
+          }),
+        "InvalidParameterValue",
+        "Zone: ",
+      ],
+      [
+        () =>
+          consumer.client.CreateSubnet({
+            VpcId: cvpc,
+            SubnetName: "s3",
+            CidrBlock: "10.1.1.0/25",
+            Zone: "ap-guangzhou-1",
+          }),
+        "InvalidParameterValue.SubnetConflict",
+        "CidrBlock: ",
+      ],
+      [
+        () => consumer.client.CreateSecurityGroup({ GroupName: "", GroupDescription: "d" }),
+        "InvalidParameterValue",
+        "GroupName: ",
+      ],
+      [
+        () =>
+          provider.client.CreateVpcEndPointServiceWhiteList({
+            UserUin: "not-a-uin",
+            EndPointServiceId: serviceId,
+          }),
+        "InvalidParameterValue",
+        "UserUin: ",
+      ],
+    ];
+    for (const [call, code, prefix] of cases) {
+      const error = await sdkError(call());
+      expect(error.code.startsWith(code), `${error.code}: ${error.message}`).toBe(true);
+      expect(error.message.startsWith(prefix), error.message).toBe(true);
+      expect(error.message).not.toMatch(restField);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { Account } from "../../../../core/account/index.ts";
 import type { Page, PageParams } from "../../../../core/db/page.ts";
-import { InvalidParameterError, NotFoundError } from "../../../../core/errors.ts";
+import { InvalidParameterError, LinkplaneError, NotFoundError } from "../../../../core/errors.ts";
 import { Vpc } from "../../../../core/inventory/vpc.ts";
 import { Connection } from "../../../../core/privatelink/connection.ts";
 import type { Endpoint } from "../../../../core/privatelink/endpoint.ts";
@@ -21,11 +21,65 @@ export interface Action {
   run(ctx: ActionContext, params: never): Promise<Record<string, unknown>>;
 }
 
+/**
+ * An action: its request schema, what it does, and how core's field names read in its parameters
+ * (`name` is `EndPointName` on one action and `VpcName` on another). Errors from core name the action's
+ * own parameters, never the REST API's fields.
+ */
 export function action<S extends z.ZodType>(
   input: S,
   run: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>,
+  fields: Record<string, string> = {},
 ): Action {
-  return { input, run: run as Action["run"] };
+  const names = { ...CORE_FIELDS, ...fields };
+  return {
+    input,
+    run: (async (ctx: ActionContext, params: z.output<S>) => {
+      try {
+        return await run(ctx, params);
+      } catch (error) {
+        throw inParameterNames(error, names);
+      }
+    }) as Action["run"],
+  };
+}
+
+/** Core's field names that read the same way in every action that has them. */
+const CORE_FIELDS: Record<string, string> = {
+  vpcId: "VpcId",
+  subnetId: "SubnetId",
+  endpointServiceId: "EndPointServiceId",
+  endpointIds: "EndPointId",
+  securityGroupId: "SecurityGroupId",
+  securityGroupIds: "SecurityGroupIds",
+  backendInstanceId: "ServiceInstanceId",
+  serviceType: "ServiceType",
+  autoAccept: "AutoAcceptFlag",
+  cidrBlock: "CidrBlock",
+  zone: "Zone",
+  ip: "EndPointVip",
+  tags: "Tags",
+  key: "Key",
+  value: "Value",
+  uin: "UserUin",
+  uins: "UserUin",
+  description: "Description",
+};
+
+/** Renames the field an error names (`tags.0.key` → `Tags.0.Key`), in `field` and in its message. */
+export function inParameterNames(error: unknown, names: Record<string, string>): unknown {
+  if (!(error instanceof LinkplaneError) || !error.field) return error;
+  const from = error.field;
+  const to = from
+    .split(".")
+    .map((part) => (Object.hasOwn(names, part) ? names[part] : part))
+    .join(".");
+  if (to === from) return error;
+  let message = error.message;
+  if (message.startsWith(`${from}:`) || message.startsWith(`${from} `))
+    message = to + message.slice(from.length);
+  else if (message === `unknown field ${from}`) message = `unknown field ${to}`;
+  return new LinkplaneError(error.kind, error.code, message, { field: to, cause: error });
 }
 
 export const TagInput = z.strictObject({

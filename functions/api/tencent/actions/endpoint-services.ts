@@ -72,6 +72,7 @@ export const endpointServiceActions: Record<string, Action> = {
       });
       return { EndPointService: M.endPointService(created, [], await appIdsOf([ctx.uin])) };
     },
+    { name: "EndPointServiceName" },
   ),
 
   DescribeVpcEndPointService: action(
@@ -134,6 +135,7 @@ export const endpointServiceActions: Record<string, Action> = {
       });
       return {};
     },
+    { name: "EndPointServiceName" },
   ),
 
   DeleteVpcEndPointService: action(

@@ -50,6 +50,7 @@ export const endpointActions: Record<string, Action> = {
       });
       return { EndPoint: M.endPoint(endpoint, await appIdsOf([ctx.uin])) };
     },
+    { name: "EndPointName" },
   ),
 
   DescribeVpcEndPoint: action(
@@ -93,6 +94,7 @@ export const endpointActions: Record<string, Action> = {
       if (rename) await Endpoint.update(ctx.uin, ep.id, rename);
       return {};
     },
+    { name: "EndPointName" },
   ),
 
   DeleteVpcEndPoint: action(z.strictObject({ EndPointId: EndpointIdField, ...Ignored }), async (ctx, p) => {

@@ -33,6 +33,7 @@ export const securityGroupActions: Record<string, Action> = {
         }),
       ),
     }),
+    { name: "GroupName", description: "GroupDescription" },
   ),
 
   DescribeSecurityGroups: action(

@@ -40,6 +40,7 @@ export const subnetActions: Record<string, Action> = {
         ),
       };
     },
+    { name: "SubnetName" },
   ),
 
   DescribeSubnets: action(

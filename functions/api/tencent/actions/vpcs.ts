@@ -31,6 +31,7 @@ export const vpcActions: Record<string, Action> = {
     async (ctx, p) => ({
       Vpc: M.vpc(await Vpc.create(ctx.uin, { region: ctx.region, name: p.VpcName, cidrBlock: p.CidrBlock })),
     }),
+    { name: "VpcName" },
   ),
 
   DescribeVpcs: action(
