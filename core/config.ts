@@ -30,6 +30,10 @@ export namespace Config {
     LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
     /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
     LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
+    /** The local runtime also serves HTTPS with this certificate and key (PEM text or a PEM file's path). */
+    LINKPLANE_TLS_CERT: z.string().optional(),
+    LINKPLANE_TLS_KEY: z.string().optional(),
+    LINKPLANE_TLS_PORT: z.coerce.number().int().min(0).max(65_535).default(3443),
   });
 
   export interface Info {
@@ -46,6 +50,8 @@ export namespace Config {
     retentionDays: { raw: number; hourly: number; daily: number };
     dataDir: string;
     exportBucket: string | undefined;
+    /** Both or neither: the local runtime's HTTPS listener. */
+    tls: { cert: string; key: string; port: number } | undefined;
   }
 
   let current: Info | undefined;
@@ -71,6 +77,9 @@ export namespace Config {
     const regions = e.LINKPLANE_REGIONS.split(",")
       .map((r) => r.trim())
       .filter(Boolean);
+    if (Boolean(e.LINKPLANE_TLS_CERT) !== Boolean(e.LINKPLANE_TLS_KEY)) {
+      throw new Error("invalid configuration: set both LINKPLANE_TLS_CERT and LINKPLANE_TLS_KEY, or neither");
+    }
     let encryptionKey: Buffer | undefined;
     if (e.LINKPLANE_ENCRYPTION_KEY) {
       encryptionKey = Buffer.from(e.LINKPLANE_ENCRYPTION_KEY, "base64");
@@ -98,6 +107,10 @@ export namespace Config {
       },
       dataDir: e.LINKPLANE_DATA_DIR,
       exportBucket: e.LINKPLANE_EXPORT_BUCKET,
+      tls:
+        e.LINKPLANE_TLS_CERT && e.LINKPLANE_TLS_KEY
+          ? { cert: e.LINKPLANE_TLS_CERT, key: e.LINKPLANE_TLS_KEY, port: e.LINKPLANE_TLS_PORT }
+          : undefined,
     };
   }
 }
