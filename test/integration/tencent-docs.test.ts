@@ -22,18 +22,12 @@ describe("docs/tencent-api.md", () => {
     // Prepare: an account with one endpoint service.
     const a = await lp.account();
     const vpcId = (await a.client.CreateVpc({ VpcName: "v", CidrBlock: "10.0.0.0/16" })).Vpc?.VpcId as string;
-    const lb = await lp.rest("POST", "/v1/backend-instances", `Bearer ${a.secretId}:${a.secretKey}`, {
-      type: "CLB",
-      vpcId,
-      vip: "10.0.0.10",
-      port: 80,
-      name: "lb",
-    });
+    const lbId = await lp.loadBalancer(a, vpcId);
     await a.client.CreateVpcEndPointService({
       VpcId: vpcId,
       EndPointServiceName: "s",
       AutoAcceptFlag: true,
-      ServiceInstanceId: lb.body.id,
+      ServiceInstanceId: lbId,
     });
     const code = snippet("### Node SDK", "js");
     expect(code).toContain('endpoint: "127.0.0.1:3000", protocol: "http://"');

@@ -9,24 +9,13 @@ async function connected() {
   const consumer = await lp.account();
   const pvpc = (await provider.client.CreateVpc({ VpcName: "p", CidrBlock: "10.0.0.0/16" })).Vpc
     ?.VpcId as string;
-  const lb = await lp.rest(
-    "POST",
-    "/v1/backend-instances",
-    `Bearer ${provider.secretId}:${provider.secretKey}`,
-    {
-      type: "CLB",
-      vpcId: pvpc,
-      vip: "10.0.0.10",
-      port: 80,
-      name: "lb",
-    },
-  );
+  const lbId = await lp.loadBalancer(provider, pvpc);
   const serviceId = (
     await provider.client.CreateVpcEndPointService({
       VpcId: pvpc,
       EndPointServiceName: "orders",
       AutoAcceptFlag: false,
-      ServiceInstanceId: lb.body.id,
+      ServiceInstanceId: lbId,
       Tags: [{ Key: "team", Value: "payments" }],
     })
   ).EndPointService?.EndPointServiceId as string;

@@ -48,19 +48,13 @@ describe("replay protection", () => {
         Zone: "ap-guangzhou-1",
       })
     ).Subnet?.SubnetId as string;
-    const lb = await lp.rest("POST", "/v1/backend-instances", `Bearer ${a.secretId}:${a.secretKey}`, {
-      type: "CLB",
-      vpcId,
-      vip: "10.0.0.10",
-      port: 80,
-      name: "lb",
-    });
+    const lbId = await lp.loadBalancer(a, vpcId);
     const serviceId = (
       await a.client.CreateVpcEndPointService({
         VpcId: vpcId,
         EndPointServiceName: "s",
         AutoAcceptFlag: false,
-        ServiceInstanceId: lb.body.id,
+        ServiceInstanceId: lbId,
       })
     ).EndPointService?.EndPointServiceId as string;
     const sg = (await a.client.CreateSecurityGroup({ GroupName: "g", GroupDescription: "d" })).SecurityGroup
@@ -210,19 +204,13 @@ describe("GET requests", () => {
     const a = await lp.account();
     const get = lp.client(a.secretId, a.secretKey, "ap-guangzhou", { httpProfile: { reqMethod: "GET" } });
     const vpcId = (await get.CreateVpc({ VpcName: "v", CidrBlock: "10.0.0.0/16" })).Vpc?.VpcId as string;
-    const lb = await lp.rest("POST", "/v1/backend-instances", `Bearer ${a.secretId}:${a.secretKey}`, {
-      type: "CLB",
-      vpcId,
-      vip: "10.0.0.10",
-      port: 80,
-      name: "lb",
-    });
+    const lbId = await lp.loadBalancer(a, vpcId);
     const service = (
       await get.CreateVpcEndPointService({
         VpcId: vpcId,
         EndPointServiceName: "s",
         AutoAcceptFlag: true,
-        ServiceInstanceId: lb.body.id,
+        ServiceInstanceId: lbId,
       })
     ).EndPointService;
     expect(service?.AutoAcceptFlag).toBe(true);

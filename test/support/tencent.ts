@@ -81,7 +81,20 @@ export function useRuntime(options: Partial<LocalOptions> = {}) {
     };
   };
 
+  /** A load balancer (backend instances are REST-only: in the reference they belong to other products). */
+  const loadBalancer = async (a: Account, vpcId: string, vip = "10.0.0.10"): Promise<string> => {
+    const lb = await rest("POST", "/v1/backend-instances", `Bearer ${a.secretId}:${a.secretKey}`, {
+      type: "CLB",
+      vpcId,
+      vip,
+      port: 80,
+      name: "lb",
+    });
+    return lb.body.id;
+  };
+
   return {
+    loadBalancer,
     get runtime() {
       return state.runtime;
     },

@@ -16,20 +16,20 @@ import {
   ServiceId,
 } from "./common.ts";
 
+/** One account on one service's allowlist, as Create and Modify take it. */
+const WhiteListEntry = z.strictObject({
+  UserUin: z.string().max(24),
+  EndPointServiceId: ServiceId,
+  Description: z.string().max(60).optional(),
+});
+
 /** Who may connect to a service: the allowlist ("white list" in the reference). */
 export const allowlistActions: Record<string, Action> = {
-  CreateVpcEndPointServiceWhiteList: action(
-    z.strictObject({
-      UserUin: z.string().max(24),
-      EndPointServiceId: ServiceId,
-      Description: z.string().max(60).optional(),
-    }),
-    async (ctx, p) => {
-      await ownService(ctx, p.EndPointServiceId);
-      await Allowlist.add(ctx.uin, p.EndPointServiceId, { uin: p.UserUin, description: p.Description });
-      return {};
-    },
-  ),
+  CreateVpcEndPointServiceWhiteList: action(WhiteListEntry, async (ctx, p) => {
+    await ownService(ctx, p.EndPointServiceId);
+    await Allowlist.add(ctx.uin, p.EndPointServiceId, { uin: p.UserUin, description: p.Description });
+    return {};
+  }),
 
   DescribeVpcEndPointServiceWhiteList: action(
     z.strictObject({
@@ -59,24 +59,17 @@ export const allowlistActions: Record<string, Action> = {
     },
   ),
 
-  ModifyVpcEndPointServiceWhiteList: action(
-    z.strictObject({
-      UserUin: z.string().max(24),
-      EndPointServiceId: ServiceId,
-      Description: z.string().max(60).optional(),
-    }),
-    async (ctx, p) => {
-      await ownService(ctx, p.EndPointServiceId);
-      if (p.Description !== undefined) {
-        await Allowlist.update(ctx.uin, p.EndPointServiceId, p.UserUin, { description: p.Description });
-      } else if (
-        (await Allowlist.list(ctx.uin, p.EndPointServiceId, p.UserUin, { limit: 1 })).items.length === 0
-      ) {
-        throw new NotFoundError("allowlist entry", `${p.UserUin} on ${p.EndPointServiceId}`);
-      }
-      return {};
-    },
-  ),
+  ModifyVpcEndPointServiceWhiteList: action(WhiteListEntry, async (ctx, p) => {
+    await ownService(ctx, p.EndPointServiceId);
+    if (p.Description !== undefined) {
+      await Allowlist.update(ctx.uin, p.EndPointServiceId, p.UserUin, { description: p.Description });
+    } else if (
+      (await Allowlist.list(ctx.uin, p.EndPointServiceId, p.UserUin, { limit: 1 })).items.length === 0
+    ) {
+      throw new NotFoundError("allowlist entry", `${p.UserUin} on ${p.EndPointServiceId}`);
+    }
+    return {};
+  }),
 
   DeleteVpcEndPointServiceWhiteList: action(
     z.strictObject({ UserUin: z.array(z.string().max(24)).min(1).max(100), EndPointServiceId: ServiceId }),

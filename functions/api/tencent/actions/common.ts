@@ -197,6 +197,24 @@ export function byIds<T extends { id: string }>(items: T[], ids: string[] | unde
   return items.filter((i) => ids.includes(i.id));
 }
 
+/**
+ * The Describe* recipe: explicit IDs or Filters (not both), filter names checked before anything is
+ * read, every ID found (byIds), filters matched, then one page of the whole ordered list.
+ */
+export async function describeList<T extends { id: string }>(q: {
+  ids: string[] | undefined;
+  idsName: string;
+  label: string;
+  filters: Filter[] | undefined;
+  fields: Record<string, (item: T) => string | undefined>;
+  list: (page: PageParams) => Promise<Page<T>>;
+  paging: { Offset?: number; Limit?: number; MaxResults?: number; NextToken?: string };
+}) {
+  noCoexist(q.ids, q.filters, q.idsName);
+  const match = matcher<T>(q.filters, q.fields);
+  return paged(byIds(await all(q.list), q.ids, q.label).filter(match), q.paging);
+}
+
 /** The AppIds of the accounts an answer names (owners are shown by AppId). */
 export async function appIdsOf(uins: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(uins)];

@@ -7,21 +7,23 @@ import {
   type Action,
   type ActionContext,
   action,
-  all,
   appIdsOf,
-  byIds,
+  describeList,
   FilterInput,
   Ignored,
-  matcher,
-  noCoexist,
   ownService,
   Paging,
-  paged,
   ServiceId,
   serviceEndpoints,
   TagInput,
   vpcInRegion,
 } from "./common.ts";
+
+const serviceFilters = {
+  "service-id": (s: EndpointService.PublicInfo) => s.id,
+  "service-name": (s: EndpointService.PublicInfo) => s.name,
+  "service-type": (s: EndpointService.PublicInfo) => s.serviceType,
+};
 
 /** The owner's view of its services, each with the endpoints connected to it. */
 async function ownerView(ctx: ActionContext, services: EndpointService.Info[]) {
@@ -84,28 +86,27 @@ export const endpointServiceActions: Record<string, Action> = {
       ...Ignored,
     }),
     async (ctx, p) => {
-      noCoexist(p.EndPointServiceIds, p.Filters, "EndPointServiceIds");
+      const query = {
+        ids: p.EndPointServiceIds,
+        idsName: "EndPointServiceIds",
+        label: "endpoint service",
+        filters: p.Filters,
+        paging: p,
+      };
       if (p.IsListAuthorizedEndPointService) {
-        const match = matcher<EndpointService.PublicInfo>(p.Filters, {
-          "service-id": (s) => s.id,
-          "service-name": (s) => s.name,
-          "service-instance-id": () => undefined,
-          "service-type": (s) => s.serviceType,
+        const { slice, total, next } = await describeList<EndpointService.PublicInfo>({
+          ...query,
+          // Another account's backend is not the caller's to filter on.
+          fields: { ...serviceFilters, "service-instance-id": () => undefined },
+          list: (page) => EndpointService.listAuthorized(ctx.uin, ctx.region, {}, page),
         });
-        const granted = await all((page) => EndpointService.listAuthorized(ctx.uin, ctx.region, {}, page));
-        const list = byIds(granted, p.EndPointServiceIds, "endpoint service").filter(match);
-        const { slice, total, next } = paged(list, p);
         return { EndPointServiceSet: await authorizedView(ctx, slice), TotalCount: total, NextToken: next };
       }
-      const match = matcher<EndpointService.Info>(p.Filters, {
-        "service-id": (s) => s.id,
-        "service-name": (s) => s.name,
-        "service-instance-id": (s) => s.backendInstanceId,
-        "service-type": (s) => s.serviceType,
+      const { slice, total, next } = await describeList<EndpointService.Info>({
+        ...query,
+        fields: { ...serviceFilters, "service-instance-id": (s) => s.backendInstanceId },
+        list: (page) => EndpointService.list(ctx.uin, { region: ctx.region }, page),
       });
-      const own = await all((page) => EndpointService.list(ctx.uin, { region: ctx.region }, page));
-      const list = byIds(own, p.EndPointServiceIds, "endpoint service").filter(match);
-      const { slice, total, next } = paged(list, p);
       return { EndPointServiceSet: await ownerView(ctx, slice), TotalCount: total, NextToken: next };
     },
   ),

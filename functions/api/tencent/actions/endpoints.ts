@@ -7,18 +7,14 @@ import * as M from "../models.ts";
 import {
   type Action,
   action,
-  all,
   appIdsOf,
-  byIds,
+  describeList,
   EndpointIdField,
   FilterInput,
   Ignored,
   inRegion,
-  matcher,
-  noCoexist,
   ownService,
   Paging,
-  paged,
   ServiceId,
   TagInput,
   vpcInRegion,
@@ -61,16 +57,20 @@ export const endpointActions: Record<string, Action> = {
       ...Ignored,
     }),
     async (ctx, p) => {
-      noCoexist(p.EndPointId, p.Filters, "EndPointId");
-      const match = matcher<Endpoint.Info>(p.Filters, {
-        "end-point-service-id": (e) => e.endpointServiceId,
-        "end-point-name": (e) => e.name,
-        "end-point-id": (e) => e.id,
-        "vpc-id": (e) => e.vpcId,
+      const { slice, total, next } = await describeList<Endpoint.Info>({
+        ids: p.EndPointId,
+        idsName: "EndPointId",
+        label: "endpoint",
+        filters: p.Filters,
+        fields: {
+          "end-point-service-id": (e) => e.endpointServiceId,
+          "end-point-name": (e) => e.name,
+          "end-point-id": (e) => e.id,
+          "vpc-id": (e) => e.vpcId,
+        },
+        list: (page) => Endpoint.list(ctx.uin, { region: ctx.region }, page),
+        paging: p,
       });
-      const own = await all((page) => Endpoint.list(ctx.uin, { region: ctx.region }, page));
-      const list = byIds(own, p.EndPointId, "endpoint").filter(match);
-      const { slice, total, next } = paged(list, p);
       const appIds = await appIdsOf([ctx.uin]);
       return { EndPointSet: slice.map((e) => M.endPoint(e, appIds)), TotalCount: total, NextToken: next };
     },

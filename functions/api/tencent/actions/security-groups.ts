@@ -1,19 +1,7 @@
 import * as z from "zod";
 import { SecurityGroup } from "../../../../core/inventory/security-group.ts";
 import * as M from "../models.ts";
-import {
-  type Action,
-  action,
-  all,
-  byIds,
-  Count,
-  FilterInput,
-  inRegion,
-  matcher,
-  noCoexist,
-  paged,
-  TagInput,
-} from "./common.ts";
+import { type Action, action, Count, describeList, FilterInput, inRegion, TagInput } from "./common.ts";
 
 /** Security groups, which endpoints are bound to. */
 export const securityGroupActions: Record<string, Action> = {
@@ -46,15 +34,19 @@ export const securityGroupActions: Record<string, Action> = {
       OrderDirection: z.string().max(8).optional(),
     }),
     async (ctx, p) => {
-      noCoexist(p.SecurityGroupIds, p.Filters, "SecurityGroupIds");
-      const match = matcher<SecurityGroup.Info>(p.Filters, {
-        "security-group-id": (g) => g.id,
-        "security-group-name": (g) => g.name,
-        "project-id": () => "0",
+      const { slice, total } = await describeList<SecurityGroup.Info>({
+        ids: p.SecurityGroupIds,
+        idsName: "SecurityGroupIds",
+        label: "security group",
+        filters: p.Filters,
+        fields: {
+          "security-group-id": (g) => g.id,
+          "security-group-name": (g) => g.name,
+          "project-id": () => "0",
+        },
+        list: (page) => SecurityGroup.list(ctx.uin, ctx.region, page),
+        paging: p,
       });
-      const own = await all((page) => SecurityGroup.list(ctx.uin, ctx.region, page));
-      const list = byIds(own, p.SecurityGroupIds, "security group").filter(match);
-      const { slice, total } = paged(list, p);
       return { SecurityGroupSet: slice.map(M.securityGroup), TotalCount: total };
     },
   ),

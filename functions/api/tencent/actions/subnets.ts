@@ -4,14 +4,10 @@ import * as M from "../models.ts";
 import {
   type Action,
   action,
-  all,
-  byIds,
+  describeList,
   FilterInput,
   inRegion,
-  matcher,
-  noCoexist,
   Paging,
-  paged,
   TagInput,
   vpcInRegion,
 } from "./common.ts";
@@ -50,18 +46,22 @@ export const subnetActions: Record<string, Action> = {
       ...Paging,
     }),
     async (ctx, p) => {
-      noCoexist(p.SubnetIds, p.Filters, "SubnetIds");
-      const match = matcher<Subnet.Info>(p.Filters, {
-        "subnet-id": (s) => s.id,
-        "vpc-id": (s) => s.vpcId,
-        "cidr-block": (s) => s.cidrBlock,
-        "subnet-name": (s) => s.name,
-        zone: (s) => s.zone,
-        "is-default": () => "false",
+      const { slice, total, next } = await describeList<Subnet.Info>({
+        ids: p.SubnetIds,
+        idsName: "SubnetIds",
+        label: "subnet",
+        filters: p.Filters,
+        fields: {
+          "subnet-id": (s) => s.id,
+          "vpc-id": (s) => s.vpcId,
+          "cidr-block": (s) => s.cidrBlock,
+          "subnet-name": (s) => s.name,
+          zone: (s) => s.zone,
+          "is-default": () => "false",
+        },
+        list: (page) => Subnet.list(ctx.uin, ctx.region, page),
+        paging: p,
       });
-      const own = await all((page) => Subnet.list(ctx.uin, ctx.region, page));
-      const list = byIds(own, p.SubnetIds, "subnet").filter(match);
-      const { slice, total, next } = paged(list, p);
       return { TotalCount: total, SubnetSet: slice.map(M.subnet), NextToken: next };
     },
   ),

@@ -1,19 +1,7 @@
 import * as z from "zod";
 import { Vpc } from "../../../../core/inventory/vpc.ts";
 import * as M from "../models.ts";
-import {
-  type Action,
-  action,
-  all,
-  byIds,
-  Count,
-  FilterInput,
-  matcher,
-  noCoexist,
-  paged,
-  TagInput,
-  vpcInRegion,
-} from "./common.ts";
+import { type Action, action, Count, describeList, FilterInput, TagInput, vpcInRegion } from "./common.ts";
 
 /** VPCs, so that the SDK alone can run a whole workflow. */
 export const vpcActions: Record<string, Action> = {
@@ -42,16 +30,20 @@ export const vpcActions: Record<string, Action> = {
       Limit: Count.optional(),
     }),
     async (ctx, p) => {
-      noCoexist(p.VpcIds, p.Filters, "VpcIds");
-      const match = matcher<Vpc.Info>(p.Filters, {
-        "vpc-name": (v) => v.name,
-        "vpc-id": (v) => v.id,
-        "cidr-block": (v) => v.cidrBlock,
-        "is-default": () => "false",
+      const { slice, total } = await describeList<Vpc.Info>({
+        ids: p.VpcIds,
+        idsName: "VpcIds",
+        label: "VPC",
+        filters: p.Filters,
+        fields: {
+          "vpc-name": (v) => v.name,
+          "vpc-id": (v) => v.id,
+          "cidr-block": (v) => v.cidrBlock,
+          "is-default": () => "false",
+        },
+        list: (page) => Vpc.list(ctx.uin, ctx.region, page),
+        paging: p,
       });
-      const own = await all((page) => Vpc.list(ctx.uin, ctx.region, page));
-      const list = byIds(own, p.VpcIds, "VPC").filter(match);
-      const { slice, total } = paged(list, p);
       return { TotalCount: total, VpcSet: slice.map(M.vpc) };
     },
   ),
