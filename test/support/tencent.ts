@@ -1,4 +1,3 @@
-import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,8 @@ import Sign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { afterAll, beforeAll } from "vitest";
 import { Config } from "../../core/config.ts";
 import { type LocalOptions, type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";
+
+export { type SpecRequest, specAuthorization } from "./tc3-spec.ts";
 
 /** The official SDK's VPC client, and what the Tencent-surface tests share: a runtime, accounts, errors. */
 export const VpcClient = tencentcloud.vpc.v20170312.Client;
@@ -122,50 +123,6 @@ export async function sdkError(
 /** Waits for the next whole second: two identical SDK calls within one second are the same signature. */
 export async function nextSecond(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-}
-
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
-
-export interface SpecRequest {
-  method: "GET" | "POST";
-  host: string;
-  /** The query string exactly as sent (GET), without `?`. */
-  query?: string;
-  body?: string;
-  contentType: string;
-  /** Sign with `X-TC-Content-SHA256: UNSIGNED-PAYLOAD`, as the Python SDK's `unsignedPayload = True` does. */
-  unsignedPayload?: boolean;
-  timestamp: number;
-  service: string;
-  secretId: string;
-  secretKey: string;
-}
-
-/**
- * TC3-HMAC-SHA256 written from the algorithm's specification, independently of the server's code and of
- * the Node SDK, the way the Python SDK builds it: signed headers `content-type;host`, the query string
- * as sent for GET with an empty payload, and the literal "UNSIGNED-PAYLOAD" hashed in place of the body.
- */
-export function specAuthorization(r: SpecRequest): { authorization: string; canonicalRequest: string } {
-  const payload = r.unsignedPayload ? "UNSIGNED-PAYLOAD" : r.method === "GET" ? "" : (r.body ?? "");
-  const canonicalRequest = [
-    r.method,
-    "/",
-    r.method === "GET" ? (r.query ?? "") : "",
-    `content-type:${r.contentType}\nhost:${r.host}\n`,
-    "content-type;host",
-    sha256(payload),
-  ].join("\n");
-  const date = new Date(r.timestamp * 1000).toISOString().slice(0, 10);
-  const scope = `${date}/${r.service}/tc3_request`;
-  const stringToSign = `TC3-HMAC-SHA256\n${r.timestamp}\n${scope}\n${sha256(canonicalRequest)}`;
-  const key = hmac(hmac(hmac(`TC3${r.secretKey}`, date), r.service), "tc3_request");
-  const signature = createHmac("sha256", key).update(stringToSign).digest("hex");
-  return {
-    canonicalRequest,
-    authorization: `TC3-HMAC-SHA256 Credential=${r.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`,
-  };
 }
 
 export interface RawCall {
