@@ -38,6 +38,10 @@ export namespace Config {
     LINKPLANE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
     /** In AWS: the SQS queue the delivery function drains; without it attempts run in this process. */
     LINKPLANE_WEBHOOK_QUEUE_URL: z.url().optional(),
+    /** The local runtime also serves HTTPS with this certificate and key (PEM text or a PEM file's path). */
+    LINKPLANE_TLS_CERT: z.string().optional(),
+    LINKPLANE_TLS_KEY: z.string().optional(),
+    LINKPLANE_TLS_PORT: z.coerce.number().int().min(0).max(65_535).default(3443),
   });
 
   export interface Info {
@@ -62,6 +66,8 @@ export namespace Config {
       allowHttp: boolean;
       queueUrl: string | undefined;
     };
+    /** Both or neither: the local runtime's HTTPS listener. */
+    tls: { cert: string; key: string; port: number } | undefined;
   }
 
   let current: Info | undefined;
@@ -87,6 +93,9 @@ export namespace Config {
     const regions = e.LINKPLANE_REGIONS.split(",")
       .map((r) => r.trim())
       .filter(Boolean);
+    if (Boolean(e.LINKPLANE_TLS_CERT) !== Boolean(e.LINKPLANE_TLS_KEY)) {
+      throw new Error("invalid configuration: set both LINKPLANE_TLS_CERT and LINKPLANE_TLS_KEY, or neither");
+    }
     let encryptionKey: Buffer | undefined;
     if (e.LINKPLANE_ENCRYPTION_KEY) {
       encryptionKey = Buffer.from(e.LINKPLANE_ENCRYPTION_KEY, "base64");
@@ -122,6 +131,10 @@ export namespace Config {
         allowHttp: e.LINKPLANE_WEBHOOK_ALLOW_HTTP === "true",
         queueUrl: e.LINKPLANE_WEBHOOK_QUEUE_URL,
       },
+      tls:
+        e.LINKPLANE_TLS_CERT && e.LINKPLANE_TLS_KEY
+          ? { cert: e.LINKPLANE_TLS_CERT, key: e.LINKPLANE_TLS_KEY, port: e.LINKPLANE_TLS_PORT }
+          : undefined,
     };
   }
 }

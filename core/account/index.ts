@@ -102,6 +102,21 @@ export namespace Account {
     return toInfo(item);
   }
 
+  /** AppIds never change, so each process remembers the ones it has read. */
+  const appIds = new Map<string, string>();
+
+  /**
+   * The AppId of an account: the reference API shows it where it says "owner" (`ServiceOwner`,
+   * `EndPointOwner`, a service user's `Owner`), next to the UIN where it says "UIN".
+   */
+  export async function appIdOf(uin: string): Promise<string> {
+    const known = appIds.get(uin);
+    if (known) return known;
+    const { appId } = await get(uin);
+    appIds.set(uin, appId);
+    return appId;
+  }
+
   export async function list(page: PageParams): Promise<Page<Info>> {
     const result = await queryPage({ index: "gsi1", partition: Keys.accountsPartition(), page });
     return { items: result.items.map(toInfo), nextCursor: result.nextCursor };

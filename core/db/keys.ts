@@ -32,6 +32,11 @@ export const Keys = {
     return { pk: `APPID#${appId}`, sk: "#APPID" };
   },
 
+  /** A request signature already accepted once (replay protection); expires by TTL. */
+  usedSignature(signature: string): PrimaryKey {
+    return { pk: `SIG#${signature}`, sk: "#SIG" };
+  },
+
   /** Credentials are keyed by SecretId so that authentication is one GetItem. */
   credential(secretId: string): PrimaryKey {
     return { pk: `CRED#${secretId}`, sk: "#CRED" };
@@ -279,6 +284,7 @@ export type EntityType =
   | "Account"
   | "AppId"
   | "Credential"
+  | "UsedSignature"
   | "Vpc"
   | "Subnet"
   | "BackendInstance"

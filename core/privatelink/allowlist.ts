@@ -258,6 +258,38 @@ export namespace Allowlist {
       : 0;
   }
 
+  /**
+   * Removes many accounts in one transaction (at most 100): if one is not on the allowlist, none is
+   * removed, and the answer names it. Existing connections stay as they are.
+   */
+  export async function removeAll(providerUin: string, serviceId: string, uins: string[]): Promise<void> {
+    await EndpointService.load(providerUin, serviceId);
+    const unique = [...new Set(uins)];
+    if (unique.length > 100) throw InvalidParameterError.value("uins", "at most 100 at once");
+    await call(
+      () =>
+        Db.client().send(
+          new TransactWriteCommand({
+            TransactItems: unique.map((uin) => ({
+              Delete: {
+                TableName: Db.table(),
+                Key: Keys.allowlistEntry(serviceId, uin),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            })),
+          }),
+        ),
+      {
+        onCancelled: (reasons) => {
+          const missing = reasons.findIndex((r) => r.Code === "ConditionalCheckFailed");
+          return missing < 0
+            ? undefined
+            : new NotFoundError("allowlist entry", `${unique[missing]} on ${serviceId}`);
+        },
+      },
+    );
+  }
+
   /** Removes many accounts, answered per UIN: one missing entry does not stop the others. */
   export async function remove(
     providerUin: string,

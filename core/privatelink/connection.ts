@@ -202,13 +202,16 @@ export namespace Connection {
    * each transition is its own conditional transaction, at most 10 in flight. A transaction per item
    * (not 25 per transaction) because each must hold its own expected-state condition and history entry,
    * because all of them touch the service's counter (an item may appear once per transaction), and so
-   * that one bad ID cannot cancel the others. Answers per item, in the order given.
+   * that one bad ID cannot cancel the others. Answers per item, in the order given. With `allOrNothing`
+   * (the Tencent surface, whose clients read an error as "nothing happened"), an ID that is not a
+   * connection of this service is ResourceNotFound before anything changes.
    */
   export async function batch(
     providerUin: string,
     serviceId: string,
     action: Action,
     input: unknown,
+    options: { allOrNothing?: boolean } = {},
   ): Promise<Result[]> {
     const parsed = BatchInput.parse(input);
     await EndpointService.load(providerUin, serviceId);
@@ -224,6 +227,14 @@ export namespace Connection {
       );
       for (const item of out.Responses?.[Db.table()] ?? [])
         loaded.set(String(item.id), item as Endpoint.Stored);
+    }
+    if (options.allOrNothing) {
+      // Every ID is checked before any changes: a client that reads an error as "nothing happened" is right.
+      const unknown = ids.find((id) => {
+        const ep = loaded.get(id);
+        return !ep || ep.endpointServiceId !== serviceId || ep.serviceOwnerUin !== providerUin;
+      });
+      if (unknown !== undefined) throw new NotFoundError("endpoint", `${unknown} on ${serviceId}`);
     }
     const reason =
       parsed.reason ?? (action === "accept" ? "accepted by the provider" : "rejected by the provider");

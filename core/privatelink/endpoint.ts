@@ -805,9 +805,19 @@ export namespace Endpoint {
     id: string,
     sgId: string,
   ): Promise<SecurityGroupBinding[]> {
+    return unbindSecurityGroups(uin, id, [sgId]);
+  }
+
+  /** Unbinds several groups in one write; if one is not bound, none is unbound. */
+  export async function unbindSecurityGroups(
+    uin: string,
+    id: string,
+    sgIds: string[],
+  ): Promise<SecurityGroupBinding[]> {
     return rebind(uin, id, (current) => {
-      if (!current.includes(sgId)) throw new NotFoundError("security group binding", `${sgId} on ${id}`);
-      return current.filter((g) => g !== sgId);
+      const unbound = sgIds.find((g) => !current.includes(g));
+      if (unbound !== undefined) throw new NotFoundError("security group binding", `${unbound} on ${id}`);
+      return current.filter((g) => !sgIds.includes(g));
     });
   }
 

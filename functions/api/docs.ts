@@ -10,6 +10,18 @@ import { apps } from "./apps.ts";
 import { createApi } from "./factory.ts";
 import { named, securitySchemes } from "./openapi.ts";
 
+/** The headers every Tencent-API request carries. */
+const tencentHeaders = z.object({
+  "X-TC-Action": z.string().openapi({ example: "DescribeVpcEndPointService" }),
+  "X-TC-Version": z.string().openapi({ example: "2017-03-12" }),
+  "X-TC-Region": z.string().openapi({ example: "ap-guangzhou" }),
+  "X-TC-Timestamp": z.string().openapi({ example: "1764403200" }),
+  Authorization: z.string().openapi({
+    example:
+      "TC3-HMAC-SHA256 Credential=AKID…/2026-11-29/vpc/tc3_request, SignedHeaders=content-type;host, Signature=…",
+  }),
+});
+
 /** The OpenAPI 3.1 document of every route module, built once per process from their zod schemas. */
 let document: object | undefined;
 export function openApiDocument(): object {
@@ -25,16 +37,7 @@ export function openApiDocument(): object {
       description:
         'For the official Tencent Cloud SDKs, tccli and Terraform: point their endpoint here and use a Linkplane SecretId/SecretKey. Answers are always HTTP 200 with `{"Response": {...}}`; errors carry `Response.Error.Code`. docs/tencent-api.md lists the actions and fields served.',
       request: {
-        headers: z.object({
-          "X-TC-Action": z.string().openapi({ example: "DescribeVpcEndPointService" }),
-          "X-TC-Version": z.string().openapi({ example: "2017-03-12" }),
-          "X-TC-Region": z.string().openapi({ example: "ap-guangzhou" }),
-          "X-TC-Timestamp": z.string().openapi({ example: "1764403200" }),
-          Authorization: z.string().openapi({
-            example:
-              "TC3-HMAC-SHA256 Credential=AKID…/2026-11-29/vpc/tc3_request, SignedHeaders=content-type;host, Signature=…",
-          }),
-        }),
+        headers: tencentHeaders,
         body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
       },
       responses: {
@@ -45,6 +48,21 @@ export function openApiDocument(): object {
       },
     });
     registerWebhooks(merged);
+    merged.openAPIRegistry.registerPath({
+      method: "get",
+      path: "/",
+      tags: ["Tencent Cloud API"],
+      summary: "The same API with the parameters in the query string (the SDKs' reqMethod GET)",
+      description:
+        "Parameters flattened as the SDKs send them (`Filters.0.Name=vpc-id&Filters.0.Values.0=vpc-…`), signed with TC3-HMAC-SHA256 over the query string as sent. Same headers and answers as `POST /`.",
+      request: { headers: tencentHeaders },
+      responses: {
+        200: {
+          description:
+            'Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`',
+        },
+      },
+    });
     merged.openAPIRegistry.registerComponent("securitySchemes", "ingestToken", securitySchemes.ingestToken);
     merged.openAPIRegistry.registerComponent(
       "securitySchemes",

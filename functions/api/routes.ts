@@ -35,6 +35,7 @@ function crud(path: string, module: string): RouteEntry[] {
 export const routes: RouteEntry[] = [
   // The reference product's API (TC3-signed actions), for its SDKs, tccli and Terraform.
   { method: "POST", path: "/", module: "functions/api/tencent/index.ts" },
+  { method: "GET", path: "/", module: "functions/api/tencent/index.ts" },
 
   { method: "GET", path: "/health", module: HEALTH },
   { method: "GET", path: "/openapi.json", module: DOCS },

@@ -23,6 +23,7 @@ process.stdout.write(
     "",
     `  Linkplane is running (ready in ${runtime.readyMs} ms)`,
     `  API            ${runtime.url}`,
+    ...(runtime.https ? [`  HTTPS          ${runtime.https.url}`] : []),
     `  Docs           ${runtime.url}/docs`,
     `  OpenAPI        ${runtime.url}/openapi.json`,
     `  Operator token ${runtime.operatorToken}`,

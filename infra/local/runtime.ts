@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -31,11 +32,18 @@ export interface LocalOptions {
   pollIntervalMs?: number;
   /** Demo accounts, services and endpoints, fed with samples every minute. */
   demo?: boolean;
+  /**
+   * Serve HTTPS too, on its own port (0 picks a free one), with this certificate and key: PEM text or a
+   * PEM file's path. Defaults to LINKPLANE_TLS_CERT / LINKPLANE_TLS_KEY / LINKPLANE_TLS_PORT.
+   */
+  tls?: { cert: string; key: string; port?: number };
 }
 
 export interface LocalRuntime {
   url: string;
   port: number;
+  /** Set when HTTPS is served as well. */
+  https?: { url: string; port: number };
   operatorToken: string;
   dataDir: string;
   dynamodb: { endpoint: string; pid: number | undefined };
@@ -84,6 +92,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let poller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
+  let secureServer: ServerType | undefined;
   let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
 
   const stop = async () => {
@@ -93,6 +102,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await WebhookDispatch.get().stop();
     WebhookDispatch.use(undefined);
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await new Promise<void>((done) => (secureServer ? secureServer.close(() => done()) : done()));
     admin.destroy();
     streams.destroy();
     await dynamo?.stop();
@@ -138,11 +148,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       );
       server.once("error", reject);
     });
+    const tls = options.tls ?? config.tls;
+    let https: LocalRuntime["https"];
+    if (tls) {
+      const serverOptions = { cert: pem(tls.cert), key: pem(tls.key) };
+      const securePort = await new Promise<number>((resolvePort, reject) => {
+        secureServer = serve(
+          {
+            fetch: app.fetch,
+            port: tls.port ?? 3443,
+            hostname: host,
+            createServer: createHttpsServer,
+            serverOptions,
+          },
+          (info) => resolvePort(info.port),
+        );
+        secureServer.once("error", reject);
+      });
+      https = { url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${securePort}`, port: securePort };
+    }
     const readyMs = Math.round(performance.now() - started);
     log.info("linkplane local runtime ready", { url: `http://${host}:${port}`, readyMs, dynamodb: endpoint });
     return {
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       port,
+      https,
       operatorToken: config.operatorToken ?? "",
       dataDir,
       dynamodb: { endpoint, pid: dynamo?.pid },
@@ -156,4 +186,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await stop();
     throw error;
   }
+}
+
+/** PEM text as it is, or the contents of the PEM file a path names. */
+function pem(value: string): string {
+  return value.trimStart().startsWith("-----BEGIN") ? value : readFileSync(value, "utf8");
 }

@@ -9,6 +9,7 @@ import {
   verify,
 } from "../../functions/api/tencent/tc3.ts";
 import { nowSeconds } from "../support/clock.ts";
+import { specAuthorization } from "../support/tc3-spec.ts";
 
 /** What the official SDK would send: its own signer, its own body serialisation. */
 function sdkSigned(
@@ -179,6 +180,77 @@ describe("TC3-HMAC-SHA256", () => {
     );
     expect(() => checkTimestamp("soon", now)).toThrow(
       expect.objectContaining({ code: "AuthFailure.InvalidAuthorization" }),
+    );
+  });
+});
+
+describe("TC3-HMAC-SHA256 as the Python SDK sends it (vectors from the algorithm's specification)", () => {
+  const query = fc.stringMatching(/^[A-Za-z0-9.=&%_-]{0,60}$/);
+  const key = fc.string({ minLength: 1, maxLength: 40 });
+  const time = fc.integer({ min: 1_500_000_000, max: 2_000_000_000 });
+
+  it("matches for GET with the parameters in the query string and an empty payload", () => {
+    fc.assert(
+      fc.property(query, time, key, (q, timestamp, secretKey) => {
+        const contentType = "application/x-www-form-urlencoded";
+        const { authorization } = specAuthorization({
+          method: "GET",
+          host: "vpc.example.com",
+          query: q,
+          contentType,
+          timestamp,
+          service: "vpc",
+          secretId: "AKIDtest",
+          secretKey,
+        });
+        const auth = parseAuthorization(authorization);
+        const ours = signature({
+          method: "GET",
+          path: "/",
+          query: q,
+          headers: { "content-type": contentType, host: "vpc.example.com" },
+          signedHeaders: auth.signedHeaders,
+          body: "",
+          timestamp,
+          service: auth.service,
+          secretKey,
+        });
+        expect(ours).toBe(auth.signature);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("matches for UNSIGNED-PAYLOAD, whatever the body, and only when the request says so", () => {
+    fc.assert(
+      fc.property(fc.string(), time, key, (body, timestamp, secretKey) => {
+        const { authorization } = specAuthorization({
+          method: "POST",
+          host: "vpc.example.com",
+          body,
+          contentType: "application/json",
+          unsignedPayload: true,
+          timestamp,
+          service: "vpc",
+          secretId: "AKIDtest",
+          secretKey,
+        });
+        const auth = parseAuthorization(authorization);
+        const input = {
+          method: "POST",
+          path: "/",
+          query: "",
+          headers: { "content-type": "application/json", host: "vpc.example.com" },
+          signedHeaders: auth.signedHeaders,
+          body: `${body}tampered`,
+          timestamp,
+          service: auth.service,
+          secretKey,
+        };
+        expect(signature({ ...input, unsignedPayload: true })).toBe(auth.signature);
+        expect(signature(input)).not.toBe(auth.signature);
+      }),
+      { numRuns: 100 },
     );
   });
 });

@@ -1,19 +1,28 @@
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { Config } from "../../../core/config.ts";
 import { Credential } from "../../../core/credential/index.ts";
-import { InvalidParameterError, LinkplaneError, RequestTooLargeError } from "../../../core/errors.ts";
+import { SignatureLedger } from "../../../core/credential/replay.ts";
+import {
+  AuthFailureError,
+  InvalidParameterError,
+  LinkplaneError,
+  RequestTooLargeError,
+} from "../../../core/errors.ts";
 import { requestId as newRequestId } from "../../../core/util/id.ts";
 import { log } from "../../../core/util/log.ts";
 import { validate } from "../../../core/validation.ts";
 import { MAX_BODY_BYTES, toLinkplaneError } from "../middleware.ts";
 import { actions } from "./actions.ts";
-import { checkTimestamp, parseAuthorization, verify } from "./tc3.ts";
+import { coerceTo, unflatten } from "./query-params.ts";
+import { checkTimestamp, parseAuthorization, UNSIGNED_PAYLOAD, verify } from "./tc3.ts";
 
 /**
- * The reference product's API (VPC API 2017-03-12): one POST endpoint, the action in X-TC-Action,
- * requests signed with TC3-HMAC-SHA256, every answer in `{"Response": {...}}` with HTTP 200, errors
- * included, as the official SDKs expect. A second surface over `core/`; see actions.ts.
+ * The reference product's API (VPC API 2017-03-12): `POST /` with a JSON body or `GET /` with the
+ * parameters in the query string, the action in X-TC-Action, requests signed with TC3-HMAC-SHA256, every
+ * answer in `{"Response": {...}}` with HTTP 200, errors included, as the official SDKs expect. A second
+ * surface over `core/`; see actions.ts.
  */
 export const VERSION = "2017-03-12";
 
@@ -31,7 +40,37 @@ async function readBody(request: Request): Promise<Buffer> {
   return body;
 }
 
-export const app = new Hono().post("/", async (c) => {
+/**
+ * Signature v1 puts `SecretId`, `Signature` and the action among the parameters instead of in headers;
+ * it is recognised so that it is answered for what it is, not as a request missing X-TC-Action.
+ */
+function refuseSignatureV1(c: Context, url: URL, body: Buffer): void {
+  if (c.req.header("authorization")) return;
+  const form = (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
+  const params = c.req.method === "GET" ? url.searchParams : new URLSearchParams(form ? body.toString() : "");
+  if (!params.has("Signature") && !params.has("SignatureMethod")) return;
+  throw new AuthFailureError(
+    "AuthFailure.InvalidAuthorization",
+    "signature v1 (HmacSHA1/HmacSHA256 in the parameters) is not served; sign requests with TC3-HMAC-SHA256, the SDKs' default (signMethod TC3-HMAC-SHA256)",
+  );
+}
+
+/** The action's parameters: the JSON body of a POST, or the flattened query string of a GET. */
+function parameters(method: string, url: URL, body: Buffer, schema: Parameters<typeof coerceTo>[0]): unknown {
+  if (method === "GET") return coerceTo(schema, unflatten(url.searchParams));
+  let params: unknown;
+  try {
+    params = body.length ? JSON.parse(body.toString("utf8")) : {};
+  } catch {
+    throw new InvalidParameterError("InvalidParameter", "the request body is not valid JSON");
+  }
+  if (params === null || typeof params !== "object" || Array.isArray(params)) {
+    throw new InvalidParameterError("InvalidParameter", "the request body must be a JSON object");
+  }
+  return params;
+}
+
+async function serve(c: Context) {
   const requestId = newRequestId();
   const started = performance.now();
   const action = c.req.header("x-tc-action") ?? "";
@@ -39,6 +78,8 @@ export const app = new Hono().post("/", async (c) => {
   let code = "OK";
   try {
     const body = await readBody(c.req.raw);
+    const url = new URL(c.req.url);
+    refuseSignatureV1(c, url, body);
     if (!action) throw InvalidParameterError.missing("X-TC-Action");
     const version = c.req.header("x-tc-version");
     if (version !== VERSION)
@@ -52,34 +93,36 @@ export const app = new Hono().post("/", async (c) => {
     const key = await Credential.signingKey(auth.secretId);
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) headers[name] = c.req.header(name) ?? "";
-    const url = new URL(c.req.url);
     verify(auth, {
       method: c.req.method,
       path: url.pathname,
       query: url.search.slice(1),
       headers,
       body,
+      unsignedPayload: c.req.header("x-tc-content-sha256") === UNSIGNED_PAYLOAD,
       timestamp,
       secretKey: key.secretKey,
     });
     uin = key.uin;
 
+    const region = c.req.header("x-tc-region") ?? "";
+    // Before anything else is looked at: a signature spent on one action cannot be re-aimed at another.
+    await SignatureLedger.claim({
+      signature: auth.signature,
+      secretId: auth.secretId,
+      action,
+      region,
+      timestamp,
+      readOnly: action.startsWith("Describe"),
+    });
+
     const handler = actions[action];
     if (!handler) throw new TencentError("InvalidAction", `the action ${action} does not exist`);
-    const region = c.req.header("x-tc-region");
     if (!region) throw InvalidParameterError.missing("X-TC-Region");
     if (!Config.get().regions.includes(region))
       throw new TencentError("UnsupportedRegion", `region ${region} is not served here`);
 
-    let params: unknown;
-    try {
-      params = body.length ? JSON.parse(body.toString("utf8")) : {};
-    } catch {
-      throw new InvalidParameterError("InvalidParameter", "the request body is not valid JSON");
-    }
-    if (params === null || typeof params !== "object" || Array.isArray(params)) {
-      throw new InvalidParameterError("InvalidParameter", "the request body must be a JSON object");
-    }
+    const params = parameters(c.req.method, url, body, handler.input);
     const result = await handler.run({ uin, region }, validate(handler.input, params) as never);
     return c.json({ Response: { ...result, RequestId: requestId } });
   } catch (error) {
@@ -92,11 +135,14 @@ export const app = new Hono().post("/", async (c) => {
     log.info("tencent request", {
       requestId,
       action,
+      method: c.req.method,
       uin,
       code,
       ms: Math.round(performance.now() - started),
     });
   }
-});
+}
+
+export const app = new Hono().post("/", serve).get("/", serve);
 
 export const handler = handle(app);

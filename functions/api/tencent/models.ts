@@ -1,3 +1,4 @@
+import { InternalError } from "../../../core/errors.ts";
 import type { SecurityGroup } from "../../../core/inventory/security-group.ts";
 import type { Subnet } from "../../../core/inventory/subnet.ts";
 import type { Vpc } from "../../../core/inventory/vpc.ts";
@@ -23,12 +24,21 @@ export function fromTcTags(tags: Array<{ Key: string; Value?: string }> | undefi
   return tags?.map((t) => ({ key: t.Key, value: t.Value ?? "" }));
 }
 
-export function endPoint(e: Endpoint.Info, service?: { vpcId?: string; vip?: string }) {
+/** UIN → AppId of the accounts an answer names: owners are shown by AppId, as the reference does. */
+export type AppIds = ReadonlyMap<string, string>;
+
+function appIdOf(appIds: AppIds, uin: string): string {
+  const appId = appIds.get(uin);
+  if (appId === undefined) throw new InternalError(`the AppId of ${uin} was not looked up`);
+  return appId;
+}
+
+export function endPoint(e: Endpoint.Info, appIds: AppIds, service?: { vpcId?: string; vip?: string }) {
   return {
     EndPointId: e.id,
     VpcId: e.vpcId,
     SubnetId: e.subnetId,
-    EndPointOwner: e.ownerUin,
+    EndPointOwner: appIdOf(appIds, e.ownerUin),
     EndPointName: e.name,
     ServiceVpcId: service?.vpcId ?? "",
     ServiceVip: service?.vip ?? "",
@@ -42,17 +52,17 @@ export function endPoint(e: Endpoint.Info, service?: { vpcId?: string; vip?: str
   };
 }
 
-export function endPointService(s: EndpointService.Info, endpoints: Endpoint.Info[]) {
+export function endPointService(s: EndpointService.Info, endpoints: Endpoint.Info[], appIds: AppIds) {
   return {
     EndPointServiceId: s.id,
     VpcId: s.vpcId,
-    ServiceOwner: s.ownerUin,
+    ServiceOwner: appIdOf(appIds, s.ownerUin),
     ServiceName: s.name,
     ServiceVip: s.serviceVip,
     ServiceInstanceId: s.backendInstanceId,
     AutoAcceptFlag: s.autoAccept,
     EndPointCount: s.endpointCount,
-    EndPointSet: endpoints.map((e) => endPoint(e, { vpcId: s.vpcId, vip: s.serviceVip })),
+    EndPointSet: endpoints.map((e) => endPoint(e, appIds, { vpcId: s.vpcId, vip: s.serviceVip })),
     CreateTime: tcTime(s.createdAt),
     ServiceType: s.serviceType,
     ServiceUin: s.ownerUin,
@@ -61,23 +71,19 @@ export function endPointService(s: EndpointService.Info, endpoints: Endpoint.Inf
   };
 }
 
-/** Someone else's service the caller may connect to: public facts only, as the REST API shows them. */
-export function authorizedService(s: EndpointService.PublicInfo) {
-  return {
-    EndPointServiceId: s.id,
-    ServiceOwner: s.ownerUin,
-    ServiceName: s.name,
-    AutoAcceptFlag: s.autoAccept,
-    CreateTime: tcTime(s.createdAt),
-    ServiceType: s.serviceType,
-    ServiceUin: s.ownerUin,
-    EndPointSet: [],
-  };
+/**
+ * Someone else's service the caller may connect to (IsListAuthorizedEndPointService): everything the
+ * owner's view shows except where the service sits in the owner's network (VpcId, ServiceVip,
+ * ServiceInstanceId) and who else is connected (EndPointSet, empty). The list is in docs/tencent-api.md.
+ */
+export function authorizedService(s: EndpointService.Info, appIds: AppIds) {
+  const { VpcId, ServiceVip, ServiceInstanceId, ...shown } = endPointService(s, [], appIds);
+  return shown;
 }
 
-export function serviceUser(serviceId: string, ownerUin: string, e: Allowlist.Info) {
+export function serviceUser(serviceId: string, ownerAppId: string, e: Allowlist.Info) {
   return {
-    Owner: Number(ownerUin),
+    Owner: Number(ownerAppId),
     UserUin: e.uin,
     Description: e.description,
     CreateTime: tcTime(e.createdAt),
@@ -100,6 +106,9 @@ export function vpc(v: Vpc.Info) {
     Ipv6CidrBlock: "",
     TagSet: [],
     AssistantCidrSet: [],
+    EnableRouteVpcPublish: false,
+    Ipv6CidrBlockSet: [],
+    EnableRouteVpcPublishIpv6: false,
   };
 }
 
@@ -117,6 +126,12 @@ export function subnet(s: Subnet.Info) {
     AvailableIpAddressCount: s.availableIpCount,
     TotalIpAddressCount: s.totalIpCount,
     TagSet: [],
+    // What a subnet without IPv6, network ACLs, remote SNAT or CDC shows.
+    Ipv6CidrBlock: "",
+    NetworkAclId: "",
+    IsRemoteVpcSnat: false,
+    CdcId: "",
+    IsCdcSubnet: 0,
   };
 }
 

@@ -8,9 +8,12 @@ import { Clock } from "../../../core/util/time.ts";
  *   string to sign    = "TC3-HMAC-SHA256" \n timestamp \n <date>/<service>/tc3_request \n hex(sha256(canonical))
  *   key               = HMAC(HMAC(HMAC("TC3" + SecretKey, date), service), "tc3_request")
  * Headers are the ones the client says it signed, names and values lower-cased and trimmed.
+ * With `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` (the SDKs' `unsignedPayload` profile option) the body is
+ * not signed: the canonical request carries hex(sha256("UNSIGNED-PAYLOAD")) in its place.
  */
 export const ALGORITHM = "TC3-HMAC-SHA256";
 export const MAX_SKEW_SECONDS = 300;
+export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
 export interface ParsedAuthorization {
   secretId: string;
@@ -80,6 +83,8 @@ export interface SignInput {
   headers: Record<string, string>;
   signedHeaders: string[];
   body: Buffer | string;
+  /** The client sent `X-TC-Content-SHA256: UNSIGNED-PAYLOAD`: the body is not part of the signature. */
+  unsignedPayload?: boolean;
   timestamp: number;
   service: string;
   secretKey: string;
@@ -95,7 +100,7 @@ export function signature(input: SignInput): string {
     input.query,
     canonicalHeaders,
     input.signedHeaders.join(";"),
-    sha256Hex(input.body),
+    sha256Hex(input.unsignedPayload ? UNSIGNED_PAYLOAD : input.body),
   ].join("\n");
   const date = utcDate(input.timestamp);
   const scope = `${date}/${input.service}/tc3_request`;
