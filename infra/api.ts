@@ -6,9 +6,8 @@ export const api = new sst.aws.ApiGatewayV2("Api");
 
 for (const route of apiRoutes()) {
   api.route(route.routeKey, {
-    ...functionArgs(route.handler, route.links),
+    ...functionArgs(route.handler, route.links, route.install),
     name: `${$app.name}-${$app.stage}-${route.name}`,
     timeout: "29 seconds",
-    nodejs: route.install.length ? { install: route.install } : undefined,
   });
 }

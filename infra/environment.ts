@@ -19,13 +19,15 @@ const components = {
  * What a Linkplane function gets: the pinned runtime, the links it needs (and so only their IAM
  * permissions), and plain settings. Secrets are not here: they are read through the links at run time.
  */
-export function functionArgs(handler: string, links: LinkName[]) {
+export function functionArgs(handler: string, links: LinkName[], install: string[] = []) {
   return {
     handler,
     runtime: LAMBDA_RUNTIME,
     architecture: "arm64",
     memory: "1024 MB",
     link: links.map((name) => components[name]),
+    // The same esbuild plugins `npm run build` and the bench use (zod trimmed to what a route needs).
+    nodejs: { plugins: "build/esbuild-plugins.mjs", install },
     environment: {
       LINKPLANE_REGIONS: process.env.LINKPLANE_REGIONS ?? "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore",
     },
