@@ -37,6 +37,8 @@ export namespace Config {
     LINKPLANE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(15_000).default(15_000),
     LINKPLANE_WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
     LINKPLANE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
+    /** In AWS: the SQS queue the delivery function drains; without it attempts run in this process. */
+    LINKPLANE_WEBHOOK_QUEUE_URL: z.url().optional(),
   });
 
   export interface Info {
@@ -59,6 +61,7 @@ export namespace Config {
       timeoutMs: number;
       allowPrivate: boolean;
       allowHttp: boolean;
+      queueUrl: string | undefined;
     };
   }
 
@@ -119,6 +122,7 @@ export namespace Config {
         timeoutMs: e.LINKPLANE_WEBHOOK_TIMEOUT_MS,
         allowPrivate: e.LINKPLANE_WEBHOOK_ALLOW_PRIVATE === "true",
         allowHttp: e.LINKPLANE_WEBHOOK_ALLOW_HTTP === "true",
+        queueUrl: e.LINKPLANE_WEBHOOK_QUEUE_URL,
       },
     };
   }

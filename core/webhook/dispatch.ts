@@ -1,7 +1,9 @@
+import { Config } from "../config.ts";
 import { log } from "../util/log.ts";
 import { WebhookDelivery } from "./delivery.ts";
 import { WebhookMessage } from "./message.ts";
 import { WebhookModel } from "./model.ts";
+import { WebhookQueueDispatcher } from "./queue.ts";
 
 /**
  * Runs attempts off the path that asked for them. Each subscription has its own queue and at most
@@ -9,7 +11,17 @@ import { WebhookModel } from "./model.ts";
  * the stream, auto-accept and every other subscription go on. A failed attempt whose next try is near
  * (the 5-second retry) gets a timer here; later ones are the retry job's.
  */
-export class WebhookDispatcher {
+/** Where attempts go once a message is written: this process, or a queue another function drains. */
+export interface Dispatch {
+  /** Hands attempts over; resolves once they are safely handed (not when they are made). */
+  dispatch(jobs: WebhookDelivery.Job[]): Promise<void>;
+  /** After an attempt made elsewhere (a test event, a manual retry): schedule its next try if near. */
+  followUp(outcome: WebhookDelivery.Outcome): Promise<void>;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class WebhookDispatcher implements Dispatch {
   private readonly queues = new Map<string, WebhookDelivery.Job[]>();
   private readonly active = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -26,8 +38,12 @@ export class WebhookDispatcher {
     } = {},
   ) {}
 
-  /** Queues attempts; returns at once. */
-  dispatch(jobs: WebhookDelivery.Job[]): void {
+  /** Queues attempts; resolves at once. */
+  async dispatch(jobs: WebhookDelivery.Job[]): Promise<void> {
+    this.enqueue(jobs);
+  }
+
+  private enqueue(jobs: WebhookDelivery.Job[]): void {
     if (this.stopped) return;
     for (const job of jobs) {
       const id = job.message.subscriptionId;
@@ -80,15 +96,18 @@ export class WebhookDispatcher {
     try {
       const outcome = await WebhookDelivery.attempt(job);
       this.options.onOutcome?.(outcome);
-      this.followUp(outcome);
+      this.timeFollowUp(outcome);
     } catch (error) {
       // The message keeps its lease until it runs out; then the retry job takes it.
       log.error("webhook attempt could not be recorded", { messageId: job.message.id, error });
     }
   }
 
-  /** After an attempt made elsewhere (a test event, a manual retry): time its next try if it is near. */
-  followUp(outcome: WebhookDelivery.Outcome): void {
+  async followUp(outcome: WebhookDelivery.Outcome): Promise<void> {
+    this.timeFollowUp(outcome);
+  }
+
+  private timeFollowUp(outcome: WebhookDelivery.Outcome): void {
     const next = outcome.message;
     if (next?.status === "pending" && next.dueAt) this.timeRetry(next);
   }
@@ -101,7 +120,7 @@ export class WebhookDispatcher {
         this.timers.delete(timer);
         try {
           const claimed = await WebhookMessage.claim(message.subscriptionId, message.id, WebhookModel.now());
-          if (claimed) this.dispatch([{ message: claimed, trigger: "retry" }]);
+          if (claimed) this.enqueue([{ message: claimed, trigger: "retry" }]);
         } catch (error) {
           log.warn("webhook retry timer could not claim its message; the retry job will", {
             messageId: message.id,
@@ -117,18 +136,21 @@ export class WebhookDispatcher {
 }
 
 /**
- * The process's dispatcher. The local runtime and tests use the in-process one; a deployment may put a
- * queue behind the same interface.
+ * The process's dispatcher: an SQS queue when LINKPLANE_WEBHOOK_QUEUE_URL is set (in AWS, where work
+ * left running after a Lambda returns would be frozen), else this process (the local runtime, tests).
  */
 export namespace WebhookDispatch {
-  let current: WebhookDispatcher | undefined;
+  let current: Dispatch | undefined;
 
-  export function get(): WebhookDispatcher {
-    current ??= new WebhookDispatcher();
+  export function get(): Dispatch {
+    if (!current) {
+      const queueUrl = Config.get().webhooks.queueUrl;
+      current = queueUrl ? new WebhookQueueDispatcher(queueUrl) : new WebhookDispatcher();
+    }
     return current;
   }
 
-  export function use(next: WebhookDispatcher | undefined): void {
+  export function use(next: Dispatch | undefined): void {
     current = next;
   }
 }

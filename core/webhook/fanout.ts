@@ -46,7 +46,7 @@ export namespace WebhookFanout {
       (await WebhookMessage.putNew([...jobs.values()].map((j) => j.message))).map((m) => m.id),
     );
     const fresh = [...jobs.values()].filter((j) => written.has(j.message.id));
-    WebhookDispatch.get().dispatch(fresh);
+    await WebhookDispatch.get().dispatch(fresh);
     return fresh.length;
   }
 

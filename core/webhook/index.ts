@@ -49,7 +49,7 @@ export namespace Webhooks {
       subscription: { ...subscription, enabled: true },
       trigger: "manual",
     });
-    WebhookDispatch.get().followUp(outcome);
+    await WebhookDispatch.get().followUp(outcome);
     return {
       messageId: message.id,
       delivered: outcome.message?.status === "delivered",
@@ -83,7 +83,7 @@ export namespace Webhooks {
     const current = await WebhookMessage.load(id, messageId);
     const leased = await WebhookMessage.reschedule(current, WebhookModel.now());
     const outcome = await WebhookDelivery.attempt({ message: leased, subscription, trigger: "manual" });
-    WebhookDispatch.get().followUp(outcome);
+    await WebhookDispatch.get().followUp(outcome);
     return WebhookMessage.toDetail(outcome.message ?? leased);
   }
 
@@ -101,7 +101,7 @@ export namespace Webhooks {
       const leased = await WebhookMessage.reschedule(failed, WebhookModel.now()).catch(() => undefined);
       if (leased) jobs.push({ message: leased, subscription, trigger: "manual" });
     }
-    WebhookDispatch.get().dispatch(jobs);
+    await WebhookDispatch.get().dispatch(jobs);
     return { scheduled: jobs.length };
   }
 }

@@ -5,9 +5,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { NotFoundError } from "../../core/errors.ts";
+import { WebhookModel } from "../../core/webhook/model.ts";
+import { WebhookPayloads } from "../../core/webhook/payloads.ts";
 import { apps } from "./apps.ts";
 import { createApi } from "./factory.ts";
-import { securitySchemes } from "./openapi.ts";
+import { named, securitySchemes } from "./openapi.ts";
 
 /** The OpenAPI 3.1 document of every route module, built once per process from their zod schemas. */
 let document: object | undefined;
@@ -43,6 +45,7 @@ export function openApiDocument(): object {
         },
       },
     });
+    registerWebhooks(merged);
     merged.openAPIRegistry.registerComponent("securitySchemes", "ingestToken", securitySchemes.ingestToken);
     merged.openAPIRegistry.registerComponent(
       "securitySchemes",
@@ -79,12 +82,55 @@ export function openApiDocument(): object {
           description: "Consumer: private IPs in the caller's subnets, connected to a service",
         },
         { name: "Metrics", description: "Samples from the data plane; views, comparisons and exports" },
+        {
+          name: "Webhooks",
+          description: "Signed, retried event deliveries: subscriptions, messages, attempts",
+        },
         { name: "Tencent Cloud API", description: "The reference product's API, for its SDKs" },
         { name: "System", description: "Health" },
       ],
     });
   }
   return document;
+}
+
+/** Every event type under OpenAPI 3.1's top-level `webhooks`, from the schemas the deliveries are checked against. */
+function registerWebhooks(app: OpenAPIHono): void {
+  const headers = z.object({
+    "webhook-id": z
+      .string()
+      .openapi({ example: "msg-mikx3b0c09f3a1c2e4d5b6a7", description: "Stable across retries" }),
+    "webhook-timestamp": z
+      .string()
+      .openapi({ example: "1764493200", description: "Seconds since the epoch" }),
+    "webhook-signature": z.string().openapi({
+      example: "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+      description:
+        "Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation",
+    }),
+  });
+  for (const type of WebhookModel.EVENT_TYPES) {
+    app.openAPIRegistry.registerWebhook({
+      method: "post",
+      path: type,
+      tags: ["Webhooks"],
+      summary: WebhookPayloads.DESCRIPTION[type],
+      description:
+        "Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.",
+      request: {
+        headers,
+        body: {
+          content: {
+            "application/json": {
+              schema: named(WebhookPayloads.envelope(type), `WebhookEvent_${type.replace(/[.-]/g, "_")}`),
+              example: { type, timestamp: "2026-11-30T09:00:00.000Z", data: WebhookPayloads.EXAMPLE[type] },
+            },
+          },
+        },
+      },
+      responses: { 200: { description: "Any 2xx acknowledges the delivery" } },
+    });
+  }
 }
 
 // Swagger UI ships in swagger-ui-dist; its files are served from node_modules so /docs works offline.

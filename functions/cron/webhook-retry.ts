@@ -16,7 +16,7 @@ export async function retryDue(now: Date, limit = 1000) {
       else failed++;
     },
   });
-  counting.dispatch(jobs);
+  await counting.dispatch(jobs);
   await counting.idle();
   return { attempted: jobs.length, delivered, notDelivered: failed };
 }

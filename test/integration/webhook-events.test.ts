@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { MetricExport } from "../../core/metrics/exports.ts";
 import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
-import { WebhookDispatch } from "../../core/webhook/index.ts";
+import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
+import { WebhookPayloads } from "../../core/webhook/payloads.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { call, created, type Tenant } from "../support/api.ts";
 import {
@@ -382,5 +383,20 @@ describe("metric export events", () => {
       attempts: 2,
     });
     expect(pr.deliveries.filter((d) => d.event.type.startsWith("metric-export."))).toHaveLength(0);
+  });
+});
+
+describe("what was sent", () => {
+  it("every event delivered in this file matches the schema /openapi.json documents for its type", () => {
+    const all = receivers.flatMap((r) => r.deliveries);
+    expect(all.length).toBeGreaterThan(40);
+    const types = new Set<string>();
+    for (const d of all) {
+      const type = WebhookModel.EventType.parse(d.event.type);
+      const parsed = WebhookPayloads.envelope(type).safeParse(d.event);
+      expect(parsed.success, `${type}: ${parsed.error?.message}`).toBe(true);
+      types.add(type);
+    }
+    expect(types.size).toBeGreaterThanOrEqual(10);
   });
 });
