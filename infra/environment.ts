@@ -1,8 +1,8 @@
 import type { LinkName } from "../core/links";
 import { LAMBDA_RUNTIME } from "./plan";
-import { webhookQueue } from "./queue";
+import { webhookQueueLink } from "./queue";
 import { encryptionKey, ingestToken, operatorToken } from "./secrets";
-import { exportBucket } from "./storage";
+import { exportBucketLink } from "./storage";
 import { table } from "./table";
 
 /** Each link name of core/links.ts, as the component that supplies it. */
@@ -11,8 +11,8 @@ const components = {
   OperatorToken: operatorToken,
   IngestToken: ingestToken,
   EncryptionKey: encryptionKey,
-  ExportBucket: exportBucket,
-  WebhookQueue: webhookQueue,
+  ExportBucket: exportBucketLink,
+  WebhookQueue: webhookQueueLink,
 } satisfies Record<LinkName, unknown>;
 
 /**

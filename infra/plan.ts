@@ -76,7 +76,8 @@ export function apiRoutes(): ApiRoutePlan[] {
 /** The links a job's function gets. Webhook signing needs the key; exports need the bucket. */
 const JOB_LINKS: Record<string, LinkName[]> = {
   "metric-exports": ["Table", "ExportBucket"],
-  "webhook-retry": ["Table", "EncryptionKey", "WebhookQueue"],
+  // The retry job makes its attempts itself and waits for them (functions/cron/webhook-retry.ts).
+  "webhook-retry": ["Table", "EncryptionKey"],
 };
 
 export interface CronPlan {
@@ -136,13 +137,14 @@ export const streamConsumer = {
 
 /**
  * Webhook delivery in AWS: jobs on an SQS queue, attempted by their own function. An attempt may take
- * the receiver's full timeout (15 s) plus the bookkeeping around it, so a message stays invisible for
- * 60 s; after five receives that all failed it goes to the dead-letter queue (the delivery records keep
+ * the receiver's full timeout (15 s) plus the bookkeeping around it, and a batch's attempts run side by
+ * side, so the function may run 30 s and a message stays invisible for 60 s; after five receives that all failed it goes to the dead-letter queue (the delivery records keep
  * their own retry schedule, which the webhook-retry job follows).
  */
 export const webhookDelivery = {
   handler: "functions/webhooks/deliver.handler",
-  links: ["Table", "EncryptionKey"] as LinkName[],
+  // It signs, and sends a near retry (the 5-second one) back to the queue as a delayed message.
+  links: ["Table", "EncryptionKey", "WebhookQueue"] as LinkName[],
   timeout: "30 seconds",
   visibilityTimeout: "60 seconds",
   batchSize: 10,

@@ -11,6 +11,7 @@ import {
   routeLinks,
   scheduledEventInput,
   streamConsumer,
+  webhookDelivery,
 } from "../../infra/plan.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -97,14 +98,30 @@ describe("infra plan: least privilege", () => {
   it("lets only what dispatches webhooks send to the delivery queue", () => {
     expect(routesWith("WebhookQueue")).toEqual(["functions/api/webhooks/subscriptions.handler"]);
     expect(streamConsumer.links).toContain("WebhookQueue");
+    expect(webhookDelivery.links).toContain("WebhookQueue");
+    expect(cronJobs().filter((j) => j.links.includes("WebhookQueue"))).toEqual([]);
     expect(cronJobs().find((j) => j.handler === "functions/cron/heartbeat.handler")?.links).toEqual([
       "Table",
     ]);
   });
 
   it("uses only link names core/links.ts reads", () => {
-    const all = [...apiRoutes(), ...cronJobs()].flatMap((p) => p.links).concat(streamConsumer.links);
+    const all = [...apiRoutes(), ...cronJobs(), streamConsumer, webhookDelivery].flatMap((p) => p.links);
     for (const name of all) expect(Object.keys(LINKS)).toContain(name);
+  });
+});
+
+describe("infra plan: webhook delivery", () => {
+  it("exports the SQS handler it names, and keeps a message hidden longer than the function may run", async () => {
+    const mod = (await import(resolve(root, webhookDelivery.handler.replace(/\.handler$/, ".ts")))) as {
+      handler: unknown;
+    };
+    expect(typeof mod.handler).toBe("function");
+    const seconds = (d: string) => Number.parseInt(d, 10);
+    // An attempt may take the receiver's whole timeout (15 s); a batch's attempts run side by side.
+    expect(seconds(webhookDelivery.timeout)).toBeGreaterThan(15);
+    expect(seconds(webhookDelivery.visibilityTimeout)).toBeGreaterThan(seconds(webhookDelivery.timeout));
+    expect(webhookDelivery.batchSize).toBeLessThanOrEqual(10);
   });
 });
 
