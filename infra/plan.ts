@@ -31,8 +31,9 @@ export function logicalName(text: string): string {
     .join("");
 }
 
-/** Routes that answer with an export file: in AWS they write it to the bucket and redirect to it. */
+/** Routes that read or write export files, and the operator's "run a job now" (metric-exports among them). */
 const EXPORTING = new Set([
+  "functions/api/operator/jobs.ts",
   "functions/api/privatelink/endpoints.ts",
   "functions/api/privatelink/endpoint-services.ts",
   "functions/api/metrics/views.ts",

@@ -1,5 +1,3 @@
-import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type {
   APIGatewayProxyStructuredResultV2,
@@ -7,21 +5,26 @@ import type {
   DynamoDBStreamEvent,
   ScheduledEvent,
   SQSBatchResponse,
-  SQSEvent,
 } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { Keys } from "../../core/db/keys.ts";
 import { WebhookDispatch } from "../../core/webhook/index.ts";
-import { StreamPoller } from "../../infra/local/stream-poller.ts";
 import { scheduledEventInput } from "../../infra/plan.ts";
 import { call, created, operatorAuth } from "../support/api.ts";
 import { buildFunctions, httpEvent, invokeBuilt, jsonOf, lambdaEnvironment } from "../support/built.ts";
-import { tableState } from "../support/integration-setup.ts";
-import { allow, backend, consumer, endpoint, provider, service } from "../support/privatelink.ts";
+import {
+  allow,
+  backend,
+  consumer,
+  endpoint,
+  provider,
+  service,
+  startStream,
+} from "../support/privatelink.ts";
 import { answer, type Receiver, startReceiver } from "../support/receiver.ts";
+import { captureSqsSends, sqsEvent } from "../support/sqs.ts";
 import { until } from "../support/wait.ts";
 
 // The built bundles, not the sources: each is built as `npm run build` builds it, run in a process of its
@@ -41,32 +44,23 @@ const DELIVER = "functions/webhooks/deliver.ts";
 const HOUR = 3600;
 
 type HttpResult = APIGatewayProxyStructuredResultV2;
-let built: Record<string, string>;
+let builtFiles: Record<string, string>;
 let receiver: Receiver;
-const sqs = mockClient(SQSClient);
-const sent: Array<{ body: string; delay: number }> = [];
+let sqs: ReturnType<typeof captureSqsSends>;
 
 beforeAll(async () => {
-  built = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER]);
+  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER]);
   receiver = await startReceiver();
-  sqs
-    .on(SendMessageBatchCommand)
-    .callsFake((input: { Entries: Array<{ Id: string; MessageBody: string; DelaySeconds: number }> }) => {
-      for (const e of input.Entries) sent.push({ body: e.MessageBody, delay: e.DelaySeconds });
-      return {
-        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })),
-        Failed: [],
-      };
-    });
+  sqs = captureSqsSends();
 }, 180_000);
 
 afterAll(async () => {
   await receiver.close();
-  sqs.restore();
+  sqs.mock.restore();
 });
 
 const services = (event: ReturnType<typeof httpEvent>) =>
-  invokeBuilt<HttpResult>(built[SERVICES] as string, event);
+  invokeBuilt<HttpResult>(builtFiles[SERVICES] as string, event);
 
 describe("built route function (API Gateway HTTP API event)", () => {
   it("creates, gets and lists endpoint services with secrets from links alone, and hides them from others", async () => {
@@ -111,25 +105,15 @@ describe("built stream consumer (DynamoDB stream event)", () => {
     const c = await consumer();
     const s = await service(p, { autoAccept: true });
     await allow(p, s.id, c.uin);
-    const batches: DynamoDBBatchResponse[] = [];
-    const poller = new StreamPoller({
-      client: new DynamoDBStreamsClient({
-        endpoint: Config.get().dynamodbEndpoint,
-        region: Config.get().awsRegion,
-        credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
-      }),
-      streamArn: tableState.streamArn,
-      handler: async (event: DynamoDBStreamEvent) => {
-        const response = await invokeBuilt<DynamoDBBatchResponse>(built[STREAM] as string, event);
-        batches.push(response);
-        return response;
-      },
-      pollIntervalMs: 50,
-      retryBaseMs: 50,
-    });
+    const responses: DynamoDBBatchResponse[] = [];
+    const built = async (event: DynamoDBStreamEvent) => {
+      const response = await invokeBuilt<DynamoDBBatchResponse>(builtFiles[STREAM] as string, event);
+      responses.push(response);
+      return response;
+    };
 
     // Act
-    poller.start();
+    const { poller } = startStream(built);
     try {
       const ep = await created(endpoint(c, s.id));
       await until(
@@ -143,8 +127,8 @@ describe("built stream consumer (DynamoDB stream event)", () => {
     }
 
     // Assess
-    expect(batches.length).toBeGreaterThan(0);
-    expect(batches.every((b) => (b.batchItemFailures ?? []).length === 0)).toBe(true);
+    expect(responses.length).toBeGreaterThan(0);
+    expect(responses.every((r) => (r.batchItemFailures ?? []).length === 0)).toBe(true);
   });
 });
 
@@ -179,7 +163,7 @@ describe("built scheduled job (the event infra/cron.ts has EventBridge Scheduler
     } as unknown as ScheduledEvent;
 
     // Act
-    const outcome = await invokeBuilt<{ status: string }>(built[ROLLUP] as string, event);
+    const outcome = await invokeBuilt<{ status: string }>(builtFiles[ROLLUP] as string, event);
 
     // Assess
     expect(outcome.status).toBe("succeeded");
@@ -200,36 +184,17 @@ describe("built webhook delivery function (SQS event)", () => {
     receiver.behave(answer(500));
     const before = receiver.deliveries.length;
     const test = await call("POST", `/v1/webhooks/${sub.id}/test`, { auth: p.auth });
-    const retry = sent.at(-1);
+    const retry = sqs.sent.at(-1);
     receiver.behave(answer(200));
     const message = () =>
       call("GET", `/v1/webhooks/${sub.id}/messages/${test.body.messageId}`, { auth: p.auth });
     const dueAt = new Date((await message()).body.nextAttemptAt ?? Date.now() + 5_000).getTime();
     await until(() => Date.now() > dueAt + 100, 15_000, "the retry to be due");
-    const event: SQSEvent = {
-      Records: [
-        {
-          messageId: "0a1b2c3d-0000-4000-8000-000000000001",
-          receiptHandle: "handle",
-          body: retry?.body ?? "",
-          attributes: {
-            ApproximateReceiveCount: "1",
-            SentTimestamp: String(Date.now()),
-            SenderId: "AIDAEXAMPLE",
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:webhooks",
-          awsRegion: "us-east-1",
-        },
-      ],
-    };
+    const event = sqsEvent([retry?.body ?? ""]);
 
     // Act
     const response = await invokeBuilt<SQSBatchResponse>(
-      built[DELIVER] as string,
+      builtFiles[DELIVER] as string,
       event,
       lambdaEnvironment({ LINKPLANE_WEBHOOK_ALLOW_PRIVATE: "true", LINKPLANE_WEBHOOK_ALLOW_HTTP: "true" }),
     );
