@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { linkedEnvironment } from "./links.ts";
 
 /**
  * Configuration from the environment, read once and validated, so that nothing else in the code reads
@@ -72,8 +73,9 @@ export namespace Config {
 
   let current: Info | undefined;
 
+  /** From SST links (in AWS) and the environment; a variable that is set wins over a link. */
   export function get(): Info {
-    current ??= load(process.env);
+    current ??= load({ ...linkedEnvironment(), ...process.env });
     return current;
   }
 

@@ -1,4 +1,4 @@
-import { functionDefaults } from "./environment";
+import { functionArgs } from "./environment";
 import { apiRoutes } from "./plan";
 
 /** HTTP API with one Lambda per route of the registry (functions/api/routes.ts). */
@@ -6,10 +6,8 @@ export const api = new sst.aws.ApiGatewayV2("Api");
 
 for (const route of apiRoutes()) {
   api.route(route.routeKey, {
-    ...functionDefaults,
+    ...functionArgs(route.handler, route.links, route.install),
     name: `${$app.name}-${$app.stage}-${route.name}`,
-    handler: route.handler,
     timeout: "29 seconds",
-    nodejs: route.install.length ? { install: route.install } : undefined,
   });
 }

@@ -1,10 +1,11 @@
-import { functionDefaults } from "./environment";
+import { functionArgs } from "./environment";
 import { cronJobs } from "./plan";
 
-/** One EventBridge rule per job of the schedule registry (functions/cron/schedules.ts). */
+/** One EventBridge Scheduler schedule per job of the registry (functions/cron/schedules.ts). */
 for (const job of cronJobs()) {
-  new sst.aws.Cron(job.name, {
+  new sst.aws.CronV2(job.name, {
     schedule: job.schedule,
-    function: { ...functionDefaults, handler: job.handler, timeout: "900 seconds" },
+    event: job.event,
+    function: { ...functionArgs(job.handler, job.links), timeout: "900 seconds" },
   });
 }

@@ -1,15 +1,35 @@
+import type { LinkName } from "../core/links";
 import { LAMBDA_RUNTIME } from "./plan";
-import { encryptionKey, operatorToken } from "./secrets";
+import { webhookQueueLink } from "./queue";
+import { encryptionKey, ingestToken, operatorToken } from "./secrets";
+import { exportBucketLink } from "./storage";
 import { table } from "./table";
 
-/** What every Linkplane function gets: the table, the secrets, the runtime (see core/config.ts). */
-export const functionDefaults = {
-  runtime: LAMBDA_RUNTIME,
-  link: [table, operatorToken, encryptionKey],
-  environment: {
-    LINKPLANE_TABLE: table.name,
-    LINKPLANE_OPERATOR_TOKEN: operatorToken.value,
-    LINKPLANE_ENCRYPTION_KEY: encryptionKey.value,
-    LINKPLANE_REGIONS: process.env.LINKPLANE_REGIONS ?? "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore",
-  },
-} as const;
+/** Each link name of core/links.ts, as the component that supplies it. */
+const components = {
+  Table: table,
+  OperatorToken: operatorToken,
+  IngestToken: ingestToken,
+  EncryptionKey: encryptionKey,
+  ExportBucket: exportBucketLink,
+  WebhookQueue: webhookQueueLink,
+} satisfies Record<LinkName, unknown>;
+
+/**
+ * What a Linkplane function gets: the pinned runtime, the links it needs (and so only their IAM
+ * permissions), and plain settings. Secrets are not here: they are read through the links at run time.
+ */
+export function functionArgs(handler: string, links: LinkName[], install: string[] = []) {
+  return {
+    handler,
+    runtime: LAMBDA_RUNTIME,
+    architecture: "arm64",
+    memory: "1024 MB",
+    link: links.map((name) => components[name]),
+    // The same esbuild plugins `npm run build` and the bench use (zod trimmed to what a route needs).
+    nodejs: { plugins: "build/esbuild-plugins.mjs", install },
+    environment: {
+      LINKPLANE_REGIONS: process.env.LINKPLANE_REGIONS ?? "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore",
+    },
+  } satisfies sst.aws.FunctionArgs;
+}

@@ -1,12 +1,21 @@
+import type { LinkName } from "../core/links.ts";
 import { routes } from "../functions/api/routes.ts";
 import { schedules } from "../functions/cron/schedules.ts";
 
 /**
  * What AWS gets, computed from the same registries the local runtime uses, so the two cannot drift:
- * one Lambda per route, one EventBridge rule per job, one stream consumer. Plain data; the SST files
- * in this folder turn it into components.
+ * one Lambda per route, one EventBridge Scheduler schedule per job, the stream consumer and the webhook
+ * delivery consumer, and which links (least privilege) each of them gets. Plain data; the SST files in
+ * this folder turn it into components, and test/unit/registry.test.ts checks it.
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/** Stages whose table and bucket survive `sst remove` and cannot be replaced by accident. */
+export const PROTECTED_STAGES = ["prod", "production"] as const;
+
+export function isProtectedStage(stage: string | undefined): boolean {
+  return (PROTECTED_STAGES as readonly string[]).includes(stage ?? "");
+}
 
 /** `functions/api/inventory/vpcs.ts` → `functions/api/inventory/vpcs.handler` (SST's handler syntax). */
 export function handlerPath(module: string): string {
@@ -22,11 +31,35 @@ export function logicalName(text: string): string {
     .join("");
 }
 
+/** Routes that read or write export files, and the operator's "run a job now" (metric-exports among them). */
+const EXPORTING = new Set([
+  "functions/api/operator/jobs.ts",
+  "functions/api/privatelink/endpoints.ts",
+  "functions/api/privatelink/endpoint-services.ts",
+  "functions/api/metrics/views.ts",
+  "functions/api/metrics/exports.ts",
+]);
+/** Routes that start webhook deliveries (test messages, retries, recovery). */
+const DISPATCHING = new Set(["functions/api/webhooks/subscriptions.ts"]);
+/** Routes with no secret at all: they authenticate nobody. */
+const PUBLIC = new Set(["functions/api/health.ts", "functions/api/docs.ts"]);
+
+/** The links a route's function gets: the table, and only the secrets and resources its code uses. */
+export function routeLinks(module: string): LinkName[] {
+  if (PUBLIC.has(module)) return ["Table"];
+  const links: LinkName[] = ["Table", "OperatorToken", "EncryptionKey"];
+  if (module === "functions/api/metrics/ingest.ts") links.push("IngestToken");
+  if (EXPORTING.has(module)) links.push("ExportBucket");
+  if (DISPATCHING.has(module)) links.push("WebhookQueue");
+  return links;
+}
+
 export interface ApiRoutePlan {
   /** API Gateway route key, `METHOD /path/{param}`. */
   routeKey: string;
   handler: string;
   name: string;
+  links: LinkName[];
   /** Modules that read files at run time, installed next to the bundle rather than inlined. */
   install: string[];
 }
@@ -36,30 +69,86 @@ export function apiRoutes(): ApiRoutePlan[] {
     routeKey: `${r.method} ${r.path}`,
     handler: handlerPath(r.module),
     name: logicalName(`${r.method} ${r.path}`),
+    links: routeLinks(r.module),
     install: r.module === "functions/api/docs.ts" ? ["swagger-ui-dist"] : [],
   }));
 }
 
+/** The links a job's function gets. Webhook signing needs the key; exports need the bucket. */
+const JOB_LINKS: Record<string, LinkName[]> = {
+  "metric-exports": ["Table", "ExportBucket"],
+  // The retry job makes its attempts itself and waits for them (functions/cron/webhook-retry.ts).
+  "webhook-retry": ["Table", "EncryptionKey"],
+};
+
 export interface CronPlan {
   name: string;
-  schedule: string;
+  schedule: `rate(${string})` | `cron(${string})`;
   handler: string;
+  links: LinkName[];
+  /** What the schedule sends: an EventBridge "Scheduled Event" (see `scheduledEventInput`). */
+  event: Record<string, unknown>;
+}
+
+function scheduleExpression(expression: string): CronPlan["schedule"] {
+  if (/^(rate|cron)\(.+\)$/.test(expression)) return expression as CronPlan["schedule"];
+  throw new Error(`not an EventBridge schedule expression: ${expression}`);
+}
+
+/**
+ * EventBridge Scheduler invokes a Lambda with the input it is given (`{}` by default), not with the
+ * "Scheduled Event" of an EventBridge rule. The jobs read `time` (the hour to roll up is the one before
+ * it), so each schedule sends that shape, with the scheduled time filled in by the scheduler.
+ */
+export function scheduledEventInput(name: string): Record<string, unknown> {
+  return {
+    version: "0",
+    id: "<aws.scheduler.execution-id>",
+    "detail-type": "Scheduled Event",
+    source: "aws.scheduler",
+    account: "",
+    time: "<aws.scheduler.scheduled-time>",
+    region: "",
+    resources: ["<aws.scheduler.schedule-arn>"],
+    detail: { job: name },
+  };
 }
 
 export function cronJobs(): CronPlan[] {
   return schedules.map((s) => ({
     name: logicalName(`job ${s.name}`),
-    schedule: s.schedule,
+    schedule: scheduleExpression(s.schedule),
     handler: handlerPath(s.module),
+    links: JOB_LINKS[s.name] ?? ["Table"],
+    event: scheduledEventInput(s.name),
   }));
 }
 
 /** The event source mapping the local poller imitates (infra/local/stream-poller.ts). */
 export const streamConsumer = {
   handler: "functions/streams/handler.handler",
+  // Webhook events are signed with the key and handed to the delivery queue from here.
+  links: ["Table", "EncryptionKey", "WebhookQueue"] as LinkName[],
   batchSize: 100,
   maximumRetryAttempts: 10,
   startingPosition: "TRIM_HORIZON",
   functionResponseTypes: ["ReportBatchItemFailures"],
   bisectBatchOnFunctionError: true,
+} as const;
+
+/**
+ * Webhook delivery in AWS: jobs on an SQS queue, attempted by their own function. An attempt may take
+ * the receiver's full timeout (15 s) plus the bookkeeping around it, and a batch's attempts run side by
+ * side, so the function may run 30 s and a message stays invisible for 60 s; after five receives that all failed it goes to the dead-letter queue (the delivery records keep
+ * their own retry schedule, which the webhook-retry job follows).
+ */
+export const webhookDelivery = {
+  handler: "functions/webhooks/deliver.handler",
+  // It signs, and sends a near retry (the 5-second one) back to the queue as a delayed message.
+  links: ["Table", "EncryptionKey", "WebhookQueue"] as LinkName[],
+  timeout: "30 seconds",
+  visibilityTimeout: "60 seconds",
+  batchSize: 10,
+  maxReceiveCount: 5,
+  dlqRetention: "14 days",
 } as const;

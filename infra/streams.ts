@@ -1,11 +1,11 @@
-import { functionDefaults } from "./environment";
+import { functionArgs } from "./environment";
 import { streamConsumer } from "./plan";
 import { table } from "./table";
 
 /** The stream consumer, with partial batch responses and retries as the local poller does them. */
 table.subscribe(
   "StreamConsumer",
-  { ...functionDefaults, handler: streamConsumer.handler, timeout: "60 seconds" },
+  { ...functionArgs(streamConsumer.handler, streamConsumer.links), timeout: "60 seconds" },
   {
     transform: {
       eventSourceMapping: {

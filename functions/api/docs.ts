@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { NotFoundError } from "../../core/errors.ts";
 import { WebhookModel } from "../../core/webhook/model.ts";
 import { WebhookPayloads } from "../../core/webhook/payloads.ts";

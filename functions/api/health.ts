@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 import { Clock } from "../../core/util/time.ts";
 import { createApi } from "./factory.ts";

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { AuthMode } from "./middleware.ts";
 
 /** Shapes and helpers shared by every route's OpenAPI description. */

@@ -2,7 +2,7 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { Config } from "../../core/config.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
-import { StreamPoller } from "../../infra/local/stream-poller.ts";
+import { type StreamHandler, StreamPoller } from "../../infra/local/stream-poller.ts";
 import { call, created, newTenant, type Tenant } from "./api.ts";
 import { tableState } from "./integration-setup.ts";
 
@@ -88,8 +88,14 @@ export function decide(p: Provider, serviceId: string, action: "accept" | "rejec
   });
 }
 
-/** The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays. */
-export function startStream(): { poller: StreamPoller; batches: DynamoDBStreamEvent[] } {
+/**
+ * The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays.
+ * `handler` replaces the sources' handler (the built-artifact test passes the built bundle's).
+ */
+export function startStream(handler: StreamHandler = streamHandler): {
+  poller: StreamPoller;
+  batches: DynamoDBStreamEvent[];
+} {
   const batches: DynamoDBStreamEvent[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({
@@ -100,7 +106,7 @@ export function startStream(): { poller: StreamPoller; batches: DynamoDBStreamEv
     streamArn: tableState.streamArn,
     handler: async (event) => {
       batches.push(event);
-      return streamHandler(event);
+      return handler(event);
     },
     pollIntervalMs: 20,
     retryBaseMs: 20,

@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { Page, PageParams as PageParamsType } from "../../../core/db/page.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { callerUin, createApi } from "../factory.ts";

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { MetricExport } from "../../../core/metrics/exports.ts";
 import { callerUin, createApi } from "../factory.ts";

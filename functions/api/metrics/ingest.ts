@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { MetricIngest } from "../../../core/metrics/ingest.ts";
 import { createApi } from "../factory.ts";
 import { errorResponses, jsonBody, jsonResponse, security } from "../openapi.ts";

@@ -1,6 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { NotFoundError } from "../../../core/errors.ts";
 import { MetricQuery } from "../../../core/metrics/query.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { Account } from "../../../core/account/index.ts";
 import { Credential } from "../../../core/credential/index.ts";
 import { PageParams } from "../../../core/db/page.ts";

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { NotFoundError } from "../../../core/errors.ts";
 import { JobState } from "../../../core/system/jobs.ts";
 import { Clock } from "../../../core/util/time.ts";

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Connection } from "../../../core/privatelink/connection.ts";

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { PrivateLink } from "../../../core/privatelink/index.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse, exportFilename } from "../csv.ts";

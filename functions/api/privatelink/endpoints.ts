@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import * as z from "zod";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { csvResponse, exportFilename } from "../csv.ts";

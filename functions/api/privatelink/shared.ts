@@ -1,5 +1,5 @@
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import * as z from "zod";
 import type { Page, PageParams as PageParamsType } from "../../../core/db/page.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { InvalidParameterError } from "../../../core/errors.ts";

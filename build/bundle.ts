@@ -1,0 +1,131 @@
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
+import { apiRoutes, cronJobs, streamConsumer, webhookDelivery } from "../infra/plan.ts";
+// @ts-expect-error: plain ESM for SST to load as it is; typed by use.
+import plugins from "./esbuild-plugins.mjs";
+
+/**
+ * Bundles every Lambda the way SST does for `nodejs22.x` (infra/environment.ts pins it): one ESM file
+ * per handler module, esbuild, platform node, Node 22 target, minified, names kept, external source
+ * maps, the `require` shim SST puts in ESM bundles, and the `install` modules left outside.
+ * `npm run build` writes them under dist/ with their metafiles and prints a size table.
+ */
+export const root = resolve(import.meta.dirname, "..");
+export const distDir = resolve(root, "dist");
+
+export const sstOptions: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  mainFields: ["module", "main"],
+  minify: true,
+  keepNames: true,
+  sourcemap: "external",
+  metafile: true,
+  logLevel: "warning",
+  banner: {
+    js: 'import { createRequire as topLevelCreateRequire } from "module"; const require = topLevelCreateRequire(import.meta.url);',
+  },
+  external: ["sharp", "pg-native"],
+  plugins,
+};
+
+export interface Entry {
+  /** `functions/api/health.ts` */
+  module: string;
+  kind: "api" | "cron" | "stream" | "queue";
+  /** Modules installed beside the bundle instead of inlined (SST's `nodejs.install`). */
+  install: string[];
+}
+
+const module = (handler: string) => handler.replace(/\.handler$/, ".ts");
+
+/** One entry per function module, as infra/ deploys them (routes of one module share one bundle). */
+export function entries(): Entry[] {
+  const out = new Map<string, Entry>();
+  for (const r of apiRoutes())
+    out.set(module(r.handler), { module: module(r.handler), kind: "api", install: r.install });
+  for (const j of cronJobs())
+    out.set(module(j.handler), { module: module(j.handler), kind: "cron", install: [] });
+  out.set(module(streamConsumer.handler), {
+    module: module(streamConsumer.handler),
+    kind: "stream",
+    install: [],
+  });
+  const delivery = module(webhookDelivery.handler);
+  if (existsSync(resolve(root, delivery)))
+    out.set(delivery, { module: delivery, kind: "queue", install: [] });
+  return [...out.values()];
+}
+
+export interface Built {
+  entry: Entry;
+  /** dist/functions/api/health.mjs */
+  outfile: string;
+  bytes: number;
+  metafile: Metafile;
+}
+
+/** `functions/api/health.ts` → `dist/functions/api/health.mjs` */
+export function outfileOf(module: string, outdir = distDir): string {
+  return resolve(outdir, module.replace(/\.ts$/, ".mjs"));
+}
+
+export async function bundle(entry: Entry, outdir = distDir): Promise<Built> {
+  const outfile = outfileOf(entry.module, outdir);
+  await mkdir(dirname(outfile), { recursive: true });
+  const result = await build({
+    ...sstOptions,
+    entryPoints: [resolve(root, entry.module)],
+    outfile,
+    external: [...(sstOptions.external ?? []), ...entry.install],
+  });
+  const metafile = result.metafile as Metafile;
+  await writeFile(`${outfile}.meta.json`, JSON.stringify(metafile));
+  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(".mjs"));
+  return { entry, outfile, bytes: output?.[1].bytes ?? 0, metafile };
+}
+
+export async function bundleAll(outdir = distDir): Promise<Built[]> {
+  await rm(outdir, { recursive: true, force: true });
+  const built: Built[] = [];
+  // One at a time: esbuild is fast, and the machine is shared.
+  for (const entry of entries()) built.push(await bundle(entry, outdir));
+  return built;
+}
+
+export function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KB`;
+}
+
+/** The packages (or source folders) a bundle's bytes come from, largest first. */
+export function breakdown(metafile: Metafile, top = 8): Array<[string, number]> {
+  const by = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+      const key = match?.[1] ?? path.split("/").slice(0, 2).join("/");
+      by.set(key, (by.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const built = await bundleAll();
+  const width = Math.max(...built.map((b) => b.entry.module.length));
+  console.log(`${"function".padEnd(width)}  kind    size     largest inputs`);
+  for (const b of built) {
+    const top = breakdown(b.metafile, 3)
+      .map(([name, bytes]) => `${name} ${kb(bytes)}`)
+      .join(", ");
+    console.log(
+      `${b.entry.module.padEnd(width)}  ${b.entry.kind.padEnd(6)}  ${kb(b.bytes).padStart(7)}  ${top}`,
+    );
+  }
+  const total = built.reduce((sum, b) => sum + b.bytes, 0);
+  console.log(`${built.length} bundles, ${kb(total)} in all, under dist/ (metafiles beside them)`);
+}

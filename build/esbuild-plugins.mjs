@@ -1,0 +1,53 @@
+// esbuild plugins for every Lambda bundle: SST loads this file (`nodejs.plugins` in infra/environment.ts)
+// and build/bundle.ts uses the same list, so what is measured is what is deployed.
+
+/**
+ * zod's classic and core namespaces re-export all of its ~50 locales (`z.locales`), and @hono/zod-openapi hands
+ * that namespace to zod-to-openapi as one object, so esbuild cannot drop any of them: 258 KB of every
+ * API bundle. Linkplane's messages are English (zod's default, `en`), and nothing reads `z.locales`, so
+ * the bundles get a locales module with `en` alone.
+ */
+export const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)) return undefined;
+      return { path: "zod-locales-en", namespace: "zod-english-only", pluginData: args.resolveDir };
+    });
+    build.onLoad({ filter: /.*/, namespace: "zod-english-only" }, (args) => ({
+      contents: 'export { default as en } from "../locales/en.js";',
+      resolveDir: args.pluginData,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * @hono/zod-openapi calls `extendZodWithOpenApi(z)` with zod's whole namespace, which keeps every zod
+ * schema type, JSON Schema conversion and check in every bundle, used or not. That function reads only
+ * `z.ZodType` (to add `.openapi()` to its prototype), so it is handed just that: the same behaviour, and
+ * esbuild can drop what the route does not use. The build fails if the call ever changes shape.
+ */
+const REWRITES = [
+  ['import { z } from "zod";', 'import * as z from "zod";'],
+  ["extendZodWithOpenApi(z);", "extendZodWithOpenApi({ ZodType: z.ZodType });"],
+];
+
+export const zodOpenApiNarrowExtend = {
+  name: "zod-openapi-narrow-extend",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@hono[\\/]zod-openapi[\\/]dist[\\/]index\.mjs$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      const source = await readFile(args.path, "utf8");
+      let contents = source;
+      for (const [from, to] of REWRITES) {
+        if (!contents.includes(from))
+          throw new Error(`${args.path}: expected "${from}" (build/esbuild-plugins.mjs)`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+export default [zodEnglishOnly, zodOpenApiNarrowExtend];
