@@ -89,9 +89,18 @@ export function lineChart(title: string, unit: string, lines: Line[]): SVGSVGEle
     const p = base[i];
     if (!p) continue;
     root.append(
-      Object.assign(svg("text", { x: x(i), y: height - 8, "text-anchor": "middle", class: "axis" }), {
-        textContent: timeLabel(p.t, span),
-      }),
+      // The end labels are anchored inwards so that they are not clipped at the chart's edges.
+      Object.assign(
+        svg("text", {
+          x: x(i),
+          y: height - 8,
+          "text-anchor": k === 0 ? "start" : k === ticks - 1 ? "end" : "middle",
+          class: "axis",
+        }),
+        {
+          textContent: timeLabel(p.t, span),
+        },
+      ),
     );
   }
   lines.forEach((line, li) => {

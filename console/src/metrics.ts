@@ -16,7 +16,7 @@ export const ENDPOINT_METRICS = [
   "PacketsDropped",
   "RstPackets",
 ];
-export const SERVICE_METRICS = [...ENDPOINT_METRICS, "ConnectedEndpoints"];
+export const SERVICE_METRICS = ["ConnectedEndpoints", ...ENDPOINT_METRICS];
 
 const PERIOD_SECONDS: Record<string, number> = { realtime: 3600, "24h": 86400, "7d": 7 * 86400 };
 

@@ -147,7 +147,7 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
           h(
             "button",
             { type: "button", class: "link", on: { click: () => void openMessage(m.id) } },
-            "Attempts",
+            "View attempts",
           ),
       },
     ],
