@@ -120,7 +120,7 @@ async function createInInventory(
   return text.replace("Created ", "");
 }
 
-describe("web console in Chromium", { timeout: 180_000 }, () => {
+describe("web console in Chromium", { timeout: 300_000 }, () => {
   it("refuses a wrong credential with the API's code, then the operator signs in and makes two accounts", async () => {
     // Prepare
     await open();
@@ -417,6 +417,58 @@ describe("web console in Chromium", { timeout: 180_000 }, () => {
     expect(receiver.of("webhook.test")).toHaveLength(2);
     await accessible("webhook-detail");
     await shoot(page, "webhook-detail");
+  });
+
+  it("the provider renames, turns auto-accept on, edits the allowlist, rotates the secret and schedules an export", async () => {
+    // Act: rename and auto-accept, each through its dialog
+    await open(`#/services/${serviceId}`);
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("dialog").getByLabel("Name").fill("支付服务v2");
+    await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "支付服务v2" }).waitFor();
+    await page.getByRole("button", { name: "Turn auto-accept on" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+    // Assess
+    await poll(() => page.locator(".facts").textContent()).toContain("Auto-acceptYes");
+
+    // Act: the allowlist entry's description and connection limit, then its removal
+    await page.getByRole("link", { name: "Allowlist" }).click();
+    const entry = page.locator(`[data-list="allowlist"] tr[data-key="${people.consumer.uin}"]`);
+    await entry.getByRole("button", { name: "Edit" }).click();
+    await page.getByRole("dialog").getByLabel("Description").fill("结算 team");
+    await page.getByRole("dialog").getByLabel("Connection limit").fill("5");
+    await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+    await poll(() => entry.textContent()).toMatch(/结算 team5/);
+    await entry.getByRole("checkbox").check();
+    await page.getByRole("button", { name: "Remove selected" }).click();
+    // Assess: per-item result; the live connection stays, as "also reject" was not ticked
+    await poll(() => page.locator(`.results li[data-key="${people.consumer.uin}"]`).textContent()).toContain(
+      "removed, 0 connection(s) rejected",
+    );
+
+    // Act: a new secret for the webhook, shown once again
+    await open("#/webhooks");
+    await page.locator('[data-list="webhooks"] tbody a').first().click();
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    // Assess
+    expect((await page.locator("[data-secret]").textContent()) ?? "").toMatch(/^whsec_/);
+    await page.getByRole("button", { name: "I have copied it" }).click();
+
+    // Act: a daily export of every resource, then paused
+    await open("#/exports");
+    const form = page.getByRole("form", { name: "Create metric export" });
+    await form.getByLabel("Name").fill("nightly");
+    await form.getByRole("button", { name: "Schedule export" }).click();
+    const row = page.locator('[data-list="metric-exports"] tbody tr').first();
+    await poll(() => row.textContent()).toContain("active");
+    await row.getByRole("button", { name: "Pause" }).click();
+    // Assess
+    await poll(() => row.textContent()).toContain("paused");
+    await accessible("exports");
+    await shoot(page, "exports");
+    await row.getByRole("button", { name: "Runs" }).click();
+    await poll(() => page.getByRole("dialog").textContent()).toContain("No run yet");
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   });
 
   it("the provider deletes the service after rejecting the live connection; the consumer deletes the endpoint", async () => {

@@ -16,7 +16,7 @@ export function nameInput(value = ""): { input: HTMLInputElement; hint: HTMLElem
       : v.length === 0
         ? "1–80 characters: letters, digits, _ - and Chinese characters"
         : "Only letters, digits, _ - and Chinese characters, at most 80";
-    hint.className = ok ? "hint ok" : "hint bad";
+    hint.className = ok ? "hint ok" : v.length === 0 ? "hint" : "hint bad";
     input.setCustomValidity(ok ? "" : hint.textContent);
   };
   input.addEventListener("input", check);

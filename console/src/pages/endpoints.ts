@@ -297,77 +297,81 @@ async function securityGroups(holder: HTMLElement, ep: Endpoint): Promise<void> 
       holder,
       h("p", { class: "hint" }, "Rules are evaluated in priority order: priority 1 first."),
       h(
-        "table",
-        { class: "bindings" },
+        "div",
+        { class: "scroll" },
         h(
-          "thead",
-          {},
+          "table",
+          { class: "bindings" },
           h(
-            "tr",
+            "thead",
             {},
-            h("th", { scope: "col" }, "Priority"),
-            h("th", { scope: "col" }, "Security group"),
-            h("th", { scope: "col" }, "Actions"),
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Priority"),
+              h("th", { scope: "col" }, "Security group"),
+              h("th", { scope: "col" }, "Actions"),
+            ),
           ),
-        ),
-        h(
-          "tbody",
-          {},
-          order.length === 0
-            ? h("tr", {}, h("td", { colspan: 3, class: "empty" }, "No security group bound."))
-            : order.map((sg, i) =>
-                h(
-                  "tr",
-                  { "data-key": sg },
-                  h("td", {}, String(i + 1)),
-                  h("td", {}, `${names.get(sg) ?? ""} (${sg})`),
+          h(
+            "tbody",
+            {},
+            order.length === 0
+              ? h("tr", {}, h("td", { colspan: 3, class: "empty" }, "No security group bound."))
+              : order.map((sg, i) =>
                   h(
-                    "td",
-                    { class: "row" },
+                    "tr",
+                    { "data-key": sg },
+                    h("td", {}, String(i + 1)),
+                    h("td", {}, `${names.get(sg) ?? ""} (${sg})`),
                     h(
-                      "button",
-                      {
-                        type: "button",
-                        disabled: i === 0,
-                        "aria-label": `Move ${sg} up`,
-                        on: { click: () => move(i, -1) },
-                      },
-                      "↑",
-                    ),
-                    h(
-                      "button",
-                      {
-                        type: "button",
-                        disabled: i === order.length - 1,
-                        "aria-label": `Move ${sg} down`,
-                        on: { click: () => move(i, 1) },
-                      },
-                      "↓",
-                    ),
-                    h(
-                      "button",
-                      {
-                        type: "button",
-                        "aria-label": `Unbind ${sg}`,
-                        on: {
-                          click: () =>
-                            void attempt(holder, async () => {
-                              const answer = await api<{ items: Binding[] }>(
-                                "DELETE",
-                                `/v1/endpoints/${ep.id}/security-groups/${sg}`,
-                              );
-                              order = answer.items
-                                .sort((a, b) => a.priority - b.priority)
-                                .map((b) => b.securityGroupId);
-                              draw();
-                            }),
+                      "td",
+                      { class: "row" },
+                      h(
+                        "button",
+                        {
+                          type: "button",
+                          disabled: i === 0,
+                          "aria-label": `Move ${sg} up`,
+                          on: { click: () => move(i, -1) },
                         },
-                      },
-                      "Unbind",
+                        "↑",
+                      ),
+                      h(
+                        "button",
+                        {
+                          type: "button",
+                          disabled: i === order.length - 1,
+                          "aria-label": `Move ${sg} down`,
+                          on: { click: () => move(i, 1) },
+                        },
+                        "↓",
+                      ),
+                      h(
+                        "button",
+                        {
+                          type: "button",
+                          "aria-label": `Unbind ${sg}`,
+                          on: {
+                            click: () =>
+                              void attempt(holder, async () => {
+                                const answer = await api<{ items: Binding[] }>(
+                                  "DELETE",
+                                  `/v1/endpoints/${ep.id}/security-groups/${sg}`,
+                                );
+                                order = answer.items
+                                  .sort((a, b) => a.priority - b.priority)
+                                  .map((b) => b.securityGroupId);
+                                draw();
+                              }),
+                          },
+                        },
+                        "Unbind",
+                      ),
                     ),
                   ),
                 ),
-              ),
+          ),
         ),
       ),
       unbound.length

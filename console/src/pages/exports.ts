@@ -191,7 +191,7 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
       "div",
       { class: "row wrap" },
       field("Name", h("input", { name: "name", required: true, maxlength: 80 })),
-      field("Resources", h("input", { name: "resources", placeholder: "empty: all; or ep-…, eps-…" })),
+      field("Resources", h("input", { name: "resources", placeholder: "empty: all; or vpce-…, vpcsvc-…" })),
       field(
         "Schedule",
         select("schedule", [

@@ -106,7 +106,7 @@ export async function webhooksPage(root: HTMLElement): Promise<void> {
     ),
     field(
       "Only these services",
-      h("input", { name: "serviceIds", placeholder: "eps-…, eps-… (empty: all)" }),
+      h("input", { name: "serviceIds", placeholder: "vpcsvc-…, vpcsvc-… (empty: all)" }),
     ),
     h("button", { type: "submit", class: "primary" }, "Create subscription"),
   );
