@@ -130,3 +130,65 @@ export function dialog(title: string, body: (close: () => void) => HTMLElement):
 export function yesNo(v: boolean): string {
   return v ? "Yes" : "No";
 }
+
+/** A form that hands its values to `submit`, and shows the API's error inside itself. */
+export function actionForm(
+  attrs: Attrs,
+  children: Child[],
+  submit: (values: Record<string, string>, form: HTMLFormElement) => Promise<void>,
+): HTMLFormElement {
+  const form: HTMLFormElement = h(
+    "form",
+    {
+      ...attrs,
+      on: {
+        submit: (e: Event) => {
+          e.preventDefault();
+          void attempt(form, () => submit(formValues(form), form));
+        },
+      },
+    },
+    children,
+  );
+  return form;
+}
+
+/** A dialog holding one form; `submit` gets the values and a function that closes the dialog. */
+export function formDialog(
+  title: string,
+  children: Child[],
+  submitLabel: string,
+  submit: (values: Record<string, string>, close: () => void) => Promise<void>,
+  danger = false,
+): void {
+  dialog(title, (close) =>
+    actionForm(
+      {},
+      [...children, h("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel)],
+      (values) => submit(values, close),
+    ),
+  );
+}
+
+/** A button whose action's error is shown in `where()` (a getter: lists render before they exist). */
+export function actionButton(
+  label: string,
+  where: () => Element,
+  run: () => Promise<void>,
+  attrs: Attrs = {},
+): HTMLButtonElement {
+  return h("button", { type: "button", ...attrs, on: { click: () => void attempt(where(), run) } }, label);
+}
+
+/** A table head of plain column labels. */
+export function headRow(labels: string[]): HTMLTableSectionElement {
+  return h(
+    "thead",
+    {},
+    h(
+      "tr",
+      {},
+      labels.map((c) => h("th", { scope: "col" }, c)),
+    ),
+  );
+}

@@ -2,19 +2,23 @@ import { api, type Comparison, download, type MetricView, type Query } from "./a
 import { formatValue, lineChart } from "./chart.ts";
 import { attempt, clear, field, h, select } from "./dom.ts";
 
-export const ENDPOINT_METRICS = [
+/** What the data plane samples; stored and exported as such. */
+export const SAMPLE_METRICS = [
   "ActiveConnections",
   "NewConnections",
-  "BandwidthIn",
-  "BandwidthOut",
-  "PacketRateIn",
-  "PacketRateOut",
   "BytesIn",
   "BytesOut",
   "PacketsIn",
   "PacketsOut",
   "PacketsDropped",
   "RstPackets",
+];
+/** Rates the API derives from the counters (bit/s, packets/s). */
+const DERIVED_METRICS = ["BandwidthIn", "BandwidthOut", "PacketRateIn", "PacketRateOut"];
+export const ENDPOINT_METRICS = [
+  ...SAMPLE_METRICS.slice(0, 2),
+  ...DERIVED_METRICS,
+  ...SAMPLE_METRICS.slice(2),
 ];
 export const SERVICE_METRICS = ["ConnectedEndpoints", ...ENDPOINT_METRICS];
 

@@ -11,7 +11,7 @@ import {
   type Verify,
   type Vpc,
 } from "../api.ts";
-import { attempt, badge, clear, dialog, field, formValues, h, select, toast, when } from "../dom.ts";
+import { actionForm, attempt, badge, clear, field, formDialog, h, select, toast, when } from "../dom.ts";
 import { ENDPOINT_METRICS, metricsPanel } from "../metrics.ts";
 import { navigate, region } from "../nav.ts";
 import { listView } from "../table.ts";
@@ -143,73 +143,74 @@ export async function newEndpoint(root: HTMLElement): Promise<void> {
     ip.disabled = ipMode.value !== "custom";
   });
   const name = nameInput();
-  const form: HTMLFormElement = h(
-    "form",
+  // One token per endpoint being created: a double submit creates it once.
+  let clientToken = crypto.randomUUID();
+  const form = actionForm(
     {
       class: "card steps",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          void attempt(form, async () => {
-            const created = await api<Endpoint>("POST", "/v1/endpoints", {
-              name: v.name,
-              vpcId: v.vpcId,
-              subnetId: v.subnetId,
-              endpointServiceId: (v.endpointServiceId ?? "").trim(),
-              ip: v.ipMode === "custom" ? v.ip : undefined,
-              securityGroupId: v.securityGroupId || undefined,
-              tags: parseTags(v.tags ?? ""),
-              clientToken: crypto.randomUUID(),
-            });
-            toast(`Created ${created.id} (${created.ip})`);
-            navigate(`endpoints/${created.id}`);
-          });
-        },
-      },
     },
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, "1. Endpoint service"),
-      field(
-        "Service ID",
-        serviceId,
-        "Pick one you are allowed to connect to, or paste an ID another account gave you.",
+    [
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "1. Endpoint service"),
+        field(
+          "Service ID",
+          serviceId,
+          "Pick one you are allowed to connect to, or paste an ID another account gave you.",
+        ),
+        datalist,
+        h("button", { type: "button", on: { click: () => void verify() } }, "Verify"),
+        verdict,
       ),
-      datalist,
-      h("button", { type: "button", on: { click: () => void verify() } }, "Verify"),
-      verdict,
-    ),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, "2. Where"),
-      field("VPC", vpc),
-      field("Subnet", subnet),
-      field("IP", ipMode),
-      field("Custom IP", ip, "A free address inside the subnet"),
-    ),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, "3. Name and security"),
-      field("Name", name.input, name.hint),
-      field(
-        "Security group",
-        select("securityGroupId", [
-          ["", "None"],
-          ...groups.map((g): [string, string] => [g.id, `${g.name} (${g.id})`]),
-        ]),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "2. Where"),
+        field("VPC", vpc),
+        field("Subnet", subnet),
+        field("IP", ipMode),
+        field("Custom IP", ip, "A free address inside the subnet"),
       ),
-      field("Tags", h("input", { name: "tags", placeholder: "env=prod" })),
-    ),
-    h(
-      "div",
-      { class: "row" },
-      h("button", { type: "submit", class: "primary" }, "Create endpoint"),
-      h("a", { href: "#/endpoints" }, "Cancel"),
-    ),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "3. Name and security"),
+        field("Name", name.input, name.hint),
+        field(
+          "Security group",
+          select("securityGroupId", [
+            ["", "None"],
+            ...groups.map((g): [string, string] => [g.id, `${g.name} (${g.id})`]),
+          ]),
+        ),
+        field("Tags", h("input", { name: "tags", placeholder: "env=prod" })),
+      ),
+      h(
+        "div",
+        { class: "row" },
+        h("button", { type: "submit", class: "primary" }, "Create endpoint"),
+        h("a", { href: "#/endpoints" }, "Cancel"),
+      ),
+    ],
+    async (v) => {
+      const created = await api<Endpoint>("POST", "/v1/endpoints", {
+        name: v.name,
+        vpcId: v.vpcId,
+        subnetId: v.subnetId,
+        endpointServiceId: (v.endpointServiceId ?? "").trim(),
+        ip: v.ipMode === "custom" ? v.ip : undefined,
+        securityGroupId: v.securityGroupId || undefined,
+        tags: parseTags(v.tags ?? ""),
+        clientToken,
+      }).catch((error: unknown) => {
+        // A refused request created nothing: the corrected one is a new request.
+        clientToken = crypto.randomUUID();
+        throw error;
+      });
+      toast(`Created ${created.id} (${created.ip})`);
+      navigate(`endpoints/${created.id}`);
+    },
   );
   clear(root, h("h1", {}, "Create endpoint"), h("p", { class: "sub" }, `Region ${region()}`), form);
 }
@@ -388,50 +389,26 @@ async function securityGroups(holder: HTMLElement, ep: Endpoint): Promise<void> 
 }
 
 function rename(ep: Endpoint): void {
-  dialog("Rename endpoint", (close) => {
-    const name = nameInput(ep.name);
-    const form: HTMLFormElement = h(
-      "form",
-      {
-        on: {
-          submit: (e: Event) => {
-            e.preventDefault();
-            void attempt(form, async () => {
-              await api("PATCH", `/v1/endpoints/${ep.id}`, { name: name.input.value });
-              close();
-              toast("Renamed");
-              navigate(location.hash.slice(2));
-            });
-          },
-        },
-      },
-      field("Name", name.input, name.hint),
-      h("button", { type: "submit", class: "primary" }, "Save"),
-    );
-    return form;
+  const name = nameInput(ep.name);
+  formDialog("Rename endpoint", [field("Name", name.input, name.hint)], "Save", async (v, close) => {
+    await api("PATCH", `/v1/endpoints/${ep.id}`, { name: v.name });
+    close();
+    toast("Renamed");
+    navigate(location.hash.slice(2));
   });
 }
 
 function remove(ep: Endpoint): void {
-  dialog("Delete endpoint", (close) => {
-    const form: HTMLFormElement = h(
-      "form",
-      {
-        on: {
-          submit: (e: Event) => {
-            e.preventDefault();
-            void attempt(form, async () => {
-              await api("DELETE", `/v1/endpoints/${ep.id}`);
-              close();
-              toast(`Deleted ${ep.id}`);
-              navigate("endpoints");
-            });
-          },
-        },
-      },
-      h("p", {}, `Delete ${ep.name} (${ep.id})? Its IP ${ep.ip} is freed and its connection ends.`),
-      h("button", { type: "submit", class: "danger" }, "Delete"),
-    );
-    return form;
-  });
+  formDialog(
+    "Delete endpoint",
+    [h("p", {}, `Delete ${ep.name} (${ep.id})? Its IP ${ep.ip} is freed and its connection ends.`)],
+    "Delete",
+    async (_v, close) => {
+      await api("DELETE", `/v1/endpoints/${ep.id}`);
+      close();
+      toast(`Deleted ${ep.id}`);
+      navigate("endpoints");
+    },
+    true,
+  );
 }

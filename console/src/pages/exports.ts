@@ -1,18 +1,9 @@
 import { api, download, type MetricExport, type MetricExportRun, type Page } from "../api.ts";
-import { attempt, badge, clear, dialog, field, formValues, h, select, toast, when } from "../dom.ts";
+import { actionForm, attempt, badge, clear, dialog, field, h, select, toast, when } from "../dom.ts";
+import { SAMPLE_METRICS } from "../metrics.ts";
 import { listView } from "../table.ts";
 
-const STORED = [
-  "ActiveConnections",
-  "NewConnections",
-  "BytesIn",
-  "BytesOut",
-  "PacketsIn",
-  "PacketsOut",
-  "PacketsDropped",
-  "RstPackets",
-  "ConnectedEndpoints",
-];
+const STORED = [...SAMPLE_METRICS, "ConnectedEndpoints"];
 
 export async function exportsPage(root: HTMLElement): Promise<void> {
   document.title = "Metric exports · Linkplane";
@@ -153,74 +144,69 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
       return box;
     });
   }
-  const form: HTMLFormElement = h(
-    "form",
+  const form = actionForm(
     {
       class: "card",
       "aria-label": "Create metric export",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          const metrics = STORED.filter(
-            (m) => (form.elements.namedItem(`metric-${m}`) as HTMLInputElement).checked,
-          );
-          void attempt(form, async () => {
-            await api("POST", "/v1/metric-exports", {
-              name: v.name,
-              resources: v.resources?.trim()
-                ? v.resources
-                    .split(",")
-                    .map((s) => s.trim())
-                    .filter(Boolean)
-                : "all",
-              metrics: metrics.length ? metrics : undefined,
-              granularity: v.granularity,
-              format: v.format,
-              schedule: v.schedule,
-            });
-            toast("Export scheduled");
-            form.reset();
-            await list.reload();
-          });
-        },
-      },
     },
-    h("h2", {}, "New scheduled export"),
-    h(
-      "div",
-      { class: "row wrap" },
-      field("Name", h("input", { name: "name", required: true, maxlength: 80 })),
-      field("Resources", h("input", { name: "resources", placeholder: "empty: all; or vpce-…, vpcsvc-…" })),
-      field(
-        "Schedule",
-        select("schedule", [
-          ["daily", "Daily"],
-          ["hourly", "Hourly"],
-        ]),
+    [
+      h("h2", {}, "New scheduled export"),
+      h(
+        "div",
+        { class: "row wrap" },
+        field("Name", h("input", { name: "name", required: true, maxlength: 80 })),
+        field("Resources", h("input", { name: "resources", placeholder: "empty: all; or vpce-…, vpcsvc-…" })),
+        field(
+          "Schedule",
+          select("schedule", [
+            ["daily", "Daily"],
+            ["hourly", "Hourly"],
+          ]),
+        ),
+        field(
+          "Granularity",
+          select("granularity", [
+            ["1h", "1 hour"],
+            ["1d", "1 day"],
+          ]),
+        ),
+        field(
+          "Format",
+          select("format", [
+            ["csv", "CSV"],
+            ["ndjson", "NDJSON"],
+          ]),
+        ),
       ),
-      field(
-        "Granularity",
-        select("granularity", [
-          ["1h", "1 hour"],
-          ["1d", "1 day"],
-        ]),
+      h(
+        "fieldset",
+        { class: "metric-picker" },
+        h("legend", {}, "Metrics (none checked: all)"),
+        STORED.map((m) => h("label", {}, h("input", { type: "checkbox", name: `metric-${m}` }), m)),
       ),
-      field(
-        "Format",
-        select("format", [
-          ["csv", "CSV"],
-          ["ndjson", "NDJSON"],
-        ]),
-      ),
-    ),
-    h(
-      "fieldset",
-      { class: "metric-picker" },
-      h("legend", {}, "Metrics (none checked: all)"),
-      STORED.map((m) => h("label", {}, h("input", { type: "checkbox", name: `metric-${m}` }), m)),
-    ),
-    h("button", { type: "submit", class: "primary" }, "Schedule export"),
+      h("button", { type: "submit", class: "primary" }, "Schedule export"),
+    ],
+    async (v) => {
+      const metrics = STORED.filter(
+        (m) => (form.elements.namedItem(`metric-${m}`) as HTMLInputElement).checked,
+      );
+      await api("POST", "/v1/metric-exports", {
+        name: v.name,
+        resources: v.resources?.trim()
+          ? v.resources
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : "all",
+        metrics: metrics.length ? metrics : undefined,
+        granularity: v.granularity,
+        format: v.format,
+        schedule: v.schedule,
+      });
+      toast("Export scheduled");
+      form.reset();
+      await list.reload();
+    },
   );
   clear(root, h("h1", {}, "Scheduled metric exports"), list.element, form);
   await list.reload();

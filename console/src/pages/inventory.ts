@@ -1,5 +1,5 @@
 import { api, type BackendInstance, type Page, type SecurityGroup, type Subnet, type Vpc } from "../api.ts";
-import { attempt, clear, field, formValues, h, select, toast, when } from "../dom.ts";
+import { actionForm, attempt, clear, field, h, select, toast, when } from "../dom.ts";
 import { region } from "../nav.ts";
 import { type Column, listView } from "../table.ts";
 import { all, nameInput, tabs } from "./common.ts";
@@ -159,26 +159,18 @@ export async function inventoryPage(root: HTMLElement, which = "vpcs"): Promise<
     rowKey: (r) => r.id,
     load: (q) => api<Page<{ id: string }>>("GET", kind.path, undefined, { ...q, region: region() }),
   });
-  const form: HTMLFormElement = h(
-    "form",
+  const form = actionForm(
     {
       class: "card toolbar wrap",
       "aria-label": `Create ${kind.title}`,
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          void attempt(form, async () => {
-            const created = await api<{ id: string }>("POST", kind.path, kind.body(v));
-            toast(`Created ${created.id}`);
-            form.reset();
-            await list.reload();
-          });
-        },
-      },
     },
-    ...(await kind.form()),
-    h("button", { type: "submit", class: "primary" }, "Create"),
+    [...(await kind.form()), h("button", { type: "submit", class: "primary" }, "Create")],
+    async (v) => {
+      const created = await api<{ id: string }>("POST", kind.path, kind.body(v));
+      toast(`Created ${created.id}`);
+      form.reset();
+      await list.reload();
+    },
   );
   clear(
     root,

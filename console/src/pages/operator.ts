@@ -1,5 +1,5 @@
 import { type Account, api, type Credential, type Job, type Page } from "../api.ts";
-import { attempt, badge, clear, dialog, field, formValues, h, toast, when } from "../dom.ts";
+import { actionForm, attempt, badge, clear, dialog, field, h, headRow, toast, when } from "../dom.ts";
 import { listView } from "../table.ts";
 import { tabs } from "./common.ts";
 
@@ -36,15 +36,7 @@ async function credentials(account: Account): Promise<void> {
       h(
         "table",
         {},
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            ["SecretId", "Status", "Created", "Actions"].map((c) => h("th", { scope: "col" }, c)),
-          ),
-        ),
+        headRow(["SecretId", "Status", "Created", "Actions"]),
         h(
           "tbody",
           {},
@@ -124,15 +116,7 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
         h(
           "table",
           {},
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              ["Job", "Schedule", "Last run", "Run"].map((c) => h("th", { scope: "col" }, c)),
-            ),
-          ),
+          headRow(["Job", "Schedule", "Last run", "Run"]),
           h(
             "tbody",
             {},
@@ -226,30 +210,25 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
     rowKey: (a) => a.uin,
     load: (q) => api<Page<Account>>("GET", "/v1/operator/accounts", undefined, q),
   });
-  const form: HTMLFormElement = h(
-    "form",
+  const form = actionForm(
     {
       class: "card toolbar",
       "aria-label": "Create account",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          void attempt(form, async () => {
-            const a = await api<Account>("POST", "/v1/operator/accounts", {
-              name: v.name,
-              uin: v.uin || undefined,
-            });
-            toast(`Created account ${a.uin}`);
-            form.reset();
-            await list.reload();
-          });
-        },
-      },
     },
-    field("Account name", h("input", { name: "name", required: true, maxlength: 80 })),
-    field("UIN (optional)", h("input", { name: "uin", inputmode: "numeric" })),
-    h("button", { type: "submit", class: "primary" }, "Create account"),
+    [
+      field("Account name", h("input", { name: "name", required: true, maxlength: 80 })),
+      field("UIN (optional)", h("input", { name: "uin", inputmode: "numeric" })),
+      h("button", { type: "submit", class: "primary" }, "Create account"),
+    ],
+    async (v) => {
+      const a = await api<Account>("POST", "/v1/operator/accounts", {
+        name: v.name,
+        uin: v.uin || undefined,
+      });
+      toast(`Created account ${a.uin}`);
+      form.reset();
+      await list.reload();
+    },
   );
   clear(root, h("h1", {}, "Operator"), nav, form, list.element);
   await list.reload();

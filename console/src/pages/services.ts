@@ -12,7 +12,20 @@ import {
   type Query,
   type Vpc,
 } from "../api.ts";
-import { attempt, badge, clear, dialog, field, formValues, h, select, toast, when, yesNo } from "../dom.ts";
+import {
+  actionForm,
+  attempt,
+  badge,
+  clear,
+  dialog,
+  field,
+  formDialog,
+  h,
+  select,
+  toast,
+  when,
+  yesNo,
+} from "../dom.ts";
 import { metricsPanel, SERVICE_METRICS } from "../metrics.ts";
 import { navigate, region } from "../nav.ts";
 import { listView } from "../table.ts";
@@ -112,50 +125,45 @@ export async function newService(root: HTMLElement): Promise<void> {
   vpc.addEventListener("change", filterBackends);
   type.addEventListener("change", filterBackends);
   filterBackends();
-  const form: HTMLFormElement = h(
-    "form",
+  const form = actionForm(
     {
       class: "card",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          void attempt(form, async () => {
-            const created = await api<EndpointService>("POST", "/v1/endpoint-services", {
-              name: v.name,
-              vpcId: v.vpcId,
-              serviceType: v.serviceType,
-              backendInstanceId: v.backendInstanceId,
-              autoAccept: v.autoAccept === "on",
-              tags: parseTags(v.tags ?? ""),
-            });
-            toast(`Created ${created.id}`);
-            navigate(`services/${created.id}`);
-          });
-        },
-      },
     },
-    field("Name", name.input, name.hint),
-    field("VPC", vpc),
-    field("Service type", type),
-    field(
-      "Backend instance",
-      backend,
-      "Only instances of this type in this VPC that serve no other service can be used.",
-    ),
-    h(
-      "label",
-      { class: "inline" },
-      h("input", { type: "checkbox", name: "autoAccept" }),
-      "Accept connection requests automatically",
-    ),
-    field("Tags", h("input", { name: "tags", placeholder: "env=prod, team=网络" })),
-    h(
-      "div",
-      { class: "row" },
-      h("button", { type: "submit", class: "primary" }, "Create"),
-      h("a", { href: "#/services" }, "Cancel"),
-    ),
+    [
+      field("Name", name.input, name.hint),
+      field("VPC", vpc),
+      field("Service type", type),
+      field(
+        "Backend instance",
+        backend,
+        "Only instances of this type in this VPC that serve no other service can be used.",
+      ),
+      h(
+        "label",
+        { class: "inline" },
+        h("input", { type: "checkbox", name: "autoAccept" }),
+        "Accept connection requests automatically",
+      ),
+      field("Tags", h("input", { name: "tags", placeholder: "env=prod, team=网络" })),
+      h(
+        "div",
+        { class: "row" },
+        h("button", { type: "submit", class: "primary" }, "Create"),
+        h("a", { href: "#/services" }, "Cancel"),
+      ),
+    ],
+    async (v) => {
+      const created = await api<EndpointService>("POST", "/v1/endpoint-services", {
+        name: v.name,
+        vpcId: v.vpcId,
+        serviceType: v.serviceType,
+        backendInstanceId: v.backendInstanceId,
+        autoAccept: v.autoAccept === "on",
+        tags: parseTags(v.tags ?? ""),
+      });
+      toast(`Created ${created.id}`);
+      navigate(`services/${created.id}`);
+    },
   );
   clear(root, h("h1", {}, "Create endpoint service"), h("p", { class: "sub" }, `Region ${region()}`), form);
 }
@@ -216,26 +224,11 @@ function patchDialog(
   body: HTMLElement[],
   toBody: (v: Record<string, string>) => unknown,
 ): void {
-  dialog(title, (close) => {
-    const form: HTMLFormElement = h(
-      "form",
-      {
-        on: {
-          submit: (e: Event) => {
-            e.preventDefault();
-            void attempt(form, async () => {
-              await api("PATCH", `/v1/endpoint-services/${svc.id}`, toBody(formValues(form)));
-              close();
-              toast("Saved");
-              navigate(location.hash.slice(2));
-            });
-          },
-        },
-      },
-      body,
-      h("button", { type: "submit", class: "primary" }, "Save"),
-    );
-    return form;
+  formDialog(title, body, "Save", async (v, close) => {
+    await api("PATCH", `/v1/endpoint-services/${svc.id}`, toBody(v));
+    close();
+    toast("Saved");
+    navigate(location.hash.slice(2));
   });
 }
 
@@ -286,25 +279,9 @@ function toggleAutoAccept(svc: EndpointService): void {
 }
 
 function remove(svc: EndpointService): void {
-  dialog("Delete endpoint service", (close) => {
-    const form: HTMLFormElement = h(
-      "form",
-      {
-        on: {
-          submit: (e: Event) => {
-            e.preventDefault();
-            const reject = formValues(form).rejectConnections === "on";
-            void attempt(form, async () => {
-              await api("DELETE", `/v1/endpoint-services/${svc.id}`, undefined, {
-                rejectConnections: reject || undefined,
-              });
-              close();
-              toast(`Deleted ${svc.id}`);
-              navigate("services");
-            });
-          },
-        },
-      },
+  formDialog(
+    "Delete endpoint service",
+    [
       h("p", {}, `Delete ${svc.name} (${svc.id})? Endpoints connected to it: ${svc.endpointCount}.`),
       h(
         "label",
@@ -317,10 +294,18 @@ function remove(svc: EndpointService): void {
         { class: "hint" },
         "Without this, deletion is refused while endpoints are connected. With it, each connection is rejected; the consumers' endpoints stay, rejected and marked as pointing at a deleted service, until their owners delete them.",
       ),
-      h("button", { type: "submit", class: "danger" }, "Delete"),
-    );
-    return form;
-  });
+    ],
+    "Delete",
+    async (v, close) => {
+      await api("DELETE", `/v1/endpoint-services/${svc.id}`, undefined, {
+        rejectConnections: v.rejectConnections === "on" || undefined,
+      });
+      close();
+      toast(`Deleted ${svc.id}`);
+      navigate("services");
+    },
+    true,
+  );
 }
 
 function resultsList(results: Array<{ id: string; ok: boolean; text: string }>): HTMLElement {
@@ -503,65 +488,51 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
     });
   }
   function edit(entry: AllowlistEntry) {
-    dialog(`Edit ${entry.uin}`, (close) => {
-      const form: HTMLFormElement = h(
-        "form",
-        {
-          on: {
-            submit: (e: Event) => {
-              e.preventDefault();
-              const v = formValues(form);
-              void attempt(form, async () => {
-                await api("PATCH", `/v1/endpoint-services/${svc.id}/allowlist/${entry.uin}`, {
-                  description: v.description,
-                  connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : null,
-                });
-                close();
-                await list.reload();
-              });
-            },
-          },
-        },
+    formDialog(
+      `Edit ${entry.uin}`,
+      [
         field("Description", h("input", { name: "description", value: entry.description, maxlength: 200 })),
         field(
           "Connection limit",
           h("input", { name: "connectionLimit", type: "number", min: 1, value: entry.connectionLimit ?? "" }),
           "Empty for no limit",
         ),
-        h("button", { type: "submit", class: "primary" }, "Save"),
-      );
-      return form;
-    });
+      ],
+      "Save",
+      async (v, close) => {
+        await api("PATCH", `/v1/endpoint-services/${svc.id}/allowlist/${entry.uin}`, {
+          description: v.description,
+          connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : null,
+        });
+        close();
+        await list.reload();
+      },
+    );
   }
-  const add: HTMLFormElement = h(
-    "form",
+  const add = actionForm(
     {
       class: "toolbar",
       "aria-label": "Add to allowlist",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(add);
-          void attempt(add, async () => {
-            await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, {
-              uin: v.uin,
-              description: v.description || undefined,
-              connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : undefined,
-            });
-            add.reset();
-            toast(`Added ${v.uin}`);
-            await list.reload();
-          });
-        },
-      },
     },
-    field(
-      "Account UIN",
-      h("input", { name: "uin", required: true, inputmode: "numeric", pattern: "[0-9]{1,20}" }),
-    ),
-    field("Description", h("input", { name: "description", maxlength: 200 })),
-    field("Connection limit", h("input", { name: "connectionLimit", type: "number", min: 1 })),
-    h("button", { type: "submit", class: "primary" }, "Add"),
+    [
+      field(
+        "Account UIN",
+        h("input", { name: "uin", required: true, inputmode: "numeric", pattern: "[0-9]{1,20}" }),
+      ),
+      field("Description", h("input", { name: "description", maxlength: 200 })),
+      field("Connection limit", h("input", { name: "connectionLimit", type: "number", min: 1 })),
+      h("button", { type: "submit", class: "primary" }, "Add"),
+    ],
+    async (v) => {
+      await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, {
+        uin: v.uin,
+        description: v.description || undefined,
+        connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : undefined,
+      });
+      add.reset();
+      toast(`Added ${v.uin}`);
+      await list.reload();
+    },
   );
   clear(section, add, list.element, results);
   await list.reload();

@@ -1,5 +1,5 @@
 import { api, type Page, type Webhook, type WebhookMessage } from "../api.ts";
-import { attempt, badge, clear, dialog, field, formValues, h, select, toast, when } from "../dom.ts";
+import { actionForm, attempt, badge, clear, dialog, field, h, select, toast, when } from "../dom.ts";
 import { navigate } from "../nav.ts";
 import { listView } from "../table.ts";
 
@@ -56,59 +56,54 @@ export async function webhooksPage(root: HTMLElement): Promise<void> {
     load: (q) => api<Page<Webhook>>("GET", "/v1/webhooks", undefined, q),
     empty: "No subscription yet.",
   });
-  const form: HTMLFormElement = h(
-    "form",
+  const form = actionForm(
     {
       class: "card",
       "aria-label": "Create webhook",
-      on: {
-        submit: (e: Event) => {
-          e.preventDefault();
-          const v = formValues(form);
-          const events = EVENT_TYPES.filter(
-            (t) => (form.elements.namedItem(`event-${t}`) as HTMLInputElement).checked,
-          );
-          void attempt(form, async () => {
-            const created = await api<Webhook>("POST", "/v1/webhooks", {
-              url: v.url,
-              events,
-              description: v.description || undefined,
-              serviceIds: v.serviceIds
-                ? v.serviceIds
-                    .split(",")
-                    .map((s) => s.trim())
-                    .filter(Boolean)
-                : undefined,
-            });
-            form.reset();
-            await list.reload();
-            showSecret(created);
-          });
-        },
-      },
     },
-    h("h2", {}, "New subscription"),
-    field(
-      "URL",
-      h("input", {
-        name: "url",
-        type: "url",
-        required: true,
-        placeholder: "https://example.com/hooks/linkplane",
-      }),
-    ),
-    field("Description", h("input", { name: "description", maxlength: 200 })),
-    h(
-      "fieldset",
-      { class: "metric-picker" },
-      h("legend", {}, "Events (none checked: all)"),
-      EVENT_TYPES.map((t) => h("label", {}, h("input", { type: "checkbox", name: `event-${t}` }), t)),
-    ),
-    field(
-      "Only these services",
-      h("input", { name: "serviceIds", placeholder: "vpcsvc-…, vpcsvc-… (empty: all)" }),
-    ),
-    h("button", { type: "submit", class: "primary" }, "Create subscription"),
+    [
+      h("h2", {}, "New subscription"),
+      field(
+        "URL",
+        h("input", {
+          name: "url",
+          type: "url",
+          required: true,
+          placeholder: "https://example.com/hooks/linkplane",
+        }),
+      ),
+      field("Description", h("input", { name: "description", maxlength: 200 })),
+      h(
+        "fieldset",
+        { class: "metric-picker" },
+        h("legend", {}, "Events (none checked: all)"),
+        EVENT_TYPES.map((t) => h("label", {}, h("input", { type: "checkbox", name: `event-${t}` }), t)),
+      ),
+      field(
+        "Only these services",
+        h("input", { name: "serviceIds", placeholder: "vpcsvc-…, vpcsvc-… (empty: all)" }),
+      ),
+      h("button", { type: "submit", class: "primary" }, "Create subscription"),
+    ],
+    async (v) => {
+      const events = EVENT_TYPES.filter(
+        (t) => (form.elements.namedItem(`event-${t}`) as HTMLInputElement).checked,
+      );
+      const created = await api<Webhook>("POST", "/v1/webhooks", {
+        url: v.url,
+        events,
+        description: v.description || undefined,
+        serviceIds: v.serviceIds
+          ? v.serviceIds
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined,
+      });
+      form.reset();
+      await list.reload();
+      showSecret(created);
+    },
   );
   clear(root, h("h1", {}, "Webhooks"), list.element, form);
   await list.reload();
