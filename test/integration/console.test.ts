@@ -340,6 +340,14 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     const csv = await readFile(file, "utf8");
     expect(csv).toContain(endpointId);
     expect(csv).toContain("支付-endpoint");
+
+    // Act: another region has none of it; back again
+    await page.getByRole("combobox", { name: "Region" }).selectOption("ap-shanghai");
+    // Assess
+    await poll(() => page.locator("main .sub").textContent()).toBe("Region ap-shanghai");
+    await poll(() => page.locator('[data-list="endpoints"] tbody').textContent()).toContain("Nothing here yet");
+    await page.getByRole("combobox", { name: "Region" }).selectOption("ap-guangzhou");
+    await poll(() => page.locator('[data-list="endpoints"] tbody tr').count()).toBe(1);
   });
 
   it("shows 24 h metrics from the data plane's samples and compares two periods", async () => {
