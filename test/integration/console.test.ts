@@ -345,7 +345,9 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     await page.getByRole("combobox", { name: "Region" }).selectOption("ap-shanghai");
     // Assess
     await poll(() => page.locator("main .sub").textContent()).toBe("Region ap-shanghai");
-    await poll(() => page.locator('[data-list="endpoints"] tbody').textContent()).toContain("Nothing here yet");
+    await poll(() => page.locator('[data-list="endpoints"] tbody').textContent()).toContain(
+      "Nothing here yet",
+    );
     await page.getByRole("combobox", { name: "Region" }).selectOption("ap-guangzhou");
     await poll(() => page.locator('[data-list="endpoints"] tbody tr').count()).toBe(1);
   });
