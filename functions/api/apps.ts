@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import * as webConsole from "./console.ts";
 import type { ApiEnv } from "./factory.ts";
 import * as health from "./health.ts";
 import * as backendInstances from "./inventory/backend-instances.ts";
@@ -22,6 +23,7 @@ import * as webhooks from "./webhooks/subscriptions.ts";
  */
 export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/health.ts": health.app,
+  "functions/api/console.ts": webConsole.app,
   "functions/api/operator/accounts.ts": accounts.app,
   "functions/api/operator/jobs.ts": jobs.app,
   "functions/api/inventory/vpcs.ts": vpcs.app,

@@ -41,6 +41,8 @@ export const routes: RouteEntry[] = [
   { method: "GET", path: "/openapi.json", module: DOCS },
   { method: "GET", path: "/docs", module: DOCS },
   { method: "GET", path: "/docs/assets/{file}", module: DOCS },
+  { method: "GET", path: "/console", module: "functions/api/console.ts" },
+  { method: "GET", path: "/console/assets/{file}", module: "functions/api/console.ts" },
 
   { method: "POST", path: "/v1/operator/accounts", module: ACCOUNTS },
   { method: "GET", path: "/v1/operator/accounts", module: ACCOUNTS },

@@ -1,0 +1,70 @@
+import { api, type Page, type Tag } from "../api.ts";
+import { h } from "../dom.ts";
+
+/** The name rule of the reference product: 1–80 of letters, digits, `_`, `-` and Chinese characters. */
+export const NAME_RULE = /^[A-Za-z0-9_\-\u4e00-\u9fa5]{1,80}$/;
+
+/** A name input that says, as you type, whether the name is allowed. */
+export function nameInput(value = ""): { input: HTMLInputElement; hint: HTMLElement } {
+  const hint = h("small", { class: "hint", "aria-live": "polite" });
+  const input = h("input", { name: "name", required: true, maxlength: 80, value, "aria-describedby": "" });
+  const check = () => {
+    const v = input.value;
+    const ok = NAME_RULE.test(v);
+    hint.textContent = ok
+      ? `${[...v].length}/80 ✓`
+      : v.length === 0
+        ? "1–80 characters: letters, digits, _ - and Chinese characters"
+        : "Only letters, digits, _ - and Chinese characters, at most 80";
+    hint.className = ok ? "hint ok" : v.length === 0 ? "hint" : "hint bad";
+    input.setCustomValidity(ok ? "" : hint.textContent);
+  };
+  input.addEventListener("input", check);
+  check();
+  return { input, hint };
+}
+
+/** Every page of a list, for pickers (inventory is small; the API pages at 100). */
+export async function all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<Page<T>>("GET", path, undefined, { ...query, limit: 100, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && out.length < 1000);
+  return out;
+}
+
+/** "env=prod, team=网络" ⇄ tags. */
+export function parseTags(text: string): Tag[] {
+  return text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const [key, ...rest] = p.split("=");
+      return { key: (key ?? "").trim(), value: rest.join("=").trim() };
+    });
+}
+export function tagsText(tags: Tag[] | undefined): string {
+  return (tags ?? []).map((t) => `${t.key}=${t.value}`).join(", ");
+}
+
+export function facts(pairs: Array<[string, Node | string]>): HTMLElement {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+  );
+}
+
+export function tabs(base: string, current: string, items: Array<[string, string]>): HTMLElement {
+  return h(
+    "nav",
+    { class: "tabs", "aria-label": "Sections" },
+    items.map(([id, label]) =>
+      h("a", { href: `#/${base}/${id}`, "aria-current": id === current ? "page" : undefined }, label),
+    ),
+  );
+}

@@ -1,0 +1,59 @@
+import { handle } from "hono/aws-lambda";
+import { buildConsole, type ConsoleAsset, prebuilt } from "../../console/build.ts";
+import { NotFoundError } from "../../core/errors.ts";
+import { log } from "../../core/util/log.ts";
+import { createApi } from "./factory.ts";
+
+/**
+ * The web console: a static page and two assets. It calls only the public API, from the same origin, so
+ * the policy below allows nothing else: no third-party script, style, font or connection.
+ */
+const POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Linkplane console</title>
+  <link rel="stylesheet" href="/console/assets/style.css">
+  <script type="module" src="/console/assets/app.js"></script>
+</head>
+<body>
+  <div id="app"><noscript>The Linkplane console needs JavaScript.</noscript></div>
+  <div id="toast" role="status" hidden></div>
+</body>
+</html>`;
+
+// Built once per process from the sources (locally, with esbuild), else read from console/dist (a
+// deployment built with `npm run build:console`).
+let assets: Promise<Map<string, ConsoleAsset>> | undefined;
+function load(): Promise<Map<string, ConsoleAsset>> {
+  assets ??= buildConsole().catch((error: unknown) => {
+    log.info("console: building from source failed, serving console/dist", { error: String(error) });
+    return prebuilt();
+  });
+  return assets;
+}
+
+export const app = createApi("none")
+  .get("/console", (c) =>
+    c.html(PAGE, 200, { "Content-Security-Policy": POLICY, "Cache-Control": "no-cache" }),
+  )
+  .get("/console/assets/:file", async (c) => {
+    const file = c.req.param("file");
+    const asset = (await load()).get(file);
+    if (!asset) throw new NotFoundError("asset", file);
+    return c.body(asset.body.slice(), 200, { "Content-Type": asset.type, "Cache-Control": "no-cache" });
+  });
+
+export const handler = handle(app);
