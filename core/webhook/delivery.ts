@@ -20,6 +20,18 @@ export namespace WebhookDelivery {
   /** A subscription whose every attempt failed this long is disabled. */
   export const DISABLE_AFTER_MS = 5 * 86_400_000;
 
+  /** One signer per secret: building one decodes the key, which a burst to one receiver needs once. */
+  const signers = new Map<string, Webhook>();
+  function signer(secret: string): Webhook {
+    let s = signers.get(secret);
+    if (!s) {
+      if (signers.size >= 1000) signers.clear();
+      s = new Webhook(secret);
+      signers.set(secret, s);
+    }
+    return s;
+  }
+
   export interface Job {
     /** Leased by the caller. */
     message: WebhookMessage.Stored;
@@ -39,9 +51,7 @@ export namespace WebhookDelivery {
     secrets: string[],
     at: Date,
   ): Record<string, string> {
-    const signature = secrets
-      .map((secret) => new Webhook(secret).sign(message.id, at, message.payload))
-      .join(" ");
+    const signature = secrets.map((secret) => signer(secret).sign(message.id, at, message.payload)).join(" ");
     return {
       "content-type": "application/json",
       "user-agent": USER_AGENT,

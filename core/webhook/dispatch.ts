@@ -21,6 +21,9 @@ export interface Dispatch {
   stop(): Promise<void>;
 }
 
+/** How long outcomes wait to be written together: a few ms fills BatchWriteItems far better than one turn. */
+const FLUSH_MS = 10;
+
 export class WebhookDispatcher implements Dispatch {
   private readonly queues = new Map<string, WebhookDelivery.Job[]>();
   private readonly active = new Map<string, number>();
@@ -122,10 +125,10 @@ export class WebhookDispatcher implements Dispatch {
       if (this.unrecorded.length >= 25) this.flush();
       else if (!this.flushQueued) {
         this.flushQueued = true;
-        setImmediate(() => {
+        setTimeout(() => {
           this.flushQueued = false;
           this.flush();
-        });
+        }, FLUSH_MS);
       }
     });
   }

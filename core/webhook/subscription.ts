@@ -148,11 +148,23 @@ export namespace WebhookSubscription {
 
   /** The secrets that sign a delivery now: the current one, and the previous one during its overlap. */
   export function signingSecrets(s: Stored, at: Date = WebhookModel.now()): string[] {
-    const secrets = [Sealed.open(encryptionKey(), s.sealedSecret, s.id)];
+    const secrets = [opened(s.sealedSecret, s.id)];
     if (s.previousSealedSecret && s.previousSecretExpiresAt && s.previousSecretExpiresAt > at.toISOString()) {
-      secrets.push(Sealed.open(encryptionKey(), s.previousSealedSecret, `${s.id}#previous`));
+      secrets.push(opened(s.previousSealedSecret, `${s.id}#previous`));
     }
     return secrets;
+  }
+
+  /** Opened secrets by sealed text: a burst of deliveries to one subscription opens its secret once. */
+  const openedSecrets = new Map<string, string>();
+  function opened(sealed: string, aad: string): string {
+    let secret = openedSecrets.get(sealed);
+    if (secret === undefined) {
+      secret = Sealed.open(encryptionKey(), sealed, aad);
+      if (openedSecrets.size >= 1000) openedSecrets.clear();
+      openedSecrets.set(sealed, secret);
+    }
+    return secret;
   }
 
   function checkedUrl(url: string): string {
