@@ -51,19 +51,23 @@ async function accepted(): Promise<Endpoint.Stored> {
   return (await Endpoint.find(ep.id, true)) as Endpoint.Stored;
 }
 
+/** The provider rejects the connection, deciding from `snapshot` rather than from a fresh read. */
+const rejectFrom = (snapshot: Endpoint.Stored) =>
+  Connection.transition({
+    endpoint: snapshot,
+    to: "rejected",
+    actor: p.uin,
+    reason: "stale",
+    providerUin: p.uin,
+  });
+
 describe("connection transition guards", () => {
   it("refuses a transition from a snapshot whose state is not the stored one (the state condition)", async () => {
     // Prepare: stored available at version 2; the snapshot says pending at version 2.
     const stored = await accepted();
     const stale: Endpoint.Stored = { ...stored, state: "pending" };
     // Act
-    const attempt = Connection.transition({
-      endpoint: stale,
-      to: "rejected",
-      actor: p.uin,
-      reason: "stale",
-      providerUin: p.uin,
-    });
+    const attempt = rejectFrom(stale);
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(RaceLostError);
     expect(await Endpoint.find(stored.id, true)).toMatchObject({ state: "available", stateVersion: 2 });
@@ -75,13 +79,7 @@ describe("connection transition guards", () => {
     const stored = await accepted();
     const stale: Endpoint.Stored = { ...stored, stateVersion: 5 };
     // Act
-    const attempt = Connection.transition({
-      endpoint: stale,
-      to: "rejected",
-      actor: p.uin,
-      reason: "stale",
-      providerUin: p.uin,
-    });
+    const attempt = rejectFrom(stale);
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(RaceLostError);
     expect(await Endpoint.find(stored.id, true)).toMatchObject({ state: "available", stateVersion: 2 });
