@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import * as z from "zod";
 import { Config } from "../../core/config.ts";
@@ -18,6 +17,7 @@ import { safeEqual } from "../../core/util/crypto.ts";
 import { requestId as newRequestId } from "../../core/util/id.ts";
 import { log } from "../../core/util/log.ts";
 import { issueToError } from "../../core/validation.ts";
+import { MAX_BODY_BYTES } from "./input-policy.ts";
 
 export type AuthMode = "none" | "operator" | "account" | "ingest";
 
@@ -28,7 +28,7 @@ export interface ApiEnv {
   };
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { limitBody, MAX_BODY_BYTES } from "./input-policy.ts";
 
 /** Every request gets an ID, returned in `X-Request-Id` and in every error body. */
 export const requestIdMiddleware: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -51,13 +51,6 @@ export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
     uin: c.get("principal")?.uin,
   });
 };
-
-export const limitBody: MiddlewareHandler<ApiEnv> = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new RequestTooLargeError(MAX_BODY_BYTES);
-  },
-});
 
 function bearer(c: Context): string {
   const header = c.req.header("authorization");

@@ -55,7 +55,7 @@ export const app = createApi("operator")
     }),
     async (c) => {
       const { name } = c.req.valid("param");
-      const job = jobs[name];
+      const job = jobs.get(name);
       if (!job) throw new NotFoundError("job", name);
       return c.json({ name, outcome: await job.run(scheduledEvent(name, new Date(), "manual")) }, 200);
     },

@@ -66,7 +66,7 @@ const Ignored = { IpAddressType: z.string().max(16).optional() };
  */
 function matcher<T>(filters: Filter[] | undefined, fields: Record<string, (item: T) => string | undefined>) {
   for (const f of filters ?? []) {
-    if (!(f.Name in fields)) {
+    if (!Object.hasOwn(fields, f.Name)) {
       throw new InvalidParameterError(
         "InvalidParameter.FilterInvalidKey",
         `Filters: unknown filter name ${f.Name}; known: ${Object.keys(fields).join(", ")}`,

@@ -2,11 +2,12 @@ import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { Config } from "../../../core/config.ts";
 import { Credential } from "../../../core/credential/index.ts";
-import { InvalidParameterError, LinkplaneError, RequestTooLargeError } from "../../../core/errors.ts";
+import { InvalidParameterError, LinkplaneError } from "../../../core/errors.ts";
 import { requestId as newRequestId } from "../../../core/util/id.ts";
 import { log } from "../../../core/util/log.ts";
 import { validate } from "../../../core/validation.ts";
-import { MAX_BODY_BYTES, toLinkplaneError } from "../middleware.ts";
+import { readBodyWithin } from "../input-policy.ts";
+import { toLinkplaneError } from "../middleware.ts";
 import { actions } from "./actions.ts";
 import { checkTimestamp, parseAuthorization, verify } from "./tc3.ts";
 
@@ -23,14 +24,6 @@ class TencentError extends LinkplaneError {
   }
 }
 
-async function readBody(request: Request): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new RequestTooLargeError(MAX_BODY_BYTES);
-  const body = Buffer.from(await request.arrayBuffer());
-  if (body.length > MAX_BODY_BYTES) throw new RequestTooLargeError(MAX_BODY_BYTES);
-  return body;
-}
-
 export const app = new Hono().post("/", async (c) => {
   const requestId = newRequestId();
   const started = performance.now();
@@ -38,7 +31,7 @@ export const app = new Hono().post("/", async (c) => {
   let uin: string | undefined;
   let code = "OK";
   try {
-    const body = await readBody(c.req.raw);
+    const body = (await readBodyWithin(c.req.raw)) ?? Buffer.alloc(0);
     if (!action) throw InvalidParameterError.missing("X-TC-Action");
     const version = c.req.header("x-tc-version");
     if (version !== VERSION)
@@ -50,7 +43,8 @@ export const app = new Hono().post("/", async (c) => {
     const auth = parseAuthorization(c.req.header("authorization"));
     const timestamp = checkTimestamp(c.req.header("x-tc-timestamp"));
     const key = await Credential.signingKey(auth.secretId);
-    const headers: Record<string, string> = {};
+    // Header names come from the caller's SignedHeaders: no prototype for `__proto__` to reach.
+    const headers: Record<string, string> = Object.create(null);
     for (const name of auth.signedHeaders) headers[name] = c.req.header(name) ?? "";
     const url = new URL(c.req.url);
     verify(auth, {
@@ -64,8 +58,15 @@ export const app = new Hono().post("/", async (c) => {
     });
     uin = key.uin;
 
-    const handler = actions[action];
+    // An own-property look-up: `constructor` or `hasOwnProperty` is no action.
+    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!handler) throw new TencentError("InvalidAction", `the action ${action} does not exist`);
+    const unknown = [...url.searchParams.keys()][0];
+    if (unknown !== undefined) {
+      throw new InvalidParameterError("UnknownParameter", `unknown query parameter ${unknown}`, {
+        field: unknown,
+      });
+    }
     const region = c.req.header("x-tc-region");
     if (!region) throw InvalidParameterError.missing("X-TC-Region");
     if (!Config.get().regions.includes(region))
@@ -87,7 +88,12 @@ export const app = new Hono().post("/", async (c) => {
     code = e.code;
     if (e.kind === "internal" || e.kind === "unavailable")
       log.error("tencent api request failed", { requestId, action, error: e.cause ?? e });
-    return c.json({ Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } });
+    // Errors are HTTP 200 as the SDKs expect, except a body refused unread: its 413 tells any client
+    // (and proxy) that the request was not taken.
+    return c.json(
+      { Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } },
+      e.kind === "too_large" ? 413 : 200,
+    );
   } finally {
     log.info("tencent request", {
       requestId,
