@@ -28,6 +28,10 @@ export namespace Config {
     LINKPLANE_METRICS_HOURLY_DAYS: z.coerce.number().int().min(1).max(400).default(93),
     LINKPLANE_METRICS_DAILY_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
+    /** DynamoDB: time to open a connection, time a request may wait for an answer, tries per call. */
+    LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+    LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(2_000),
+    LINKPLANE_DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
     LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
   });
@@ -46,6 +50,7 @@ export namespace Config {
     retentionDays: { raw: number; hourly: number; daily: number };
     dataDir: string;
     exportBucket: string | undefined;
+    dynamodb: { connectTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
   }
 
   let current: Info | undefined;
@@ -98,6 +103,11 @@ export namespace Config {
       },
       dataDir: e.LINKPLANE_DATA_DIR,
       exportBucket: e.LINKPLANE_EXPORT_BUCKET,
+      dynamodb: {
+        connectTimeoutMs: e.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS,
+        requestTimeoutMs: e.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS,
+        maxAttempts: e.LINKPLANE_DYNAMODB_MAX_ATTEMPTS,
+      },
     };
   }
 }

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import * as z from "zod";
 import { Config } from "../../core/config.ts";
 import { Credential } from "../../core/credential/index.ts";
+import { translateSdkError } from "../../core/db/errors.ts";
 import {
   AuthFailureError,
   InternalError,
@@ -131,7 +132,8 @@ export function toLinkplaneError(error: unknown): LinkplaneError {
     const issue = error.issues[0];
     if (issue) return issueToError(issue, undefined);
   }
-  return new InternalError(undefined, { cause: error });
+  // A DynamoDB error that escaped its call site: a timeout is still a 503, throttling still a 429.
+  return translateSdkError(error);
 }
 
 /** The one error answer: `{"error": {"code", "message", "requestId", "field"?}}`, never a stack. */

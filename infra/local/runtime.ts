@@ -73,8 +73,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const config = Config.get();
 
   const credentials = { accessKeyId: "linkplane", secretAccessKey: "linkplane" };
-  const admin = new DynamoDBClient({ endpoint, region: config.awsRegion, credentials });
-  const streams = new DynamoDBStreamsClient({ endpoint, region: config.awsRegion, credentials });
+  // Table creation may take longer than a data call; it still must not hang on a stalled database.
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: config.awsRegion,
+    credentials,
+    ...Db.transport(config),
+    requestHandler: {
+      connectionTimeout: config.dynamodb.connectTimeoutMs,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+  const streams = new DynamoDBStreamsClient({
+    endpoint,
+    region: config.awsRegion,
+    credentials,
+    ...Db.transport(config),
+  });
   let poller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
