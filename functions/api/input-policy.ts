@@ -72,8 +72,9 @@ export class QueryPolicy {
 
   /** The middleware: refuses the first undeclared parameter with 400 UnknownParameter naming it. */
   readonly middleware: MiddlewareHandler = async (c, next) => {
-    // The route that answers is the last one matched that is not a `use` middleware.
-    const route = matchedRoutes(c).findLast((r) => r.method !== "ALL");
+    // The route that answers is the first one matched that is not a `use` middleware (a static path such
+    // as `/v1/endpoints/export` is registered before `/v1/endpoints/:id`, which matches it too).
+    const route = matchedRoutes(c).find((r) => r.method !== "ALL");
     if (route) {
       const accepted = this.accepted.get(`${route.method} ${route.path}`) ?? [];
       for (const key of Object.keys(c.req.queries())) {
@@ -90,5 +91,6 @@ export class QueryPolicy {
 
 function acceptsKey(accepted: string, key: string): boolean {
   const pattern = accepted.match(/^(.+)\{[^}]+\}$/);
-  return pattern?.[1] ? key.startsWith(pattern[1]) && key.length > pattern[1].length : accepted === key;
+  // `tag:` alone is the route's to refuse (it names the tag filter that is malformed).
+  return pattern?.[1] ? key.startsWith(pattern[1]) : accepted === key;
 }
