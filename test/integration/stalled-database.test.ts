@@ -37,6 +37,10 @@ afterEach(() => {
 });
 
 function stallWith(env: Record<string, string> = {}) {
+  // The defaults, unless the test says otherwise (the suite's setup raises the request timeout).
+  delete process.env.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS;
+  delete process.env.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS;
+  delete process.env.LINKPLANE_DYNAMODB_MAX_ATTEMPTS;
   Object.assign(process.env, { LINKPLANE_DYNAMODB_ENDPOINT: stalledUrl, ...env });
   Config.reset();
   Db.use(undefined);
