@@ -51,15 +51,27 @@ function demoLines(demo: NonNullable<typeof runtime.demo>, url: string): string[
   ];
 }
 
+/**
+ * Stopping: SIGINT, SIGTERM, or the parent going away. Supervisors (Docker, systemd, pm2) signal the
+ * process they started, which is npm; npm hands the signal to the shell that runs this script, and a
+ * shell may die of it without passing it on. So the parent is watched as well: when this process is
+ * re-parented, whoever started it is gone and nobody will ever stop it. Either way everything it
+ * started stops with it (Java through its watchdog), within a deadline.
+ */
+const STOP_DEADLINE_MS = 8_000;
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n  ${signal}: stopping…\n`);
-    runtime.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
+function shutdown(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n  ${why}: stopping…\n`);
+  setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
+  runtime.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown("the process that started Linkplane exited");
+}, 250).unref();

@@ -100,7 +100,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await new Promise<void>((done) => {
+      if (!server) return done();
+      server.close(() => done());
+      // Keep-alive and long requests would hold the port: give them a moment, then close them.
+      const open = server as { closeAllConnections?: () => void };
+      setTimeout(() => open.closeAllConnections?.(), 1_000).unref();
+    });
     admin.destroy();
     streams.destroy();
     await dynamo?.stop();
@@ -147,7 +153,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       server.once("error", reject);
     });
     const readyMs = Math.round(performance.now() - started);
-    log.info("linkplane local runtime ready", { url: `http://${host}:${port}`, readyMs, dynamodb: endpoint });
+    log.info("linkplane local runtime ready", {
+      url: `http://${host}:${port}`,
+      readyMs,
+      dynamodb: endpoint,
+      pid: process.pid,
+    });
     return {
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       port,
