@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { StartupError } from "./dynamodb-local.ts";
 import { startLocal } from "./runtime.ts";
 
 /** `npm start`: the whole of Linkplane on this machine. Ctrl-C stops all of it, Java included. */
@@ -16,6 +17,11 @@ const runtime = await startLocal({
   port: Number(values.port ?? process.env.PORT ?? 3000),
   host: values.host ?? process.env.LINKPLANE_HOST ?? "127.0.0.1",
   demo: values.demo,
+}).catch((error: unknown) => {
+  // What the user can fix is said in one sentence; anything else keeps its stack for a bug report.
+  if (!(error instanceof StartupError)) throw error;
+  process.stderr.write(`\n  Linkplane cannot start. ${error.message}\n\n`);
+  process.exit(1);
 });
 
 process.stdout.write(

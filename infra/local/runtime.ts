@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -10,7 +11,7 @@ import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type DemoState, startDemo } from "./demo.ts";
-import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
+import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
@@ -58,6 +59,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
   process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
+
+  const host = options.host ?? "127.0.0.1";
+  const wantedPort = options.port ?? 3000;
+  // Before anything slow starts: a busy port is the user's to fix, and should be said at once.
+  await assertPortFree(host, wantedPort);
 
   let dynamo: DynamoDbLocal | undefined;
   const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
@@ -145,9 +151,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     if (options.demo) demo = await startDemo(options.inMemory ? undefined : dataDir);
 
     const app = await createLocalApp(projectRoot);
-    const host = options.host ?? "127.0.0.1";
     const port = await new Promise<number>((resolvePort, reject) => {
-      server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, (info) =>
+      server = serve({ fetch: app.fetch, port: wantedPort, hostname: host }, (info) =>
         resolvePort(info.port),
       );
       server.once("error", reject);
@@ -174,4 +179,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await stop();
     throw error;
   }
+}
+
+/** Listens on the port for a moment; in use (or not ours to take) is a StartupError naming the fix. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((done, fail) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "EADDRINUSE" ? "is in use" : `cannot be opened (${error.code})`;
+      fail(
+        new StartupError(`Port ${port} on ${host} ${why}: choose another with PORT=<port> or --port <port>.`),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -142,5 +143,61 @@ describe("npm start", { timeout: 180_000 }, () => {
     expect(javaPids(run.dynamoPort)).toHaveLength(1);
     process.kill(run.nodePid, "SIGKILL");
     await until(() => javaPids(run.dynamoPort).length === 0, 10_000, "DynamoDB Local to stop");
+  });
+});
+
+/** `node infra/local/main.ts` with the given environment, until it exits. */
+async function failedStart(args: string[], env: NodeJS.ProcessEnv) {
+  const began = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts", "--in-memory", ...args], {
+    cwd: root,
+    env: {
+      ...process.env,
+      LINKPLANE_DATA_DIR: mkdtempSync(join(tmpdir(), "lp-fail-")),
+      LINKPLANE_DYNAMODB_ENDPOINT: "",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr?.on("data", (c) => {
+    stderr += String(c);
+  });
+  await until(() => child.exitCode !== null, 30_000, "exit");
+  return { code: child.exitCode, stderr, ms: Date.now() - began };
+}
+
+describe("npm start that cannot start", () => {
+  it("says in one sentence that Java is missing, and what to do, at once", async () => {
+    // Prepare: a PATH with a shell and no java.
+    const bin = mkdtempSync(join(tmpdir(), "lp-nojava-"));
+    symlinkSync("/bin/sh", join(bin, "sh"));
+    // Act
+    const run = await failedStart(["--port", "0"], { PATH: bin });
+    // Assess: within 5 s of node being up (tsx alone takes seconds on a loaded machine).
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("no java on the PATH");
+    expect(run.stderr).toMatch(/install Java 17 or later, or set LINKPLANE_DYNAMODB_ENDPOINT/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.ms).toBeLessThan(15_000);
+  });
+
+  it("says in one sentence that the port is busy, and what to do, before starting Java", async () => {
+    // Prepare
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, "127.0.0.1", done));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      // Act
+      const run = await failedStart(["--port", String(port)], {});
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Port ${port} on 127.0.0.1 is in use: choose another with PORT=`);
+      expect(run.stderr).not.toMatch(/\n\s+at |EADDRINUSE/);
+      expect(run.ms).toBeLessThan(15_000);
+    } finally {
+      busy.close();
+    }
   });
 });
