@@ -49,7 +49,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const WATCHDOG = `"$@" & pid=$!
+// umask 077: the database files DynamoDB Local writes hold every tenant's data (0600, not 0644).
+const WATCHDOG = `umask 077
+"$@" & pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' TERM INT
 cat >/dev/null
 kill $pid 2>/dev/null; wait $pid 2>/dev/null`;

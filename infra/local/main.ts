@@ -31,7 +31,10 @@ process.stdout.write(
     `  API            ${runtime.url}`,
     `  Docs           ${runtime.url}/docs`,
     `  OpenAPI        ${runtime.url}/openapi.json`,
-    `  Operator token ${runtime.operatorToken}`,
+    // A token the user gave is theirs to keep; it is not printed to every terminal and log that sees this.
+    runtime.operatorTokenSource === "LINKPLANE_OPERATOR_TOKEN"
+      ? "  Operator token (from LINKPLANE_OPERATOR_TOKEN)"
+      : `  Operator token ${runtime.operatorToken}`,
     `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
     ...(runtime.demo ? demoLines(runtime.demo, runtime.url) : []),

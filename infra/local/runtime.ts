@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -13,7 +13,7 @@ import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type DemoState, startDemo } from "./demo.ts";
 import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
-import { loadOrCreateSecrets } from "./secrets.ts";
+import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
 import { StreamPoller } from "./stream-poller.ts";
 import { ensureTable } from "./table.ts";
@@ -37,6 +37,8 @@ export interface LocalRuntime {
   url: string;
   port: number;
   operatorToken: string;
+  /** Where the operator token came from: the environment, or the data folder's secrets.json. */
+  operatorTokenSource: "LINKPLANE_OPERATOR_TOKEN" | "secrets.json";
   dataDir: string;
   dynamodb: { endpoint: string; pid: number | undefined };
   poller: StreamPoller;
@@ -54,10 +56,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const started = performance.now();
   const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
   const dataDir = resolve(options.dataDir ?? process.env.LINKPLANE_DATA_DIR ?? ".linkplane");
-  const secrets = loadOrCreateSecrets(dataDir);
+  const given = {
+    operatorToken: process.env.LINKPLANE_OPERATOR_TOKEN || undefined,
+    encryptionKey: process.env.LINKPLANE_ENCRYPTION_KEY || undefined,
+  };
+  const secrets = loadOrCreateSecrets(dataDir, given);
   process.env.LINKPLANE_DATA_DIR = dataDir;
-  process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
-  process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
+  process.env.LINKPLANE_OPERATOR_TOKEN = given.operatorToken ?? secrets.operatorToken;
+  process.env.LINKPLANE_ENCRYPTION_KEY = given.encryptionKey ?? secrets.encryptionKey;
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
 
   const host = options.host ?? "127.0.0.1";
@@ -69,7 +75,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
   if (!givenEndpoint) {
     const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
-    if (dbPath) mkdirSync(dbPath, { recursive: true });
+    if (dbPath) {
+      ensurePrivateDir(dbPath);
+      // Files written before Java ran under umask 077 were 0644.
+      for (const name of readdirSync(dbPath)) chmodSync(join(dbPath, name), 0o600);
+    }
     dynamo = await startDynamoDbLocal({ dbPath });
   }
   const endpoint = givenEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
@@ -168,6 +178,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       port,
       operatorToken: config.operatorToken ?? "",
+      operatorTokenSource: given.operatorToken ? "LINKPLANE_OPERATOR_TOKEN" : "secrets.json",
       dataDir,
       dynamodb: { endpoint, pid: dynamo?.pid },
       poller,

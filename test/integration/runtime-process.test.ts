@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,9 +26,10 @@ interface Started {
 }
 
 /** `npm start -- --in-memory` as a user runs it, on a free port, with its own data folder. */
-async function start(): Promise<Started> {
+async function start(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<Started> {
   const began = Date.now();
-  const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0"], {
+  const args = options.args ?? ["--in-memory"];
+  const child = spawn("npm", ["start", "--", ...args, "--port", "0"], {
     cwd: root,
     env: {
       ...process.env,
@@ -38,6 +39,7 @@ async function start(): Promise<Started> {
       LINKPLANE_OPERATOR_TOKEN: "",
       LINKPLANE_ENCRYPTION_KEY: "",
       LINKPLANE_LOG_LEVEL: "info",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -199,5 +201,37 @@ describe("npm start that cannot start", () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+describe("npm start's secrets", { timeout: 180_000 }, () => {
+  it("keeps the data folder 0700 and the database 0600, and does not print a token the user gave", async () => {
+    // Prepare
+    const dataDir = join(mkdtempSync(join(tmpdir(), "lp-sec-")), "data");
+    const token = "lpop_given-by-the-environment-0123456789";
+    // Act
+    const run = await start({
+      args: [],
+      env: { LINKPLANE_DATA_DIR: dataDir, LINKPLANE_OPERATOR_TOKEN: token },
+    });
+    const health = await fetch(`${run.url}/v1/operator/jobs`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    process.kill(run.child.pid as number, "SIGTERM");
+    await until(() => !alive(run.nodePid), 10_000, "node to stop");
+    // Assess
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(health.status).toBe(200);
+    expect(run.output()).toContain("Operator token (from LINKPLANE_OPERATOR_TOKEN)");
+    expect(run.output()).not.toContain(token);
+    expect(JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8"))).not.toHaveProperty(
+      "operatorToken",
+    );
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(join(dataDir, "secrets.json"))).toBe(0o600);
+    expect(mode(join(dataDir, "dynamodb"))).toBe(0o700);
+    const files = readdirSync(join(dataDir, "dynamodb"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(mode(join(dataDir, "dynamodb", f)), f).toBe(0o600);
   });
 });
