@@ -19,6 +19,8 @@ process.env.LINKPLANE_LOG_LEVEL ??= "silent";
 // the suite runs with a minute; the tests of the timeouts set their own (stalled-database.test.ts).
 process.env.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS ??= "60000";
 process.env.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS ??= "60000";
+// And the four tries the client made before timeouts existed (the default is three, to bound a stall).
+process.env.LINKPLANE_DYNAMODB_MAX_ATTEMPTS ??= "4";
 Config.reset();
 Db.use(undefined);
 Credential.clearCache();
