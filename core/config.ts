@@ -29,6 +29,10 @@ export namespace Config {
     LINKPLANE_METRICS_HOURLY_DAYS: z.coerce.number().int().min(1).max(400).default(93),
     LINKPLANE_METRICS_DAILY_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
+    /** DynamoDB: time to open a connection, time a request may wait for an answer, tries per call. */
+    LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+    LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(2_000),
+    LINKPLANE_DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
     LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
     /** Webhooks: subscriptions per account, message retention, and which receivers may be reached. */
@@ -69,6 +73,7 @@ export namespace Config {
     };
     /** Both or neither: the local runtime's HTTPS listener. */
     tls: { cert: string; key: string; port: number } | undefined;
+    dynamodb: { connectTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
   }
 
   let current: Info | undefined;
@@ -137,6 +142,11 @@ export namespace Config {
         e.LINKPLANE_TLS_CERT && e.LINKPLANE_TLS_KEY
           ? { cert: e.LINKPLANE_TLS_CERT, key: e.LINKPLANE_TLS_KEY, port: e.LINKPLANE_TLS_PORT }
           : undefined,
+      dynamodb: {
+        connectTimeoutMs: e.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS,
+        requestTimeoutMs: e.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS,
+        maxAttempts: e.LINKPLANE_DYNAMODB_MAX_ATTEMPTS,
+      },
     };
   }
 }

@@ -33,6 +33,24 @@ export namespace Db {
     return { result, commands };
   }
 
+  /**
+   * Timeouts and tries for every DynamoDB client (the table's, the stream poller's, the local admin's):
+   * a stalled table fails a call within about attempts × (request timeout + backoff) instead of
+   * waiting as long as the socket lives. The SDK retries timeouts and throttling with backoff.
+   */
+  export function transport(config: Config.Info = Config.get()) {
+    const { connectTimeoutMs, requestTimeoutMs, maxAttempts } = config.dynamodb;
+    return {
+      requestHandler: {
+        connectionTimeout: connectTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // Without it the handler only logs a warning when the time is up and goes on waiting.
+        throwOnRequestTimeout: true,
+      },
+      maxAttempts,
+    };
+  }
+
   function build(): DynamoDBDocumentClient {
     const config = Config.get();
     const local = config.dynamodbEndpoint !== undefined;
@@ -45,7 +63,7 @@ export namespace Db {
             credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
           }
         : {}),
-      maxAttempts: 4,
+      ...transport(config),
     });
     base.middlewareStack.add(
       (next, context) => async (args) => {

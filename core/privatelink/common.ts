@@ -11,8 +11,18 @@ export const LinkName = z
     error: "may hold only letters, digits, _ and - and Chinese characters",
   });
 
+/**
+ * Tag keys become attribute names in the stored `tags` map, and the SDK's marshaller cannot keep these
+ * two: `__proto__` is dropped without a word and `constructor` fails the whole write. Refused up front.
+ */
+export const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
+
 export const Tag = z.strictObject({
-  key: z.string().min(1).max(127),
+  key: z
+    .string()
+    .min(1)
+    .max(127)
+    .refine((key) => !RESERVED_TAG_KEYS.has(key), { error: "is reserved; choose another tag key" }),
   value: z.string().max(255),
 });
 export type Tag = z.infer<typeof Tag>;
@@ -100,6 +110,7 @@ export function tagFilters(query: Record<string, string | undefined>): Record<st
   if (tags.length === 0) return undefined;
   if (tags.length > 10) throw InvalidParameterError.value("tag", "at most 10 tag filters");
   for (const [k, v] of tags) {
+    if (RESERVED_TAG_KEYS.has(k.slice(4))) throw InvalidParameterError.value(k, "is a reserved tag key");
     if (k.length < 5 || k.length > 131 || (v as string).length > 255) {
       throw InvalidParameterError.value(
         "tag",

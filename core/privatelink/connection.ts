@@ -82,6 +82,22 @@ export namespace Connection {
     reason: string;
     /** The provider: its UIN must own the endpoint's service. Absent for system transitions. */
     providerUin?: string;
+    /**
+     * Only while the consumer's allowlist entry is the one the endpoint was created under (auto-accept:
+     * an account removed from the allowlist meanwhile must not be accepted). Fails with NotAllowlisted.
+     */
+    allowlistEntryCreatedAt?: string;
+  }
+
+  /** The consumer's allowlist entry went away (or was replaced) before the transition. */
+  export class NotAllowlistedError extends LinkplaneError {
+    constructor(uin: string, serviceId: string) {
+      super(
+        "forbidden",
+        "ResourceUnavailable.ServiceWhiteListNotAdded",
+        `account ${uin} is no longer on the allowlist of endpoint service ${serviceId}`,
+      );
+    }
   }
 
   /**
@@ -141,10 +157,24 @@ export namespace Connection {
     } else if (LIVE_STATES.has(to)) {
       throw unavailable(ep.endpointServiceId);
     }
+    const allowIndex = t.allowlistEntryCreatedAt === undefined ? -1 : items.length;
+    if (t.allowlistEntryCreatedAt !== undefined) {
+      items.push({
+        ConditionCheck: {
+          TableName: Db.table(),
+          Key: Keys.allowlistEntry(ep.endpointServiceId, ep.ownerUin),
+          ConditionExpression: "createdAt = :entry",
+          ExpressionAttributeValues: { ":entry": t.allowlistEntryCreatedAt },
+        },
+      });
+    }
     await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
       onCancelled: (reasons) => {
         if (serviceIndex >= 0 && reasons[serviceIndex]?.Code === "ConditionalCheckFailed") {
           return unavailable(ep.endpointServiceId);
+        }
+        if (allowIndex >= 0 && reasons[allowIndex]?.Code === "ConditionalCheckFailed") {
+          return new NotAllowlistedError(ep.ownerUin, ep.endpointServiceId);
         }
         if (reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
           return new RaceLostError("the connection changed meanwhile");
@@ -351,19 +381,35 @@ export namespace Connection {
    */
   export async function autoAccept(created: Endpoint.Stored): Promise<boolean> {
     if (created.state !== "accepting" || created.stateVersion !== 1) return false;
+    const auto = { endpoint: created, actor: "system:auto-accept" };
     try {
       await transition({
-        endpoint: created,
+        ...auto,
         to: "available",
-        actor: "system:auto-accept",
         reason: "auto-accept",
+        // A cross-account endpoint is accepted only while its account is still allowlisted: a removal
+        // (with rejectConnections or not) that ran before this must win, even if its rejection pass
+        // missed the endpoint on the eventually consistent index.
+        allowlistEntryCreatedAt: created.allowlistEntryCreatedAt,
       });
       return true;
     } catch (error) {
-      // Moved on already (replay, provider, deletion), or the service is going away: nothing to do.
-      if (error instanceof RaceLostError || (isLinkplaneError(error) && error.code === "ResourceUnavailable"))
+      if (error instanceof NotAllowlistedError) {
+        await transition({
+          ...auto,
+          to: "rejected",
+          reason: "removed from the allowlist before auto-accept",
+        }).catch(ignoreMoved);
         return false;
-      throw error;
+      }
+      return ignoreMoved(error);
     }
+  }
+
+  /** Moved on already (replay, provider, deletion), or the service is going away: nothing to do. */
+  function ignoreMoved(error: unknown): false {
+    if (error instanceof RaceLostError || (isLinkplaneError(error) && error.code === "ResourceUnavailable"))
+      return false;
+    throw error;
   }
 }

@@ -323,6 +323,9 @@ export namespace Endpoint {
 
     let reserved: Set<number> | undefined;
     const taken = new Set<number>();
+    // The endpoint carries its service's name; the write holds only while the service still has it, so
+    // a rename that lands between our read and our write cannot leave the old name behind for good.
+    let serviceName = service.name;
 
     const attempt = async (): Promise<Created> => {
       let ip = fixedIp;
@@ -361,7 +364,7 @@ export namespace Endpoint {
         ip: Ipv4.format(ip),
         ipNumber: ip,
         endpointServiceId: service.id,
-        serviceName: service.name,
+        serviceName,
         serviceOwnerUin: service.ownerUin,
         ownerUin: uin,
         state: initial,
@@ -398,9 +401,14 @@ export namespace Endpoint {
             Key: Keys.service(service.id),
             UpdateExpression: "ADD endpointCount :one, liveCount :one",
             ConditionExpression:
-              "#status = :active AND (attribute_not_exists(endpointCount) OR endpointCount < :max)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":one": 1, ":active": "active", ":max": quotas.endpointsPerService },
+              "#status = :active AND #name = :name AND (attribute_not_exists(endpointCount) OR endpointCount < :max)",
+            ExpressionAttributeNames: { "#status": "status", "#name": "name" },
+            ExpressionAttributeValues: {
+              ":one": 1,
+              ":active": "active",
+              ":name": serviceName,
+              ":max": quotas.endpointsPerService,
+            },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           },
         },
@@ -502,6 +510,10 @@ export namespace Endpoint {
           const s = reasons[2]?.Item;
           if (s?.status !== "active") {
             return new NotFoundError("endpoint service", service.id, { field: "endpointServiceId" });
+          }
+          if (typeof s.name === "string" && s.name !== serviceName) {
+            serviceName = s.name;
+            return new RaceLostError("the endpoint service was renamed meanwhile");
           }
           return new LimitExceededError(
             `endpoint service ${service.id} holds at most ${quotas.endpointsPerService} endpoints`,

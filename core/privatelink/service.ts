@@ -353,7 +353,10 @@ export namespace EndpointService {
       .filter(
         (s) =>
           !query.tags ||
-          (s.ownerUin === uin && Object.entries(query.tags).every(([k, v]) => s.tags?.[k] === v)),
+          (s.ownerUin === uin &&
+            Object.entries(query.tags).every(
+              ([k, v]) => s.tags !== undefined && Object.hasOwn(s.tags, k) && s.tags[k] === v,
+            )),
       )
       .map(toPublic);
     return { items, nextCursor: result.nextCursor };

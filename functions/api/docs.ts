@@ -153,12 +153,13 @@ function registerWebhooks(app: OpenAPIHono): void {
 
 // Swagger UI ships in swagger-ui-dist; its files are served from node_modules so /docs works offline.
 const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-const ASSETS: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-  "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
-  "favicon-32x32.png": "image/png",
-};
+// A Map: the file name comes from the URL, and `constructor` must not find Object's.
+const ASSETS = new Map([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ["swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8"],
+  ["favicon-32x32.png", "image/png"],
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -184,7 +185,7 @@ export const app = createApi("none")
   .get("/docs", (c) => c.html(PAGE))
   .get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");
-    const type = ASSETS[file];
+    const type = ASSETS.get(file);
     if (!type) throw new NotFoundError("asset", file);
     const body = await readFile(join(swaggerDir, file));
     return c.body(new Uint8Array(body), 200, {

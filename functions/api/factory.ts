@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { issueToError } from "../../core/validation.ts";
+import { checkText, issueToError } from "../../core/validation.ts";
+import { QueryPolicy } from "./input-policy.ts";
 import {
   type ApiEnv,
   type AuthMode,
@@ -16,8 +17,9 @@ export type { ApiEnv, AuthMode };
 
 /**
  * The one app factory every route module is built from: request id, access log, body limit, the auth
- * its routes need, validation errors that name the field, and the one error handler. A module's app is
- * what its Lambda serves; the local server dispatches to the same apps.
+ * its routes need, unknown query parameters refused, free text checked, validation errors that name the
+ * field, and the one error handler. A module's app is what its Lambda serves; the local server dispatches
+ * to the same apps. A route added with `app.openapi(...)` or `app.get(...)` gets all of it.
  */
 export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
@@ -26,12 +28,21 @@ export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
         const issue = result.error.issues[0];
         // zod-validator passes the raw input as `data` on failure too; the type leaves it out.
         if (issue) throw issueToError(issue, (result as { data?: unknown }).data);
+      } else {
+        checkText(result.data);
       }
     },
   });
+  const queries = new QueryPolicy();
+  const register = app.openapi;
+  app.openapi = ((route: Parameters<typeof register>[0], ...rest: unknown[]) => {
+    queries.declare(route);
+    return (register as (...args: unknown[]) => unknown)(route, ...rest);
+  }) as typeof register;
   app.use("*", requestIdMiddleware, accessLog, limitBody);
   const authenticate = authMiddleware(auth);
   if (authenticate) app.use("*", authenticate);
+  app.use("*", queries.middleware);
   app.onError(errorResponse);
   app.notFound(notFoundResponse);
   return app;

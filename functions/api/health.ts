@@ -2,13 +2,15 @@ import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
+import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
 import { createApi } from "./factory.ts";
-import { errorResponses, jsonResponse } from "./openapi.ts";
+import { toLinkplaneError } from "./middleware.ts";
+import { jsonResponse } from "./openapi.ts";
 
 const Health = z
   .object({
-    status: z.literal("ok"),
+    status: z.enum(["ok", "degraded"]),
     time: z.string(),
     heartbeat: z.object({
       beatAt: z.string().nullable(),
@@ -18,17 +20,36 @@ const Health = z
   })
   .openapi("Health");
 
+const Degraded = z
+  .object({
+    status: z.literal("degraded"),
+    time: z.string(),
+    error: z.object({ code: z.string().openapi({ example: "ResourceUnavailable" }), message: z.string() }),
+  })
+  .openapi("HealthDegraded");
+
 export const app = createApi("none").openapi(
   createRoute({
     method: "get",
     path: "/health",
     tags: ["System"],
     summary: "200 when the table answers; the last heartbeat shows the scheduler and stream are alive",
-    responses: { 200: jsonResponse(Health, "Healthy"), 503: errorResponses[500] },
+    responses: {
+      200: jsonResponse(Health, "Healthy"),
+      503: jsonResponse(Degraded, "Degraded: the table did not answer within the DynamoDB timeouts"),
+    },
   }),
   async (c) => {
-    const heartbeat = await Heartbeat.status();
-    return c.json({ status: "ok" as const, time: Clock.date().toISOString(), heartbeat }, 200);
+    const time = Clock.date().toISOString();
+    try {
+      return c.json({ status: "ok" as const, time, heartbeat: await Heartbeat.status() }, 200);
+    } catch (error) {
+      const e = toLinkplaneError(error);
+      if (e.kind !== "unavailable" && e.kind !== "throttled") throw error;
+      log.warn("health: degraded", { requestId: c.get("requestId"), code: e.code });
+      const body = { status: "degraded" as const, time, error: { code: e.code, message: e.message } };
+      return c.json(body, 503);
+    }
   },
 );
 

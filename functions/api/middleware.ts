@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import * as z from "zod";
 import { Config } from "../../core/config.ts";
 import { Credential } from "../../core/credential/index.ts";
+import { translateSdkError } from "../../core/db/errors.ts";
 import {
   AuthFailureError,
   InternalError,
@@ -18,6 +18,7 @@ import { safeEqual } from "../../core/util/crypto.ts";
 import { requestId as newRequestId } from "../../core/util/id.ts";
 import { log } from "../../core/util/log.ts";
 import { issueToError } from "../../core/validation.ts";
+import { MAX_BODY_BYTES } from "./input-policy.ts";
 
 export type AuthMode = "none" | "operator" | "account" | "ingest";
 
@@ -28,7 +29,7 @@ export interface ApiEnv {
   };
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { limitBody, MAX_BODY_BYTES } from "./input-policy.ts";
 
 /** Every request gets an ID, returned in `X-Request-Id` and in every error body. */
 export const requestIdMiddleware: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -51,13 +52,6 @@ export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
     uin: c.get("principal")?.uin,
   });
 };
-
-export const limitBody: MiddlewareHandler<ApiEnv> = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new RequestTooLargeError(MAX_BODY_BYTES);
-  },
-});
 
 function bearer(c: Context): string {
   const header = c.req.header("authorization");
@@ -138,7 +132,8 @@ export function toLinkplaneError(error: unknown): LinkplaneError {
     const issue = error.issues[0];
     if (issue) return issueToError(issue, undefined);
   }
-  return new InternalError(undefined, { cause: error });
+  // A DynamoDB error that escaped its call site: a timeout is still a 503, throttling still a 429.
+  return translateSdkError(error);
 }
 
 /** The one error answer: `{"error": {"code", "message", "requestId", "field"?}}`, never a stack. */

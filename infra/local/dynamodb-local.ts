@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -49,12 +49,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const WATCHDOG = `"$@" & pid=$!
+// umask 077: the database files DynamoDB Local writes hold every tenant's data (0600, not 0644).
+const WATCHDOG = `umask 077
+"$@" & pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' TERM INT
 cat >/dev/null
 kill $pid 2>/dev/null; wait $pid 2>/dev/null`;
 
+/** A reason `npm start` cannot start that the user can fix: printed as one sentence, without a stack. */
+export class StartupError extends Error {}
+
+/** Java 17 or later, or a StartupError saying what to do; answered in milliseconds, not at a timeout. */
+export function requireJava(): void {
+  const fix =
+    "install Java 17 or later, or set LINKPLANE_DYNAMODB_ENDPOINT to a DynamoDB you run (e.g. http://localhost:8000)";
+  const probe = spawnSync("java", ["-version"], { encoding: "utf8", timeout: 10_000 });
+  if (probe.error)
+    throw new StartupError(`DynamoDB Local needs Java, and there is no java on the PATH: ${fix}.`);
+  const major = Number(`${probe.stderr}${probe.stdout}`.match(/version "(?:1\.)?(\d+)/)?.[1]);
+  if (major < 17)
+    throw new StartupError(`DynamoDB Local needs Java 17 or later, and java is ${major}: ${fix}.`);
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  requireJava();
   const port = options.port ?? (await freePort());
   const dir = jarDirectory();
   const args = [

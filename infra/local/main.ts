@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { StartupError } from "./dynamodb-local.ts";
 import { startLocal } from "./runtime.ts";
 
 /** `npm start`: the whole of Linkplane on this machine. Ctrl-C stops all of it, Java included. */
@@ -16,6 +17,11 @@ const runtime = await startLocal({
   port: Number(values.port ?? process.env.PORT ?? 3000),
   host: values.host ?? process.env.LINKPLANE_HOST ?? "127.0.0.1",
   demo: values.demo,
+}).catch((error: unknown) => {
+  // What the user can fix is said in one sentence; anything else keeps its stack for a bug report.
+  if (!(error instanceof StartupError)) throw error;
+  process.stderr.write(`\n  Linkplane cannot start. ${error.message}\n\n`);
+  process.exit(1);
 });
 
 process.stdout.write(
@@ -26,7 +32,10 @@ process.stdout.write(
     ...(runtime.https ? [`  HTTPS          ${runtime.https.url}`] : []),
     `  Docs           ${runtime.url}/docs`,
     `  OpenAPI        ${runtime.url}/openapi.json`,
-    `  Operator token ${runtime.operatorToken}`,
+    // A token the user gave is theirs to keep; it is not printed to every terminal and log that sees this.
+    runtime.operatorTokenSource === "LINKPLANE_OPERATOR_TOKEN"
+      ? "  Operator token (from LINKPLANE_OPERATOR_TOKEN)"
+      : `  Operator token ${runtime.operatorToken}`,
     `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
     `  Webhooks       ${webhookLine(runtime.webhooks)}`,
@@ -62,15 +71,27 @@ function demoLines(demo: NonNullable<typeof runtime.demo>, url: string): string[
   ];
 }
 
+/**
+ * Stopping: SIGINT, SIGTERM, or the parent going away. Supervisors (Docker, systemd, pm2) signal the
+ * process they started, which is npm; npm hands the signal to the shell that runs this script, and a
+ * shell may die of it without passing it on. So the parent is watched as well: when this process is
+ * re-parented, whoever started it is gone and nobody will ever stop it. Either way everything it
+ * started stops with it (Java through its watchdog), within a deadline.
+ */
+const STOP_DEADLINE_MS = 8_000;
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n  ${signal}: stopping…\n`);
-    runtime.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
+function shutdown(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n  ${why}: stopping…\n`);
+  setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
+  runtime.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown("the process that started Linkplane exited");
+}, 250).unref();

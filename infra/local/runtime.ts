@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -12,9 +13,9 @@ import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type DemoState, startDemo } from "./demo.ts";
-import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
+import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
-import { loadOrCreateSecrets } from "./secrets.ts";
+import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
 import { StreamPoller } from "./stream-poller.ts";
 import { ensureTable } from "./table.ts";
@@ -45,6 +46,8 @@ export interface LocalRuntime {
   /** Set when HTTPS is served as well. */
   https?: { url: string; port: number };
   operatorToken: string;
+  /** Where the operator token came from: the environment, or the data folder's secrets.json. */
+  operatorTokenSource: "LINKPLANE_OPERATOR_TOKEN" | "secrets.json";
   dataDir: string;
   dynamodb: { endpoint: string; pid: number | undefined };
   webhooks: { allowPrivate: boolean; allowHttp: boolean };
@@ -63,21 +66,34 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const started = performance.now();
   const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
   const dataDir = resolve(options.dataDir ?? process.env.LINKPLANE_DATA_DIR ?? ".linkplane");
-  const secrets = loadOrCreateSecrets(dataDir);
+  const given = {
+    operatorToken: process.env.LINKPLANE_OPERATOR_TOKEN || undefined,
+    encryptionKey: process.env.LINKPLANE_ENCRYPTION_KEY || undefined,
+  };
+  const secrets = loadOrCreateSecrets(dataDir, given);
   process.env.LINKPLANE_DATA_DIR = dataDir;
-  process.env.LINKPLANE_OPERATOR_TOKEN ||= secrets.operatorToken;
-  process.env.LINKPLANE_ENCRYPTION_KEY ||= secrets.encryptionKey;
+  process.env.LINKPLANE_OPERATOR_TOKEN = given.operatorToken ?? secrets.operatorToken;
+  process.env.LINKPLANE_ENCRYPTION_KEY = given.encryptionKey ?? secrets.encryptionKey;
   // On one's own machine the receivers are local ones (npm run webhooks:listen): allow them unless told
   // otherwise. Link-local and metadata addresses stay refused whatever these say.
   process.env.LINKPLANE_WEBHOOK_ALLOW_PRIVATE ||= "true";
   process.env.LINKPLANE_WEBHOOK_ALLOW_HTTP ||= "true";
   if (options.tableName) process.env.LINKPLANE_TABLE = options.tableName;
 
+  const host = options.host ?? "127.0.0.1";
+  const wantedPort = options.port ?? 3000;
+  // Before anything slow starts: a busy port is the user's to fix, and should be said at once.
+  await assertPortFree(host, wantedPort);
+
   let dynamo: DynamoDbLocal | undefined;
   const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
   if (!givenEndpoint) {
     const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
-    if (dbPath) mkdirSync(dbPath, { recursive: true });
+    if (dbPath) {
+      ensurePrivateDir(dbPath);
+      // Files written before Java ran under umask 077 were 0644.
+      for (const name of readdirSync(dbPath)) chmodSync(join(dbPath, name), 0o600);
+    }
     dynamo = await startDynamoDbLocal({ dbPath });
   }
   const endpoint = givenEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
@@ -87,8 +103,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const config = Config.get();
 
   const credentials = { accessKeyId: "linkplane", secretAccessKey: "linkplane" };
-  const admin = new DynamoDBClient({ endpoint, region: config.awsRegion, credentials });
-  const streams = new DynamoDBStreamsClient({ endpoint, region: config.awsRegion, credentials });
+  // Table creation may take longer than a data call; it still must not hang on a stalled database.
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: config.awsRegion,
+    credentials,
+    ...Db.transport(config),
+    requestHandler: {
+      connectionTimeout: config.dynamodb.connectTimeoutMs,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+  const streams = new DynamoDBStreamsClient({
+    endpoint,
+    region: config.awsRegion,
+    credentials,
+    ...Db.transport(config),
+  });
   let poller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
@@ -101,7 +133,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await poller?.stop();
     await WebhookDispatch.get().stop();
     WebhookDispatch.use(undefined);
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await new Promise<void>((done) => {
+      if (!server) return done();
+      server.close(() => done());
+      // Keep-alive and long requests would hold the port: give them a moment, then close them.
+      const open = server as { closeAllConnections?: () => void };
+      setTimeout(() => open.closeAllConnections?.(), 1_000).unref();
+    });
     await new Promise<void>((done) => (secureServer ? secureServer.close(() => done()) : done()));
     admin.destroy();
     streams.destroy();
@@ -141,9 +179,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     if (options.demo) demo = await startDemo(options.inMemory ? undefined : dataDir);
 
     const app = await createLocalApp(projectRoot);
-    const host = options.host ?? "127.0.0.1";
     const port = await new Promise<number>((resolvePort, reject) => {
-      server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, (info) =>
+      server = serve({ fetch: app.fetch, port: wantedPort, hostname: host }, (info) =>
         resolvePort(info.port),
       );
       server.once("error", reject);
@@ -168,12 +205,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       https = { url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${securePort}`, port: securePort };
     }
     const readyMs = Math.round(performance.now() - started);
-    log.info("linkplane local runtime ready", { url: `http://${host}:${port}`, readyMs, dynamodb: endpoint });
+    log.info("linkplane local runtime ready", {
+      url: `http://${host}:${port}`,
+      readyMs,
+      dynamodb: endpoint,
+      pid: process.pid,
+    });
     return {
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       port,
       https,
       operatorToken: config.operatorToken ?? "",
+      operatorTokenSource: given.operatorToken ? "LINKPLANE_OPERATOR_TOKEN" : "secrets.json",
       dataDir,
       dynamodb: { endpoint, pid: dynamo?.pid },
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
@@ -191,4 +234,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 /** PEM text as it is, or the contents of the PEM file a path names. */
 function pem(value: string): string {
   return value.trimStart().startsWith("-----BEGIN") ? value : readFileSync(value, "utf8");
+}
+
+/** Listens on the port for a moment; in use (or not ours to take) is a StartupError naming the fix. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((done, fail) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "EADDRINUSE" ? "is in use" : `cannot be opened (${error.code})`;
+      fail(
+        new StartupError(`Port ${port} on ${host} ${why}: choose another with PORT=<port> or --port <port>.`),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
 }

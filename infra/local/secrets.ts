@@ -3,23 +3,40 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 
 export interface LocalSecrets {
-  operatorToken: string;
-  encryptionKey: string;
+  /** Absent when LINKPLANE_OPERATOR_TOKEN gives it: one source of truth, not a second, unused token. */
+  operatorToken?: string;
+  encryptionKey?: string;
+}
+
+/** What the environment already gives, which the file then neither holds nor generates. */
+export interface GivenSecrets {
+  operatorToken?: string;
+  encryptionKey?: string;
 }
 
 /**
- * The operator token and the AES key for credentials, generated on first start into the data folder
- * (mode 0600) and reused after, so that credentials created yesterday still open today.
+ * The operator token and the AES key for credentials, generated on first start into the data folder and
+ * reused after, so that credentials created yesterday still open today. The folder is 0700 and the file
+ * 0600: they hold the keys to every tenant. A token given by the environment is not stored, and one
+ * stored before is dropped, so `jq .operatorToken secrets.json` never answers a token the server refuses.
+ * (A stored key is kept even then: dropping it would lose what it sealed.)
  */
-export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
-  mkdirSync(dataDir, { recursive: true });
+export function loadOrCreateSecrets(dataDir: string, given: GivenSecrets = {}): LocalSecrets {
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as LocalSecrets;
-  const secrets: LocalSecrets = {
-    operatorToken: `lpop_${randomBytes(24).toString("base64url")}`,
-    encryptionKey: randomBytes(32).toString("base64"),
-  };
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  const secrets: LocalSecrets = before ? (JSON.parse(before) as LocalSecrets) : {};
+  if (given.operatorToken) delete secrets.operatorToken;
+  else secrets.operatorToken ??= `lpop_${randomBytes(24).toString("base64url")}`;
+  if (!given.encryptionKey) secrets.encryptionKey ??= randomBytes(32).toString("base64");
+  const after = JSON.stringify(secrets, null, 2);
+  if (after !== before) writeFileSync(file, after, { mode: 0o600 });
+  if (existsSync(file)) chmodSync(file, 0o600);
   return secrets;
+}
+
+/** Creates `dir` (and parents) readable by this user only; tightens one made earlier with 0755. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

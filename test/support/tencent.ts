@@ -6,7 +6,11 @@ import Sign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { afterAll, beforeAll } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Clock } from "../../core/util/time.ts";
+import { VERSION } from "../../functions/api/tencent/index.ts";
+import { signature, utcDate } from "../../functions/api/tencent/tc3.ts";
 import { type LocalOptions, type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";
+import type { Tenant } from "./api.ts";
+import { localApp } from "./api.ts";
 import { installSuiteClock } from "./clock.ts";
 
 export { type SpecRequest, specAuthorization } from "./tc3-spec.ts";
@@ -180,4 +184,41 @@ export async function send(call: RawCall, headers: Record<string, string> = {}):
   const response = await fetch(call.url, { ...call.init, headers: { ...call.init.headers, ...headers } });
   if (response.status !== 200) throw new Error(`expected HTTP 200, got ${response.status}`);
   return (await response.json()) as Envelope;
+}
+
+export interface TencentCall {
+  action: string;
+  params?: unknown;
+  region?: string;
+  query?: string;
+}
+
+/** A TC3-HMAC-SHA256-signed request to `POST /`, as the official SDKs send it, through the local app. */
+export async function tencent(t: Tenant, input: TencentCall): Promise<{ status: number; body: any }> {
+  const body = JSON.stringify(input.params ?? {});
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    host: "localhost",
+    "x-tc-action": input.action,
+    "x-tc-version": VERSION,
+    "x-tc-timestamp": String(timestamp),
+    "x-tc-region": input.region ?? "ap-guangzhou",
+  };
+  const signed = ["content-type", "host"];
+  const sig = signature({
+    method: "POST",
+    path: "/",
+    query: input.query ?? "",
+    headers: Object.assign(Object.create(null), headers),
+    signedHeaders: signed,
+    body,
+    timestamp,
+    service: "vpc",
+    secretKey: t.secretKey,
+  });
+  headers.authorization = `TC3-HMAC-SHA256 Credential=${t.secretId}/${utcDate(timestamp)}/vpc/tc3_request, SignedHeaders=${signed.join(";")}, Signature=${sig}`;
+  const url = `http://localhost/${input.query ? `?${input.query}` : ""}`;
+  const response = await (await localApp()).request(url, { method: "POST", headers, body });
+  return { status: response.status, body: await response.json() };
 }

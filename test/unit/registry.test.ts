@@ -40,9 +40,9 @@ describe("schedule registry", () => {
       const mod = (await import(resolve(root, entry.module))) as { handler: unknown };
       expect(typeof mod.handler, entry.module).toBe("function");
       expect(() => nextRun(entry.schedule, new Date())).not.toThrow();
-      expect(jobs[entry.name]?.name).toBe(entry.name);
+      expect(jobs.get(entry.name)?.name).toBe(entry.name);
     }
-    expect(Object.keys(jobs).sort()).toEqual(schedules.map((s) => s.name).sort());
+    expect([...jobs.keys()].sort()).toEqual(schedules.map((s) => s.name).sort());
   });
 });
 

@@ -57,7 +57,7 @@ export const app = createApi("operator")
     }),
     async (c) => {
       const { name } = c.req.valid("param");
-      const job = jobs[name];
+      const job = jobs.get(name);
       if (!job) throw new NotFoundError("job", name);
       return c.json({ name, outcome: await job.run(scheduledEvent(name, Clock.date(), "manual")) }, 200);
     },

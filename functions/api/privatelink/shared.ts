@@ -5,8 +5,21 @@ import { PageParams } from "../../../core/db/page.ts";
 import { InvalidParameterError } from "../../../core/errors.ts";
 import { chooseFields, tagFilters } from "../../../core/privatelink/common.ts";
 
-/** Query parameters every Private Link listing takes; `tag:<key>=<value>` filters come on top. */
+/**
+ * `tag:<key>=<value>` filters (up to 10, ANDed). Declared under a pattern key so the query policy accepts
+ * them (functions/api/input-policy.ts) and the document shows them; `tagsOf` reads their values.
+ */
+const TagFilter = {
+  "tag:{key}": z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({ description: "Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10" }),
+};
+
+/** Query parameters every Private Link listing takes. */
 export const ListQuery = PageParams.extend({
+  ...TagFilter,
   region: z
     .string()
     .max(32)
@@ -27,6 +40,7 @@ export const ListQuery = PageParams.extend({
 });
 
 export const ExportQuery = z.object({
+  ...TagFilter,
   region: z.string().max(32).openapi({ description: "The region to export (also in the file name)" }),
   q: z.string().min(1).max(80).optional(),
   vpcId: z.string().max(32).optional(),

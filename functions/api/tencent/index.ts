@@ -4,16 +4,12 @@ import { handle } from "hono/aws-lambda";
 import { Config } from "../../../core/config.ts";
 import { Credential } from "../../../core/credential/index.ts";
 import { SignatureLedger } from "../../../core/credential/replay.ts";
-import {
-  AuthFailureError,
-  InvalidParameterError,
-  LinkplaneError,
-  RequestTooLargeError,
-} from "../../../core/errors.ts";
+import { AuthFailureError, InvalidParameterError, LinkplaneError } from "../../../core/errors.ts";
 import { requestId as newRequestId } from "../../../core/util/id.ts";
 import { log } from "../../../core/util/log.ts";
 import { validate } from "../../../core/validation.ts";
-import { MAX_BODY_BYTES, toLinkplaneError } from "../middleware.ts";
+import { readBodyWithin } from "../input-policy.ts";
+import { toLinkplaneError } from "../middleware.ts";
 import { actions } from "./actions.ts";
 import { coerceTo, unflatten } from "./query-params.ts";
 import { checkTimestamp, parseAuthorization, UNSIGNED_PAYLOAD, verify } from "./tc3.ts";
@@ -30,14 +26,6 @@ class TencentError extends LinkplaneError {
   constructor(code: string, message: string) {
     super("invalid", code, message);
   }
-}
-
-async function readBody(request: Request): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new RequestTooLargeError(MAX_BODY_BYTES);
-  const body = Buffer.from(await request.arrayBuffer());
-  if (body.length > MAX_BODY_BYTES) throw new RequestTooLargeError(MAX_BODY_BYTES);
-  return body;
 }
 
 /**
@@ -77,7 +65,7 @@ async function serve(c: Context) {
   let uin: string | undefined;
   let code = "OK";
   try {
-    const body = await readBody(c.req.raw);
+    const body = (await readBodyWithin(c.req.raw)) ?? Buffer.alloc(0);
     const url = new URL(c.req.url);
     refuseSignatureV1(c, url, body);
     if (!action) throw InvalidParameterError.missing("X-TC-Action");
@@ -91,7 +79,8 @@ async function serve(c: Context) {
     const auth = parseAuthorization(c.req.header("authorization"));
     const timestamp = checkTimestamp(c.req.header("x-tc-timestamp"));
     const key = await Credential.signingKey(auth.secretId);
-    const headers: Record<string, string> = {};
+    // Header names come from the caller's SignedHeaders: no prototype for `__proto__` to reach.
+    const headers: Record<string, string> = Object.create(null);
     for (const name of auth.signedHeaders) headers[name] = c.req.header(name) ?? "";
     verify(auth, {
       method: c.req.method,
@@ -116,8 +105,16 @@ async function serve(c: Context) {
       readOnly: action.startsWith("Describe"),
     });
 
-    const handler = actions[action];
+    // An own-property look-up: `constructor` or `hasOwnProperty` is no action.
+    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!handler) throw new TencentError("InvalidAction", `the action ${action} does not exist`);
+    // A POST's parameters are its body; a query string on it is a mistake (a GET's is its parameters).
+    const unknown = c.req.method === "POST" ? [...url.searchParams.keys()][0] : undefined;
+    if (unknown !== undefined) {
+      throw new InvalidParameterError("UnknownParameter", `unknown query parameter ${unknown}`, {
+        field: unknown,
+      });
+    }
     if (!region) throw InvalidParameterError.missing("X-TC-Region");
     if (!Config.get().regions.includes(region))
       throw new TencentError("UnsupportedRegion", `region ${region} is not served here`);
@@ -130,7 +127,12 @@ async function serve(c: Context) {
     code = e.code;
     if (e.kind === "internal" || e.kind === "unavailable")
       log.error("tencent api request failed", { requestId, action, error: e.cause ?? e });
-    return c.json({ Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } });
+    // Errors are HTTP 200 as the SDKs expect, except a body refused unread: its 413 tells any client
+    // (and proxy) that the request was not taken.
+    return c.json(
+      { Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } },
+      e.kind === "too_large" ? 413 : 200,
+    );
   } finally {
     log.info("tencent request", {
       requestId,

@@ -113,7 +113,7 @@ export function matcher<T>(
   fields: Record<string, (item: T) => string | undefined>,
 ) {
   for (const f of filters ?? []) {
-    if (!(f.Name in fields)) {
+    if (!Object.hasOwn(fields, f.Name)) {
       throw new InvalidParameterError(
         "InvalidParameter.FilterInvalidKey",
         `Filters: unknown filter name ${f.Name}; known: ${Object.keys(fields).join(", ")}`,
