@@ -112,9 +112,18 @@ export function listView<T>(options: ListOptions<T>): ListView<T> {
     chooser,
   );
 
+  /**
+   * The search box and the filters only: the toolbar also holds actions (a reject reason, say) whose
+   * inputs are not the listing's parameters, and the API refuses parameters it does not know.
+   */
   function query(): Query {
     const q: Query = {};
-    for (const [k, v] of new FormData(form).entries()) if (v) q[k] = String(v);
+    const owners = [searchInput, ...(options.filters ?? [])].filter((e): e is HTMLElement => Boolean(e));
+    for (const owner of owners) {
+      const controls = owner.matches("[name]") ? [owner] : [...owner.querySelectorAll("[name]")];
+      for (const c of controls as Array<HTMLInputElement | HTMLSelectElement>)
+        if (c.value) q[c.name] = c.value;
+    }
     return q;
   }
 

@@ -5,7 +5,7 @@ import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";
-import { getItem } from "../db/page.ts";
+import { getItem, type Page, type PageParams } from "../db/page.ts";
 import { InternalError, InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { EndpointService } from "../privatelink/service.ts";
 import { Sealed } from "../util/crypto.ts";
@@ -251,8 +251,21 @@ export namespace WebhookSubscription {
     return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
-  export async function list(uin: string): Promise<{ items: Info[]; nextCursor: null }> {
-    return { items: (await all(uin, true)).map(toInfo), nextCursor: null };
+  /** Pages like every listing; the whole set is one Query (at most the quota), so the cursor is an offset. */
+  export async function list(uin: string, page: PageParams): Promise<Page<Info>> {
+    let offset = 0;
+    if (page.cursor) {
+      offset = Number(Buffer.from(page.cursor, "base64url").toString("utf8"));
+      if (!Number.isSafeInteger(offset) || offset < 0) {
+        throw InvalidParameterError.value("cursor", "is not a cursor this listing handed out");
+      }
+    }
+    const items = (await all(uin, true)).map(toInfo);
+    const end = offset + page.limit;
+    return {
+      items: items.slice(offset, end),
+      nextCursor: end < items.length ? Buffer.from(String(end)).toString("base64url") : null,
+    };
   }
 
   /** Whether an event of this type (about this service, if any) goes to this subscription. */

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";

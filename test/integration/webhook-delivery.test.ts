@@ -97,6 +97,19 @@ describe("subscriptions", () => {
     expect(got.body).toMatchObject({ id: sub.id, url: r.url });
     expect(got.text).not.toContain(sub.secret.slice(6));
     expect(listed.body.items.map((s: { id: string }) => s.id)).toEqual([sub.id]);
+    // Paged like every listing (the subscription above is deleted by now).
+    const second = await subscribe(t, r.url);
+    const third = await subscribe(t, r.url);
+    const page1 = await call("GET", "/v1/webhooks?limit=1", { auth: t.auth });
+    const page2 = await call("GET", `/v1/webhooks?limit=1&cursor=${page1.body.nextCursor}`, { auth: t.auth });
+    expect([...page1.body.items, ...page2.body.items].map((s: { id: string }) => s.id)).toEqual([
+      third.id,
+      second.id,
+    ]);
+    expect(page2.body.nextCursor).toBeNull();
+    expect((await call("GET", "/v1/webhooks?cursor=bad", { auth: t.auth })).body.error).toMatchObject({
+      field: "cursor",
+    });
     expect(listed.text).not.toContain('secret"');
     expect(patched.body).toMatchObject({ events: ["*"], enabled: false });
     expect(deleted.status).toBe(204);

@@ -35,12 +35,13 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/webhooks",
       summary: "The caller's webhook subscriptions, newest first",
+      request: { query: PageParams },
       responses: {
         200: jsonResponse(pageOf(Info), "Every subscription (at most the quota)"),
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await WebhookSubscription.list(callerUin(c)), 200),
+    async (c) => c.json(await WebhookSubscription.list(callerUin(c), c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
