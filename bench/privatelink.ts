@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { setLogSink } from "../core/util/log.ts";
 import { startLocal } from "../infra/local/runtime.ts";
-import { batchWrite, endpointItem, size } from "./support.ts";
+import { batchWrite, client, endpointItem, percentile, size } from "./support.ts";
 
 process.env.LINKPLANE_LOG_LEVEL = "silent";
 process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_VPC = "100000";
@@ -23,30 +23,8 @@ const runtime = await startLocal({
   pollIntervalMs: 50,
 });
 const B = runtime.url;
-const OP = { authorization: `Bearer ${runtime.operatorToken}`, "content-type": "application/json" };
-
-async function api(method: string, path: string, auth: Record<string, string>, body?: unknown) {
-  const r = await fetch(`${B}${path}`, {
-    method,
-    headers: auth,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text.startsWith("{") ? JSON.parse(text) : text;
-}
-
-async function tenant() {
-  const account = await api("POST", "/v1/operator/accounts", OP, {});
-  const cred = await api("POST", `/v1/operator/accounts/${account.uin}/credentials`, OP);
-  return {
-    uin: account.uin as string,
-    h: { authorization: `Bearer ${cred.secretId}:${cred.secretKey}`, "content-type": "application/json" },
-  };
-}
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+// The same client the webhook bench uses: operator calls, tenants with credentials.
+const { api, tenant } = client(B, runtime.operatorToken);
 
 try {
   const p = await tenant();
