@@ -172,13 +172,18 @@ export class WebhookDispatcher implements Dispatch {
   }
 
   private timeRetry(message: WebhookMessage.Stored): void {
-    const delay = new Date(message.dueAt as string).getTime() - WebhookModel.now().getTime();
+    const due = new Date(message.dueAt as string).getTime();
+    const delay = due - WebhookModel.now().getTime();
     if (this.stopped || delay > (this.options.timerHorizonMs ?? 60_000)) return;
     const timer = setTimeout(
       async () => {
         this.timers.delete(timer);
         try {
-          const claimed = await WebhookMessage.claim(message.subscriptionId, message.id, WebhookModel.now());
+          // Node measures timers from the event loop's cached time, so one may fire a few ms before the
+          // wall clock reaches dueAt; claiming at `now` would then miss, and the retry would wait for the
+          // job. The claim still refuses a message rescheduled later or taken by someone else.
+          const at = Math.max(WebhookModel.now().getTime(), due);
+          const claimed = await WebhookMessage.claim(message.subscriptionId, message.id, new Date(at));
           if (claimed) this.enqueue([{ message: claimed, trigger: "retry" }]);
         } catch (error) {
           log.warn("webhook retry timer could not claim its message; the retry job will", {

@@ -236,6 +236,31 @@ describe("delivery", () => {
     expect(r.deliveries).toHaveLength(2);
   });
 
+  it("a retry timer that fires before the clock reaches dueAt still makes the retry", async () => {
+    // Prepare: a failed first attempt due again at t0 + 5 s, and a clock stopped 20 ms short of it, as a
+    // timer measured from the event loop's cached time sees it when it fires early.
+    const clock = frozen();
+    const t = await newTenant();
+    const r = await receiver();
+    const sub = await subscribe(t, r.url);
+    let calls = 0;
+    r.behave((_d, res) => answer(calls++ === 0 ? 500 : 200, "ok")(_d, res));
+    const first = await sendTest(t, sub.id);
+    clock.advance(5_000 - 20);
+    const timed = new WebhookDispatcher();
+    WebhookDispatch.use(timed);
+    const message = await WebhookMessage.load(sub.id, first.body.messageId);
+    // Act
+    await timed.followUp({ message, attempt: {} as WebhookMessage.Attempt });
+    await until(() => r.deliveries.length === 2, 5_000, "the timed retry");
+    await timed.idle();
+    // Assess
+    expect((await messageOf(t, sub.id, first.body.messageId)).body).toMatchObject({
+      status: "delivered",
+      attemptCount: 2,
+    });
+  });
+
   it("a receiver down for 30 minutes gets every message once it is back, none lost", async () => {
     // Prepare
     const clock = frozen();
