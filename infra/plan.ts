@@ -1,6 +1,7 @@
 import type { LinkName } from "../core/links.ts";
 import { routes } from "../functions/api/routes.ts";
 import { schedules } from "../functions/cron/schedules.ts";
+import type { FilterPattern } from "./local/stream-filter.ts";
 
 /**
  * What AWS gets, computed from the same registries the local runtime uses, so the two cannot drift:
@@ -124,8 +125,31 @@ export function cronJobs(): CronPlan[] {
   }));
 }
 
+/**
+ * The entity types some stream consumer acts on (functions/streams/consumers.ts; a unit test keeps the
+ * two equal). Written out rather than imported, so that the SST config does not load the domain code.
+ */
+export const STREAM_ENTITIES = [
+  "Endpoint",
+  "EndpointService",
+  "AllowlistEntry",
+  "MetricExportRun",
+  "WebhookSubscription",
+  "Heartbeat",
+] as const;
+
+/**
+ * Lambda event filters: a change to anything else (webhook messages above all, written once per attempt)
+ * never invokes the consumer. Two filters because a removal has only an old image.
+ */
+const streamFilters: FilterPattern[] = [
+  { dynamodb: { NewImage: { type: { S: [...STREAM_ENTITIES] } } } },
+  { dynamodb: { OldImage: { type: { S: [...STREAM_ENTITIES] } } } },
+];
+
 /** The event source mapping the local poller imitates (infra/local/stream-poller.ts). */
 export const streamConsumer = {
+  filters: streamFilters,
   handler: "functions/streams/handler.handler",
   // Webhook events are signed with the key and handed to the delivery queue from here.
   links: ["Table", "EncryptionKey", "WebhookQueue"] as LinkName[],

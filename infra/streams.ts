@@ -7,6 +7,7 @@ table.subscribe(
   "StreamConsumer",
   { ...functionArgs(streamConsumer.handler, streamConsumer.links), timeout: "60 seconds" },
   {
+    filters: streamConsumer.filters,
     transform: {
       eventSourceMapping: {
         batchSize: streamConsumer.batchSize,

@@ -12,6 +12,7 @@ import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { streamConsumer } from "../plan.ts";
 import { type DemoState, startDemo } from "./demo.ts";
 import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -154,6 +155,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       handler: streamHandler,
       region: config.awsRegion,
       pollIntervalMs: options.pollIntervalMs ?? 100,
+      batchSize: streamConsumer.batchSize,
+      maxRetryAttempts: streamConsumer.maximumRetryAttempts,
+      filters: streamConsumer.filters,
       checkpointFile: options.inMemory
         ? undefined
         : join(dataDir, `stream-checkpoints-${config.tableName}.json`),

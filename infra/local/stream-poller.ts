@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { log } from "../../core/util/log.ts";
+import { assertSupported, type FilterPattern, passes } from "./stream-filter.ts";
 
 /**
  * Stands in for Lambda's DynamoDB event source mapping: reads every shard of the stream (a child only
@@ -51,6 +52,8 @@ export interface StreamPollerOptions {
   retryBaseMs?: number;
   /** JSON file for checkpoints; none means start every shard from its oldest record. */
   checkpointFile?: string;
+  /** The event source mapping's filters: other records are skipped, never handed to the handler. */
+  filters?: readonly FilterPattern[];
 }
 
 interface ShardState {
@@ -61,6 +64,8 @@ interface ShardState {
   finished: boolean;
   /** Fetched but not yet successfully handled, oldest first. */
   pending: StreamRecord[];
+  /** The last record fetched, filtered out or not: the checkpoint once `pending` is handled. */
+  fetchedTo: string | undefined;
   attempts: number;
   retryAt: number;
   /** GetRecords said there is no next iterator: once `pending` is empty the shard is done. */
@@ -84,6 +89,8 @@ export class StreamPoller {
   /** Records handed to the handler, retries included (for the operator and tests). */
   delivered = 0;
   discarded = 0;
+  /** Records the filters kept from the handler. */
+  filtered = 0;
 
   constructor(options: StreamPollerOptions) {
     this.o = {
@@ -92,9 +99,11 @@ export class StreamPoller {
       pollIntervalMs: 200,
       maxRetryAttempts: 10,
       retryBaseMs: 200,
+      filters: [],
       ...options,
       checkpointFile: options.checkpointFile,
     };
+    for (const f of this.o.filters) assertSupported(f);
     this.loadCheckpoints();
   }
 
@@ -151,6 +160,7 @@ export class StreamPoller {
           lastSequence: undefined,
           finished: false,
           pending: [],
+          fetchedTo: undefined,
           attempts: 0,
           retryAt: 0,
           closed: false,
@@ -215,9 +225,17 @@ export class StreamPoller {
     }
     shard.iterator = out.NextShardIterator;
     if (!out.NextShardIterator) shard.closed = true;
-    const records = out.Records ?? [];
-    if (records.length === 0) return shard.closed;
+    const fetched = out.Records ?? [];
+    if (fetched.length === 0) return shard.closed;
+    const records = fetched.filter((r) => passes(this.o.filters, r));
+    this.filtered += fetched.length - records.length;
+    shard.fetchedTo = fetched.at(-1)?.dynamodb?.SequenceNumber;
     shard.pending = records;
+    if (records.length === 0) {
+      shard.lastSequence = shard.fetchedTo ?? shard.lastSequence;
+      this.saveCheckpoints();
+      return true;
+    }
     await this.deliver(shard);
     return true;
   }
@@ -241,7 +259,11 @@ export class StreamPoller {
     }
     const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
     const handled = firstFailure === -1 ? batch : batch.slice(0, firstFailure);
-    const last = handled.at(-1)?.dynamodb?.SequenceNumber;
+    // Once the whole batch is handled, the records filtered out after its last one are behind us too.
+    const last =
+      firstFailure === -1
+        ? (shard.fetchedTo ?? batch.at(-1)?.dynamodb?.SequenceNumber)
+        : handled.at(-1)?.dynamodb?.SequenceNumber;
     if (last) {
       shard.lastSequence = last;
       shard.attempts = 0;

@@ -177,6 +177,59 @@ describe("local stream poller", () => {
     expect(second).toEqual([2]);
   });
 
+  it("hands over only what a filter lets through, as Lambda's event filtering does", async () => {
+    // Prepare
+    const seen: string[] = [];
+    const p = poller(
+      async (event) => {
+        for (const r of mine(event, "filter#")) seen.push(String(r.dynamodb?.Keys?.pk?.S));
+        return { batchItemFailures: [] };
+      },
+      { filters: [{ dynamodb: { NewImage: { type: { S: ["Kept"] } } } }] },
+    );
+    // Act
+    await put("filter#k1", 1, { type: "Kept" });
+    await put("filter#d1", 1, { type: "Dropped" });
+    await put("filter#k2", 1, { type: "Kept" });
+    await until(() => seen.includes("filter#k2"), 10_000, "the second kept record");
+    // Assess
+    expect(seen).toEqual(["filter#k1", "filter#k2"]);
+    expect(p.filtered).toBeGreaterThan(0);
+  });
+
+  it("checkpoints past the records it filtered out, so a restart does not read them again", async () => {
+    // Prepare: a batch of nothing but filtered records, then a restart without the filter.
+    const file = join(mkdtempSync(join(tmpdir(), "lp-ckpt-")), "checkpoints.json");
+    const p1 = poller(async () => ({ batchItemFailures: [] }), {
+      checkpointFile: file,
+      filters: [{ dynamodb: { NewImage: { type: { S: ["Kept"] } } } }],
+    });
+    await p1.idle();
+    const before = p1.filtered;
+    await put("skipped#d1", 1, { type: "Dropped" });
+    await until(() => p1.filtered > before, 10_000, "the filtered record");
+    await p1.stop();
+    // Act
+    const seen: string[] = [];
+    poller(
+      async (event) => {
+        for (const r of mine(event, "skipped#")) seen.push(String(r.dynamodb?.Keys?.pk?.S));
+        return { batchItemFailures: [] };
+      },
+      { checkpointFile: file },
+    );
+    await put("skipped#marker", 1);
+    await until(() => seen.includes("skipped#marker"), 10_000, "the marker");
+    // Assess
+    expect(seen).toEqual(["skipped#marker"]);
+  });
+
+  it("refuses a filter rule it does not understand rather than match it differently from Lambda", () => {
+    expect(() =>
+      poller(async () => undefined, { filters: [{ n: [{ numeric: [">", 1] }] } as never] }),
+    ).toThrow(/only exact values/);
+  });
+
   it("drives the real stream handler: a heartbeat is observed, and a replay changes nothing", async () => {
     // Prepare
     const batches: DynamoDBStreamEvent[] = [];

@@ -3,6 +3,7 @@ import type { DynamoDBStreamEvent } from "aws-lambda";
 import { Config } from "../../core/config.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type StreamHandler, StreamPoller } from "../../infra/local/stream-poller.ts";
+import { streamConsumer } from "../../infra/plan.ts";
 import { call, created, newTenant, type Tenant } from "./api.ts";
 import { tableState } from "./integration-setup.ts";
 
@@ -110,6 +111,7 @@ export function startStream(handler: StreamHandler = streamHandler): {
     },
     pollIntervalMs: 20,
     retryBaseMs: 20,
+    filters: streamConsumer.filters,
   });
   poller.start();
   return { poller, batches };

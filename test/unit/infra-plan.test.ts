@@ -3,12 +3,14 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { LINKS, linkedEnvironment } from "../../core/links.ts";
+import { consumers } from "../../functions/streams/consumers.ts";
 import {
   apiRoutes,
   cronJobs,
   isProtectedStage,
   PROTECTED_STAGES,
   routeLinks,
+  STREAM_ENTITIES,
   scheduledEventInput,
   streamConsumer,
   webhookDelivery,
@@ -142,5 +144,20 @@ describe("infra plan: schedules and stages", () => {
     // sst.config.ts's app() may not import modules, so it spells the list out: it must be this one.
     const config = await readFile(resolve(root, "sst.config.ts"), "utf8");
     expect(config).toContain(`[${PROTECTED_STAGES.map((s) => `"${s}"`).join(", ")}]`);
+  });
+});
+
+describe("stream consumer filters", () => {
+  it("let through every entity some consumer acts on, and nothing else", () => {
+    // Prepare
+    const wanted = new Set(consumers.flatMap((c) => c.entities));
+    // Act
+    const allowed = new Set<string>(STREAM_ENTITIES);
+    // Assess
+    expect([...allowed].sort()).toEqual([...wanted].sort());
+    expect(streamConsumer.filters).toEqual([
+      { dynamodb: { NewImage: { type: { S: [...STREAM_ENTITIES] } } } },
+      { dynamodb: { OldImage: { type: { S: [...STREAM_ENTITIES] } } } },
+    ]);
   });
 });

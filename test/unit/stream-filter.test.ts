@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { passes } from "../../infra/local/stream-filter.ts";
+import { streamConsumer } from "../../infra/plan.ts";
+
+const record = (images: { NewImage?: string; OldImage?: string }) => ({
+  eventName: images.NewImage ? "MODIFY" : "REMOVE",
+  dynamodb: Object.fromEntries(
+    Object.entries(images).map(([k, type]) => [k, { pk: { S: "X" }, type: { S: type } }]),
+  ),
+});
+
+describe("the stream consumer's filters", () => {
+  it("let through a change to a consumed entity, its removal included, and drop webhook messages", () => {
+    // Prepare
+    const filters = streamConsumer.filters;
+    // Act
+    const verdicts = {
+      modify: passes(filters, record({ NewImage: "Endpoint", OldImage: "Endpoint" })),
+      remove: passes(filters, record({ OldImage: "Endpoint" })),
+      message: passes(filters, record({ NewImage: "WebhookMessage", OldImage: "WebhookMessage" })),
+      untyped: passes(filters, { dynamodb: { NewImage: { pk: { S: "X" } } } }),
+    };
+    // Assess
+    expect(verdicts).toEqual({ modify: true, remove: true, message: false, untyped: false });
+  });
+
+  it("lets everything through when there are no filters", () => {
+    expect(passes([], record({ NewImage: "WebhookMessage" }))).toBe(true);
+    expect(passes(undefined, {})).toBe(true);
+  });
+});
