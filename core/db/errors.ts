@@ -85,6 +85,24 @@ export class RaceLostError extends ThrottledError {
 }
 
 /**
+ * Sends a conditional write whose losing is an answer rather than a failure: resolves to its output when
+ * it was made, undefined when its condition failed (for a transaction: when one of its conditions did).
+ * Any other error is translated as `call` translates it.
+ */
+export async function ifConditionHolds<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  const lost = new RaceLostError();
+  try {
+    return await call(fn, {
+      onConditionFailed: () => lost,
+      onCancelled: (reasons) => (reasons.some((r) => r.Code === "ConditionalCheckFailed") ? lost : undefined),
+    });
+  } catch (error) {
+    if (error === lost) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Runs `attempt` until it does not lose a race, at most `times` times, with full-jitter backoff between
  * tries (capped at 100 ms) so that writers contending for one item spread out instead of colliding again.
  */

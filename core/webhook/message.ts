@@ -3,7 +3,7 @@ import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } fr
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
-import { call, RaceLostError } from "../db/errors.ts";
+import { call, ifConditionHolds } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";
 import { getItem, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
@@ -147,50 +147,31 @@ export namespace WebhookMessage {
     for (let i = 0; i < messages.length; i += 100) {
       const chunk = messages.slice(i, i + 100);
       if (chunk.length > 1) {
-        const ok = await call(
-          () =>
-            Db.client().send(
-              new TransactWriteCommand({
-                TransactItems: chunk.map((Item) => ({
-                  Put: { TableName: Db.table(), Item, ConditionExpression: "attribute_not_exists(pk)" },
-                })),
-              }),
-            ),
-          {
-            onCancelled: (reasons) =>
-              reasons.some((r) => r.Code === "ConditionalCheckFailed") ? new RaceLostError() : undefined,
-          },
-        ).then(
-          () => true,
-          (error) => {
-            if (error instanceof RaceLostError) return false;
-            throw error;
-          },
+        const made = await ifConditionHolds(() =>
+          Db.client().send(
+            new TransactWriteCommand({
+              TransactItems: chunk.map((Item) => ({
+                Put: { TableName: Db.table(), Item, ConditionExpression: "attribute_not_exists(pk)" },
+              })),
+            }),
+          ),
         );
-        if (ok) {
+        if (made) {
           written.push(...chunk);
           continue;
         }
       }
       for (const item of chunk) {
-        const ok = await call(
-          () =>
-            Db.client().send(
-              new PutCommand({
-                TableName: Db.table(),
-                Item: item,
-                ConditionExpression: "attribute_not_exists(pk)",
-              }),
-            ),
-          { onConditionFailed: () => new RaceLostError() },
-        ).then(
-          () => true,
-          (error) => {
-            if (error instanceof RaceLostError) return false;
-            throw error;
-          },
+        const made = await ifConditionHolds(() =>
+          Db.client().send(
+            new PutCommand({
+              TableName: Db.table(),
+              Item: item,
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          ),
         );
-        if (ok) written.push(item);
+        if (made) written.push(item);
       }
     }
     return written;
@@ -204,34 +185,27 @@ export namespace WebhookMessage {
     const lease = randomUUID();
     const dueAt = new Date(now.getTime() + LEASE_MS).toISOString();
     const due = Keys.webhookDue(id, dueAt);
-    return call(
-      () =>
-        Db.client().send(
-          new UpdateCommand({
-            TableName: Db.table(),
-            Key: Keys.webhookMessage(subscriptionId, id),
-            UpdateExpression: "SET lease = :lease, dueAt = :due, gsi2pk = :g2pk, gsi2sk = :g2sk",
-            ConditionExpression: "#status = :pending AND dueAt <= :now",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":lease": lease,
-              ":due": dueAt,
-              ":g2pk": due.gsi2pk,
-              ":g2sk": due.gsi2sk,
-              ":pending": "pending",
-              ":now": now.toISOString(),
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
-      { onConditionFailed: () => new RaceLostError() },
-    ).then(
-      (out) => out.Attributes as Stored,
-      (error) => {
-        if (error instanceof RaceLostError) return undefined;
-        throw error;
-      },
+    const out = await ifConditionHolds(() =>
+      Db.client().send(
+        new UpdateCommand({
+          TableName: Db.table(),
+          Key: Keys.webhookMessage(subscriptionId, id),
+          UpdateExpression: "SET lease = :lease, dueAt = :due, gsi2pk = :g2pk, gsi2sk = :g2sk",
+          ConditionExpression: "#status = :pending AND dueAt <= :now",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":lease": lease,
+            ":due": dueAt,
+            ":g2pk": due.gsi2pk,
+            ":g2sk": due.gsi2sk,
+            ":pending": "pending",
+            ":now": now.toISOString(),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
     );
+    return out?.Attributes as Stored | undefined;
   }
 
   export type Next = { status: "delivered" } | { status: "failed" } | { status: "pending"; dueAt: Date };
@@ -276,24 +250,17 @@ export namespace WebhookMessage {
     options: { final?: boolean } = {},
   ): Promise<Stored | undefined> {
     const item = after(message, attempt, options.final);
-    return call(
-      () =>
-        Db.client().send(
-          new PutCommand({
-            TableName: Db.table(),
-            Item: item,
-            ConditionExpression: "lease = :mine",
-            ExpressionAttributeValues: { ":mine": message.lease },
-          }),
-        ),
-      { onConditionFailed: () => new RaceLostError() },
-    ).then(
-      () => item,
-      (error) => {
-        if (error instanceof RaceLostError) return undefined;
-        throw error;
-      },
+    const made = await ifConditionHolds(() =>
+      Db.client().send(
+        new PutCommand({
+          TableName: Db.table(),
+          Item: item,
+          ConditionExpression: "lease = :mine",
+          ExpressionAttributeValues: { ":mine": message.lease },
+        }),
+      ),
     );
+    return made ? item : undefined;
   }
 
   /** A lease with this much left is safe to write under without a condition (see recordMany). */

@@ -3,7 +3,7 @@ import { QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-
 import * as z from "zod";
 import { Config } from "../config.ts";
 import { Db } from "../db/client.ts";
-import { call, RaceLostError } from "../db/errors.ts";
+import { call, ifConditionHolds } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";
 import { getItem, type Page, type PageParams } from "../db/page.ts";
 import { InternalError, InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
@@ -446,24 +446,17 @@ export namespace WebhookSubscription {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    return call(
-      () =>
-        Db.client().send(
-          new UpdateCommand({
-            TableName: Db.table(),
-            Key: key,
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
-          }),
-        ),
-      { onConditionFailed: () => new RaceLostError() },
-    ).then(
-      () => true,
-      (error) => {
-        if (error instanceof RaceLostError) return false;
-        throw error;
-      },
+    const made = await ifConditionHolds(() =>
+      Db.client().send(
+        new UpdateCommand({
+          TableName: Db.table(),
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+        }),
+      ),
     );
+    return made !== undefined;
   }
 }

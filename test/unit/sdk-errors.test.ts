@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Credential } from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
-import { translateSdkError } from "../../core/db/errors.ts";
+import { ifConditionHolds, RaceLostError, translateSdkError } from "../../core/db/errors.ts";
 import { Keys } from "../../core/db/keys.ts";
 import { Sealed } from "../../core/util/crypto.ts";
 import * as vpcs from "../../functions/api/inventory/vpcs.ts";
@@ -81,6 +81,39 @@ describe("translateSdkError", () => {
       CancellationReasons: [{ Code: "None" }, { Code: "ThrottlingError" }],
     });
     expect(translateSdkError(error).code).toBe("RequestLimitExceeded");
+  });
+});
+
+describe("ifConditionHolds", () => {
+  const cancelled = (code: string) =>
+    new TransactionCanceledException({
+      message: "cancelled",
+      $metadata: {},
+      CancellationReasons: [{ Code: "None" }, { Code: code }],
+    });
+
+  it("answers a lost condition as undefined and a made write as its output", async () => {
+    // Prepare
+    const conditionFailed = new ConditionalCheckFailedException({ message: "no", $metadata: {} });
+    // Act
+    const outcomes = await Promise.all([
+      ifConditionHolds(async () => ({ made: true })),
+      ifConditionHolds(() => Promise.reject(conditionFailed)),
+      ifConditionHolds(() => Promise.reject(cancelled("ConditionalCheckFailed"))),
+    ]);
+    // Assess
+    expect(outcomes).toEqual([{ made: true }, undefined, undefined]);
+  });
+
+  it("does not take a transaction conflict or a throttle for a lost condition", async () => {
+    // Act
+    const conflict = ifConditionHolds(() => Promise.reject(cancelled("TransactionConflict")));
+    const throttled = ifConditionHolds(() =>
+      Promise.reject(new ProvisionedThroughputExceededException({ message: "slow", $metadata: {} })),
+    );
+    // Assess
+    await expect(conflict).rejects.toBeInstanceOf(RaceLostError);
+    await expect(throttled).rejects.toMatchObject({ code: "RequestLimitExceeded" });
   });
 });
 
