@@ -50,4 +50,50 @@ export const zodOpenApiNarrowExtend = {
   },
 };
 
-export default [zodEnglishOnly, zodOpenApiNarrowExtend];
+/**
+ * The console route's Lambda serves the console's two files. Rather than carry esbuild or a folder of
+ * files, its bundle gets them inlined: `console/assets.ts` is replaced by a module holding the output of
+ * `npm run build:console`, which runs once per build (tsx compiles the console's build script).
+ */
+let consoleBuilt;
+export const consoleInline = {
+  name: "console-inline",
+  setup(build) {
+    build.onResolve({ filter: /[\\/]console[\\/]assets\.ts$/ }, async (args) => {
+      const { resolve } = await import("node:path");
+      return { path: resolve(args.resolveDir, args.path), namespace: "console-inline" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "console-inline" }, async (args) => {
+      const { dirname, join } = await import("node:path");
+      const { readFile } = await import("node:fs/promises");
+      const { execFile } = await import("node:child_process");
+      const { promisify } = await import("node:util");
+      const consoleDir = dirname(args.path);
+      consoleBuilt ??= promisify(execFile)("node", ["--import", "tsx", join(consoleDir, "build-cli.ts")], {
+        cwd: dirname(consoleDir),
+      });
+      await consoleBuilt;
+      const files = [
+        ["app.js", "text/javascript; charset=utf-8"],
+        ["style.css", "text/css; charset=utf-8"],
+      ];
+      const entries = [];
+      for (const [file, type] of files) {
+        const body = (await readFile(join(consoleDir, "dist", file))).toString("base64");
+        entries.push(
+          `[${JSON.stringify(file)}, { body: asset(${JSON.stringify(body)}), type: ${JSON.stringify(type)} }]`,
+        );
+      }
+      return {
+        contents: [
+          'const asset = (b64) => new Uint8Array(Buffer.from(b64, "base64"));',
+          `const assets = new Map([${entries.join(", ")}]);`,
+          "export async function consoleAssets() { return assets; }",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+export default [zodEnglishOnly, zodOpenApiNarrowExtend, consoleInline];

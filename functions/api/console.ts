@@ -1,7 +1,7 @@
 import { handle } from "hono/aws-lambda";
-import { buildConsole, type ConsoleAsset, prebuilt } from "../../console/build.ts";
+import { consoleAssets } from "../../console/assets.ts";
+import type { ConsoleAsset } from "../../console/build.ts";
 import { NotFoundError } from "../../core/errors.ts";
-import { log } from "../../core/util/log.ts";
 import { createApi } from "./factory.ts";
 
 /**
@@ -34,14 +34,10 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-// Built once per process from the sources (locally, with esbuild), else read from console/dist (a
-// deployment built with `npm run build:console`).
+// Once per process: built from the sources locally, inlined in a function bundle.
 let assets: Promise<Map<string, ConsoleAsset>> | undefined;
 function load(): Promise<Map<string, ConsoleAsset>> {
-  assets ??= buildConsole().catch((error: unknown) => {
-    log.info("console: building from source failed, serving console/dist", { error: String(error) });
-    return prebuilt();
-  });
+  assets ??= consoleAssets();
   return assets;
 }
 

@@ -7,6 +7,7 @@ import type {
   SQSBatchResponse,
 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildConsole } from "../../console/build.ts";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { Keys } from "../../core/db/keys.ts";
@@ -41,6 +42,7 @@ const SERVICES = "functions/api/privatelink/endpoint-services.ts";
 const STREAM = "functions/streams/handler.ts";
 const ROLLUP = "functions/cron/rollup-hourly.ts";
 const DELIVER = "functions/webhooks/deliver.ts";
+const CONSOLE = "functions/api/console.ts";
 const HOUR = 3600;
 
 type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -49,7 +51,7 @@ let receiver: Receiver;
 let sqs: ReturnType<typeof captureSqsSends>;
 
 beforeAll(async () => {
-  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER]);
+  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE]);
   receiver = await startReceiver();
   sqs = captureSqsSends();
 }, 180_000);
@@ -95,6 +97,27 @@ describe("built route function (API Gateway HTTP API event)", () => {
     expect(anonymous.statusCode).toBe(401);
     // Made by the built function, read back through the sources: one table, one shape.
     expect((await call("GET", `${path}/${id}`, { auth: p.auth })).body.name).toBe("built");
+  });
+});
+
+describe("built console function", () => {
+  it("serves the console's page and files from its bundle alone: no esbuild, no folder beside it", async () => {
+    // Prepare: the bundle sits in a temporary folder, away from console/ and node_modules/.
+    const get = (path: string) =>
+      invokeBuilt<HttpResult>(builtFiles[CONSOLE] as string, httpEvent("GET", path, path));
+    const fromSources = await buildConsole();
+    // Act
+    const page = await get("/console");
+    const app = await get("/console/assets/app.js");
+    const style = await get("/console/assets/style.css");
+    // Assess
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("/console/assets/app.js");
+    expect(app.statusCode).toBe(200);
+    expect(app.headers?.["content-type"]).toMatch(/^text\/javascript/);
+    expect(app.body).toBe(new TextDecoder().decode(fromSources.get("app.js")?.body));
+    expect(style.statusCode).toBe(200);
+    expect(style.body).toBe(new TextDecoder().decode(fromSources.get("style.css")?.body));
   });
 });
 
