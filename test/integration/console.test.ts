@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
@@ -80,6 +80,19 @@ async function signOutIfIn(): Promise<void> {
   const out = page.getByRole("button", { name: "Sign out" });
   if (await out.isVisible()) await out.click();
   await page.getByRole("heading", { name: "Sign in to Linkplane" }).waitFor();
+}
+
+/**
+ * Moves the focus with Tab until `target` has it, as someone without a mouse would: fails when the
+ * control cannot be reached that way.
+ */
+async function tabTo(target: Locator, max = 120): Promise<void> {
+  await target.waitFor();
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement)) return;
+  }
+  throw new Error(`${target} is not reachable with Tab (${max} presses)`);
 }
 
 /** Every page the test visits is checked with axe-core once. */
@@ -308,15 +321,58 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   });
 
+  it("the provider works the connections with the keyboard alone: navigate, select, reject, accept, history", async () => {
+    // Prepare: signed in, on the list of services; from here on no mouse.
+    await signInAs("provider");
+    const row = page.locator(`[data-list="connections"] tr[data-key="${endpointId}"]`);
+    const result = page.locator(`.results li[data-key="${endpointId}"]`);
+    // Act: the main menu, the service, its connections tab
+    await tabTo(
+      page.getByRole("navigation", { name: /main/i }).getByRole("link", { name: "Endpoint services" }),
+    );
+    await page.keyboard.press("Enter");
+    await tabTo(page.getByRole("link", { name: serviceId }));
+    await page.keyboard.press("Enter");
+    await tabTo(
+      page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Connections" }),
+    );
+    await page.keyboard.press("Enter");
+    await poll(() => row.textContent()).toContain("available");
+    // Act: select the connection with Space, reject it with Enter
+    await tabTo(row.getByRole("checkbox"));
+    await page.keyboard.press("Space");
+    await tabTo(page.getByRole("button", { name: "Reject selected" }));
+    await page.keyboard.press("Enter");
+    // Assess
+    await poll(() => result.textContent()).toContain("→ rejected");
+    await poll(() => row.textContent()).toContain("rejected");
+    // Act: and accept it again, the same way
+    await tabTo(row.getByRole("checkbox"));
+    if (!(await row.getByRole("checkbox").isChecked())) await page.keyboard.press("Space");
+    await tabTo(page.getByRole("button", { name: "Accept selected" }));
+    await page.keyboard.press("Enter");
+    await poll(() => result.textContent()).toContain("→ available");
+    await poll(() => row.textContent()).toContain("available");
+    // Act: the history opens with Enter and closes with Escape
+    await tabTo(row.getByRole("button", { name: "History" }));
+    await page.keyboard.press("Enter");
+    await poll(() => page.getByRole("dialog").locator("li").count()).toBe(5);
+    await page.keyboard.press("Escape");
+    // Assess
+    await poll(() => page.getByRole("dialog").count()).toBe(0);
+  });
+
   it("the consumer sees the history, searches, and exports the endpoints as CSV", async () => {
     // Prepare
     await signInAs("consumer");
     // Act
     await open(`#/endpoints/${endpointId}`);
-    // Assess: created pending, rejected, accepted
+    // Assess: created pending, rejected, accepted; then rejected and accepted again by keyboard
     await poll(() => page.locator(".timeline li").allTextContents()).toEqual([
       expect.stringMatching(/created.*pending/),
       expect.stringMatching(/pending.*rejected/),
+      expect.stringMatching(/rejected.*available/),
+      expect.stringMatching(/available.*rejected/),
       expect.stringMatching(/rejected.*available/),
     ]);
     await poll(() => page.locator(".facts").textContent()).toContain("available");
