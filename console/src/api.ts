@@ -4,6 +4,8 @@
  * call a route that does not exist.
  */
 
+import type { components, paths } from "./api-schema.ts";
+
 export type Session =
   | { kind: "account"; secretId: string; secretKey: string; region: string }
   | { kind: "operator"; token: string; region: string };
@@ -106,227 +108,53 @@ export async function download(path: string, query: Query, fallbackName: string)
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/**
+ * The shapes the API answers, from the generated description of /openapi.json (`api-schema.ts`): a
+ * field the API renames or retypes breaks the console's type check, not a page at run time.
+ */
+type Schemas = components["schemas"];
+type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
+/** The 200 answer of `method path`. */
+type Answer<P extends keyof paths, M extends "get" | "post"> = paths[P] extends {
+  [m in M]: { responses: { 200: infer R } };
+}
+  ? Json<R>
+  : never;
+
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;
 }
-export interface Tag {
-  key: string;
-  value: string;
-}
-export type ServiceType = "CLB" | "CDB" | "CRS";
-export type State = "pending" | "accepting" | "available" | "rejected" | "failed";
+export type Tag = Schemas["Endpoint"]["tags"][number];
+export type ServiceType = Schemas["EndpointService"]["serviceType"];
+export type State = Schemas["Endpoint"]["state"];
 
-export interface Account {
-  uin: string;
-  appId: string;
-  name: string;
-  createdAt: string;
-}
-export interface Credential {
-  secretId: string;
-  ownerUin: string;
-  status: "enabled" | "disabled";
-  createdAt: string;
-  secretKey?: string;
-}
-export interface Job {
-  name: string;
-  schedule: string;
-  description: string;
-  lastRun?: { status: string; startedAt: string; durationMs: number; trigger: string; error?: string } | null;
-}
-export interface Vpc {
-  id: string;
-  name: string;
-  region: string;
-  cidrBlock: string;
-  subnetCount: number;
-  createdAt: string;
-}
-export interface Subnet {
-  id: string;
-  name: string;
-  region: string;
-  vpcId: string;
-  zone: string;
-  cidrBlock: string;
-  availableIpCount: number;
-  totalIpCount: number;
-  createdAt: string;
-}
-export interface BackendInstance {
-  id: string;
-  type: ServiceType;
-  name: string;
-  region: string;
-  vpcId: string;
-  vip: string;
-  port: number;
-  createdAt: string;
-}
-export interface SecurityGroup {
-  id: string;
-  name: string;
-  description: string;
-  region: string;
-  createdAt: string;
-}
-export interface EndpointService {
-  id: string;
-  name: string;
-  region: string;
-  vpcId: string;
-  serviceType: ServiceType;
-  backendInstanceId: string;
-  serviceVip: string;
-  autoAccept: boolean;
-  ownerUin: string;
-  endpointCount: number;
-  createdAt: string;
-  tags: Tag[];
-}
-export interface Connection {
-  endpointId: string;
-  endpointName: string;
-  ownerUin: string;
-  vpcId: string;
-  subnetId: string;
-  ip: string;
-  state: State;
-  stateChangedAt: string;
-  createdAt: string;
-}
-export type ConnectionResult =
-  | { endpointId: string; ok: true; state: State }
-  | { endpointId: string; ok: false; error: { code: string; message: string } };
-export interface HistoryEntry {
-  sequence: number;
-  from: string;
-  to: string;
-  actor: string;
-  at: string;
-  reason: string;
-}
-export interface AllowlistEntry {
-  uin: string;
-  description: string;
-  connectionLimit: number | null;
-  connectionCount: number;
-  createdAt: string;
-}
-export type AllowlistRemoveResult =
-  | { uin: string; ok: true; rejectedConnections: number }
-  | { uin: string; ok: false; error: { code: string; message: string } };
-export interface Endpoint {
-  id: string;
-  name: string;
-  region: string;
-  vpcId: string;
-  subnetId: string;
-  ip: string;
-  endpointServiceId: string;
-  serviceName: string;
-  serviceOwnerUin: string;
-  state: State;
-  ownerUin: string;
-  securityGroupIds: string[];
-  createdAt: string;
-  tags: Tag[];
-  serviceDeleted: boolean;
-}
-export interface Binding {
-  securityGroupId: string;
-  priority: number;
-}
-export interface Verify {
-  connectable: boolean;
-  service?: { id: string; name: string; ownerUin: string; serviceType: string; autoAccept: boolean };
-  reason?: { code: string; message: string };
-}
-export interface Series {
-  metric: string;
-  stat: string;
-  unit: string;
-  points: { t: number; value: number | null }[];
-}
-export interface MetricView {
-  granularity: string;
-  from: number;
-  to: number;
-  series: Series[];
-}
-export interface ComparedPoint {
-  t: number;
-  value: number | null;
-  compareT: number;
-  compareValue: number | null;
-  diff: number | null;
-  pct: number | null;
-}
-export interface Comparison {
-  granularity: string;
-  from: number;
-  to: number;
-  compareFrom: number;
-  compareTo: number;
-  series: {
-    metric: string;
-    stat: string;
-    unit: string;
-    points: ComparedPoint[];
-    totals: { value: number | null; compareValue: number | null; diff: number | null; pct: number | null };
-  }[];
-}
-export interface MetricExport {
-  id: string;
-  name: string;
-  resources: "all" | string[];
-  metrics: string[];
-  granularity: "1h" | "1d";
-  format: "csv" | "ndjson";
-  schedule: "hourly" | "daily";
-  status: "active" | "paused";
-  createdAt: string;
-}
-export interface MetricExportRun {
-  runId: string;
-  periodFrom: string;
-  periodTo: string;
-  status: string;
-  rows: number | null;
-  bytes: number | null;
-  error: string | null;
-  attempts: number;
-  finishedAt: string;
-}
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  description: string;
-  serviceIds: string[] | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  createdAt: string;
-  secret?: string;
-}
-export interface Attempt {
-  at: string;
-  statusCode: number | null;
-  latencyMs: number;
-  error: string | null;
-  response: string;
-  trigger: string;
-}
-export interface WebhookMessage {
-  id: string;
-  eventId: string;
-  eventType: string;
-  status: "pending" | "delivered" | "failed";
-  createdAt: string;
-  nextAttemptAt: string | null;
-  attemptCount: number;
-  payload: unknown;
-  attempts?: Attempt[];
-}
+export type Account = Schemas["Account"];
+export type Credential = Schemas["Credential"] & { secretKey?: Schemas["CredentialCreated"]["secretKey"] };
+export type Job = Schemas["Job"];
+export type Vpc = Schemas["Vpc"];
+export type Subnet = Schemas["Subnet"];
+export type BackendInstance = Schemas["BackendInstance"];
+export type SecurityGroup = Schemas["SecurityGroup"];
+export type EndpointService = Schemas["EndpointService"];
+export type Connection = Schemas["Connection"];
+export type ConnectionResult = Schemas["ConnectionResult"];
+export type HistoryEntry = Schemas["ConnectionHistoryEntry"];
+export type AllowlistEntry = Schemas["AllowlistEntry"];
+export type AllowlistRemoveResult = Schemas["AllowlistRemoveResult"];
+export type Endpoint = Schemas["Endpoint"];
+export type Binding = Schemas["SecurityGroupBinding"];
+export type Verify = Answer<"/v1/endpoint-services/{id}/verify", "post">;
+export type MetricView = Schemas["MetricView"];
+export type Series = MetricView["series"][number];
+export type Comparison = Schemas["MetricComparison"];
+export type ComparedPoint = Comparison["series"][number]["points"][number];
+export type MetricExport = Schemas["MetricExport"];
+export type MetricExportRun = Schemas["MetricExportRun"];
+export type Webhook = Schemas["WebhookSubscription"] & {
+  secret?: Schemas["WebhookSubscriptionWithSecret"]["secret"];
+};
+export type WebhookMessage = Schemas["WebhookMessage"] & {
+  attempts?: Schemas["WebhookMessageDetail"]["attempts"];
+};
+export type Attempt = Schemas["WebhookMessageDetail"]["attempts"][number];

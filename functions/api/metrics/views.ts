@@ -32,6 +32,33 @@ const View = z
     ),
   })
   .openapi("MetricView");
+const Change = { diff: z.number().nullable(), pct: z.number().nullable() };
+const Comparison = z
+  .object({
+    granularity: MetricQuery.Granularity,
+    from: z.number().int(),
+    to: z.number().int(),
+    compareFrom: z.number().int(),
+    compareTo: z.number().int(),
+    series: z.array(
+      z.object({
+        metric: z.string(),
+        stat: MetricQuery.Stat,
+        unit: z.string(),
+        points: z.array(
+          z.object({
+            t: z.number().int(),
+            value: z.number().nullable(),
+            compareT: z.number().int(),
+            compareValue: z.number().nullable(),
+            ...Change,
+          }),
+        ),
+        totals: z.object({ value: z.number().nullable(), compareValue: z.number().nullable(), ...Change }),
+      }),
+    ),
+  })
+  .openapi("MetricComparison");
 const common = { tags: ["Metrics"], security: security("account") };
 
 /** Which series a request reads, after its owner check: the endpoint, the service, or one of its endpoints. */
@@ -76,7 +103,7 @@ function routes(kind: "endpoint" | "service") {
         }),
       },
       responses: {
-        200: jsonResponse(z.record(z.string(), z.unknown()), "Both series with differences and totals"),
+        200: jsonResponse(Comparison, "Both series with differences and totals"),
         ...errorResponses,
       },
     }),
