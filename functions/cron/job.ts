@@ -6,7 +6,7 @@ import { Clock } from "../../core/util/time.ts";
 export type JobSummary = Record<string, unknown>;
 
 /** What the local runtime and the operator route pass a job: the EventBridge event and who fired it. */
-export type JobEvent = ScheduledEvent & { linkplaneTrigger?: "schedule" | "manual" };
+export type JobEvent = ScheduledEvent & { linkplaneTrigger?: JobState.Outcome["trigger"] };
 
 export interface Job {
   name: string;
@@ -60,7 +60,7 @@ export function defineJob(name: string, body: (event: JobEvent) => Promise<JobSu
 export function scheduledEvent(
   name: string,
   at: Date,
-  trigger: "schedule" | "manual",
+  trigger: JobState.Outcome["trigger"],
   region = "us-east-1",
 ): JobEvent {
   return {

@@ -12,7 +12,7 @@ import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
-import { type DemoState, startDemo } from "./demo.ts";
+import { type DemoLoad, type DemoState, startDemo } from "./demo.ts";
 import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
@@ -53,7 +53,8 @@ export interface LocalRuntime {
   webhooks: { allowPrivate: boolean; allowHttp: boolean };
   poller: StreamPoller;
   readyMs: number;
-  demo?: DemoState & { created: boolean };
+  /** `ready` settles when the demo's last 24 hours are loaded and rolled up. */
+  demo?: DemoState & { created: boolean; ready: Promise<DemoLoad> };
   stop(): Promise<void>;
 }
 
@@ -222,7 +223,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
       readyMs,
-      demo: demo ? { ...demo.state, created: demo.created } : undefined,
+      demo: demo ? { ...demo.state, created: demo.created, ready: demo.backfill } : undefined,
       stop,
     };
   } catch (error) {
