@@ -11,7 +11,9 @@ afterAll(installSuiteClock);
 const values = (series: { points: Array<{ value: number | null }> }) => series.points.map((pt) => pt.value);
 
 describe("demo data", () => {
-  it("has complete views once it says it is ready, even after a rollup moved the watermark", { timeout: 120_000 }, async () => {
+  it("has complete views once it says it is ready, even after a rollup moved the watermark", {
+    timeout: 120_000,
+  }, async () => {
     // Prepare: as after the walkthrough, an operator has run the hourly rollup over an empty table, so
     // the watermark says the last 24 hours are rolled up while no bucket exists.
     const before = await call("POST", "/v1/operator/jobs/rollup-hourly/run", { auth: operatorAuth() });
