@@ -1,3 +1,4 @@
+import "../infra/local/sdk-notice.ts";
 import { BatchWriteCommand, type BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../core/db/client.ts";
 import { Keys } from "../core/db/keys.ts";

@@ -1,3 +1,4 @@
+import "./sdk-notice.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { DemoLoad } from "./demo.ts";
