@@ -1,4 +1,5 @@
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ServiceUnavailableError, ThrottledError } from "../errors.ts";
 import { Db } from "./client.ts";
 import { call } from "./errors.ts";
 
@@ -26,10 +27,17 @@ export async function batchPut(
         .map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests?.length && attempt < 8; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-        const out = await call(() =>
-          Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
-        );
-        requests = out.UnprocessedItems?.[Db.table()];
+        try {
+          const out = await call(() =>
+            Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
+          );
+          requests = out.UnprocessedItems?.[Db.table()];
+        } catch (error) {
+          // A table too busy to answer in time (or throttling past the SDK's own tries): the puts are
+          // blind and whole, so sending the batch again is safe. Anything else is not ours to retry.
+          if (!(error instanceof ServiceUnavailableError || error instanceof ThrottledError) || attempt === 7)
+            throw error;
+        }
       }
       if (requests?.length) throw new Error(`${what}: writes left unprocessed`);
     }

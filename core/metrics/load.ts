@@ -25,8 +25,8 @@ export namespace MetricLoad {
     metrics: Partial<Record<SampleMetric, number>>;
   }
 
-  /** Batches in flight: well under the SDK's 50 sockets, enough to keep DynamoDB busy. */
-  export const CONCURRENCY = 8;
+  /** Batches in flight: enough to keep DynamoDB busy, few enough that none waits past its timeout. */
+  export const CONCURRENCY = 4;
 
   export async function load(
     samples: Sample[],
