@@ -7,7 +7,7 @@ import { call } from "./errors.ts";
 const BATCH = 25;
 
 /**
- * Puts many items with BatchWriteItem, 25 at a time and `concurrency` batches in flight (never more
+ * Puts many items with BatchWriteItem (on Db.bulkClient), 25 at a time and `concurrency` batches in flight (never more
  * sockets than that, whatever the count). Unprocessed items, which DynamoDB hands back when it
  * throttles, are retried with backoff; a batch still not written after 8 tries throws, naming `what`.
  * Puts are blind: use it for deterministic items that may be rewritten, not for invariants.
@@ -29,7 +29,9 @@ export async function batchPut(
         if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
         try {
           const out = await call(() =>
-            Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
+            Db.bulkClient().send(
+              new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } }),
+            ),
           );
           requests = out.UnprocessedItems?.[Db.table()];
         } catch (error) {
