@@ -36,7 +36,9 @@ export function defineJob(name: string, body: (event: JobEvent) => Promise<JobSu
     };
     let outcome: JobState.Outcome;
     try {
-      outcome = { ...base("succeeded"), summary: await body(event) };
+      // The body first: spread before it, base() would stamp the end before the work (durationMs 0).
+      const summary = await body(event);
+      outcome = { ...base("succeeded"), summary };
     } catch (error) {
       outcome = { ...base("failed"), error: error instanceof Error ? error.message : String(error) };
       log.error("job failed", { job: name, error });
