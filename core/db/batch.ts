@@ -5,9 +5,14 @@ import { call } from "./errors.ts";
 
 /** BatchWriteItem takes at most this many items. */
 const BATCH = 25;
+/**
+ * A busy table answers a 25-item batch slowly, and a batch timed out on the request path's 2 s is still
+ * written by the table, so resending it only adds to the queue. Nobody waits on these but a job.
+ */
+const BULK_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * Puts many items with BatchWriteItem (on Db.bulkClient), 25 at a time and `concurrency` batches in flight (never more
+ * Puts many items with BatchWriteItem, 25 at a time and `concurrency` batches in flight (never more
  * sockets than that, whatever the count). Unprocessed items, which DynamoDB hands back when it
  * throttles, are retried with backoff; a batch still not written after 8 tries throws, naming `what`.
  * Puts are blind: use it for deterministic items that may be rewritten, not for invariants.
@@ -29,9 +34,9 @@ export async function batchPut(
         if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
         try {
           const out = await call(() =>
-            Db.bulkClient().send(
-              new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } }),
-            ),
+            Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } }), {
+              requestTimeout: BULK_REQUEST_TIMEOUT_MS,
+            }),
           );
           requests = out.UnprocessedItems?.[Db.table()];
         } catch (error) {

@@ -10,9 +10,6 @@ import { Config } from "../config.ts";
  */
 export namespace Db {
   let documentClient: DynamoDBDocumentClient | undefined;
-  let bulk: DynamoDBDocumentClient | undefined;
-  /** A client given through `use` serves bulk work too: a test's mock sees every command. */
-  let injected = false;
   const observers = new AsyncLocalStorage<string[]>();
 
   export function client(): DynamoDBDocumentClient {
@@ -27,22 +24,7 @@ export namespace Db {
   /** Replaces the client (tests: a mocked or differently configured one); `undefined` rebuilds from config. */
   export function use(next: DynamoDBDocumentClient | undefined): void {
     documentClient = next;
-    injected = next !== undefined;
-    bulk = undefined;
   }
-
-  /**
-   * The client for background bulk writes (batchPut: rollup buckets, a metric load). The same
-   * configuration, but a request may take up to 30 s: a busy table answers a 25-item batch slowly, and
-   * a request timed out on the request path's 2 s is still done by the table, so resending it only
-   * adds to the queue. Nobody waits on these requests but a job.
-   */
-  export function bulkClient(): DynamoDBDocumentClient {
-    if (injected) return client();
-    bulk ??= build(BULK_REQUEST_TIMEOUT_MS);
-    return bulk;
-  }
-  const BULK_REQUEST_TIMEOUT_MS = 30_000;
 
   /** Runs `fn` and returns the names of the DynamoDB commands it sent (`GetItem`, `Query`, ...). */
   export async function recordCommands<T>(fn: () => Promise<T>): Promise<{ result: T; commands: string[] }> {
@@ -69,10 +51,8 @@ export namespace Db {
     };
   }
 
-  function build(minRequestTimeoutMs = 0): DynamoDBDocumentClient {
+  function build(): DynamoDBDocumentClient {
     const config = Config.get();
-    const wire = transport(config);
-    wire.requestHandler.requestTimeout = Math.max(wire.requestHandler.requestTimeout, minRequestTimeoutMs);
     const local = config.dynamodbEndpoint !== undefined;
     const base = new DynamoDBClient({
       region: config.awsRegion,
@@ -83,7 +63,7 @@ export namespace Db {
             credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
           }
         : {}),
-      ...wire,
+      ...transport(config),
     });
     base.middlewareStack.add(
       (next, context) => async (args) => {
