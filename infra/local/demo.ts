@@ -142,6 +142,8 @@ export function demoSample(resourceId: string, minute: number) {
 /** What the demo's history load did, for the banner. */
 export interface DemoLoad {
   ms: number;
+  /** Whole hours loaded before the current one. */
+  hours: number;
   samples: number;
   items: number;
 }
@@ -156,10 +158,14 @@ async function rollUp(): Promise<void> {
   }
 }
 
-export async function startDemo(dataDir: string | undefined): Promise<{
+export async function startDemo(
+  dataDir: string | undefined,
+  /** Whole hours of history before the current one (24 unless a test wants less to write). */
+  options: { hours?: number } = {},
+): Promise<{
   state: DemoState;
   created: boolean;
-  /** Settles when the last 24 hours are in and rolled up: from then on every view is complete. */
+  /** Settles when the history is in and rolled up: from then on every view is complete. */
   backfill: Promise<DemoLoad>;
   stop: () => void;
 }> {
@@ -193,7 +199,8 @@ export async function startDemo(dataDir: string | undefined): Promise<{
   // moved the watermark, an earlier demo over the same minutes), the load marks the hours a rollup has
   // read as late and the jobs fold them again, so when this settles every view has its buckets.
   const end = minuteNow();
-  const first = floorTo(end, HOUR) - 24 * HOUR;
+  const hours = options.hours ?? 24;
+  const first = floorTo(end, HOUR) - hours * HOUR;
   const backfill = (async (): Promise<DemoLoad> => {
     const started = Date.now();
     const samples: MetricLoad.Sample[] = [];
@@ -201,7 +208,7 @@ export async function startDemo(dataDir: string | undefined): Promise<{
       for (const id of current.endpoints) samples.push(demoSample(id, m));
     const { items } = await MetricLoad.load(samples);
     await rollUp();
-    const load = { ms: Date.now() - started, samples: samples.length, items };
+    const load = { ms: Date.now() - started, samples: samples.length, items, hours };
     log.info("demo: the last 24 hours of samples are in", load);
     return load;
   })();

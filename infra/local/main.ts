@@ -84,7 +84,7 @@ function demoReady(
   const out = `\${TMPDIR:-/tmp}/linkplane-demo-${endpoint}.csv`;
   return [
     "",
-    `  Demo ready     ${load.samples} samples (24 h of ${demo.endpoints.length} endpoints) loaded and rolled up in ${(load.ms / 1000).toFixed(1)} s; a new minute every minute`,
+    `  Demo ready     ${load.samples} samples (${load.hours} h of ${demo.endpoints.length} endpoints) loaded and rolled up in ${(load.ms / 1000).toFixed(1)} s; a new minute every minute`,
     `  Credentials    ${file ? `${file} (provider and consumer SecretId/SecretKey)` : "in memory: only here"}`,
     `  Provider       Authorization: Bearer ${key("provider")}`,
     `  Consumer       Authorization: Bearer ${key("consumer")}`,

@@ -30,7 +30,9 @@ describe("batchPut", () => {
       .map((c) => (c.args[0].input.RequestItems?.[Db.table()] ?? []).length);
     expect(sizes).toEqual([25, 1, 5]);
     // Bulk work may wait on a busy table longer than a request's 2 s.
-    expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[1]).toEqual({ requestTimeout: 30_000 });
+    expect((ddb.commandCalls(BatchWriteCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({
+      requestTimeout: 30_000,
+    });
   });
 
   it("sends a batch again when the table timed out, since its puts are whole and blind", async () => {
