@@ -1,4 +1,6 @@
 import { defineConfig } from "vitest/config";
+// Before any worker starts: they inherit it, and build their SDK clients without the Node 22 notice.
+import "./infra/local/sdk-notice.ts";
 
 export default defineConfig({
   test: {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import "../infra/local/sdk-notice.ts";
 import { BatchWriteCommand, type BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../core/db/client.ts";
 import { Keys } from "../core/db/keys.ts";

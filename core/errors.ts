@@ -32,6 +32,156 @@ const statusByKind: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
+/** The HTTP status the REST surface answers for an error of this kind. */
+export function statusOfKind(kind: ErrorKind): number {
+  return statusByKind[kind];
+}
+
+/** Where a code can be answered: both surfaces, or only the Tencent-compatible one at `POST /`. */
+export type ErrorSurface = "both" | "tencent";
+
+export interface ErrorCodeInfo {
+  code: string;
+  kind: ErrorKind;
+  /** When it is answered, for the generated table (docs/errors.md) and the OpenAPI responses. */
+  meaning: string;
+  surface: ErrorSurface;
+}
+
+const code = (
+  code: string,
+  kind: ErrorKind,
+  meaning: string,
+  surface: ErrorSurface = "both",
+): ErrorCodeInfo => ({
+  code,
+  kind,
+  meaning,
+  surface,
+});
+
+/**
+ * Every code a client can be answered, with its kind (so its status) and when. A code may appear under
+ * two kinds when two situations share the reference product's name. test/unit/errors.test.ts fails when
+ * the sources throw a code missing here, and when docs/errors.md is not this table
+ * (`npm run docs:errors` writes it).
+ */
+export const ERROR_CODES: readonly ErrorCodeInfo[] = [
+  code(
+    "MissingParameter",
+    "invalid",
+    "A required field or parameter is absent, or an update changes nothing.",
+  ),
+  code("UnknownParameter", "invalid", "A body field or query parameter the operation does not take."),
+  code("InvalidParameter", "invalid", "A field of the wrong type (a string where a number belongs, …)."),
+  code("InvalidParameter.MalformedBody", "invalid", "The request body is not valid JSON."),
+  code("InvalidParameter.FilterInvalidKey", "invalid", "A filter name the action does not take.", "tencent"),
+  code("InvalidParameter.Coexist", "invalid", "IDs and Filters given together.", "tencent"),
+  code("InvalidParameterValue", "invalid", "A value the rules refuse; the message says which rule."),
+  code(
+    "InvalidParameterValue.Malformed",
+    "invalid",
+    "A value not in its format: an address, a CIDR block, a time, a cursor.",
+  ),
+  code("InvalidParameterValue.TooLong", "invalid", "A string or list longer than its limit."),
+  code(
+    "InvalidParameterValue.Range",
+    "invalid",
+    "A number outside its range, or a list with too few or too many items.",
+  ),
+  code(
+    "InvalidParameterValue.Reserved",
+    "invalid",
+    "An address or name that is reserved (a subnet's network, gateway or broadcast address, …).",
+  ),
+  code(
+    "InvalidParameterValue.SubnetConflict",
+    "invalid",
+    "A subnet's block overlaps another subnet of the VPC.",
+  ),
+  code(
+    "UnsupportedOperation.VpcMismatch",
+    "invalid",
+    "The resources named are in different VPCs or regions (a subnet not in the VPC, a service in another region).",
+  ),
+  code(
+    "UnsupportedOperation.InstanceMismatch",
+    "invalid",
+    "The backend instance is not of the service's type (a CDB instance behind a CLB service).",
+  ),
+  code("UnsupportedOperation.UinNotFound", "invalid", "The account to allowlist does not exist."),
+  code("InvalidAction", "invalid", "X-TC-Action names no action served here.", "tencent"),
+  code("UnsupportedRegion", "invalid", "X-TC-Region is not a region this deployment serves.", "tencent"),
+  code("AuthFailure", "unauthenticated", "Authentication failed for another reason than those below."),
+  code(
+    "AuthFailure.InvalidAuthorization",
+    "unauthenticated",
+    "No Authorization header, one of the wrong form, or a wrong operator or ingest token.",
+  ),
+  code("AuthFailure.SecretIdNotFound", "unauthenticated", "The SecretId does not exist, or is disabled."),
+  code(
+    "AuthFailure.SignatureFailure",
+    "unauthenticated",
+    "The SecretKey or the TC3 signature does not match.",
+  ),
+  code(
+    "AuthFailure.SignatureExpire",
+    "unauthenticated",
+    "The TC3 request's timestamp is too far from now.",
+    "tencent",
+  ),
+  code(
+    "AuthFailure.SignatureReplay",
+    "unauthenticated",
+    "The same signed TC3 request was sent twice.",
+    "tencent",
+  ),
+  code(
+    "ResourceUnavailable.ServiceWhiteListNotAdded",
+    "forbidden",
+    "The caller's account is not on the endpoint service's allowlist.",
+  ),
+  code(
+    "ResourceNotFound",
+    "not_found",
+    "No such resource, or it belongs to another account (the two look the same).",
+  ),
+  code(
+    "ResourceInUse",
+    "conflict",
+    "The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry).",
+  ),
+  code(
+    "ResourceUnavailable",
+    "conflict",
+    "The endpoint service is being deleted: its connections can only be rejected.",
+  ),
+  code(
+    "IdempotentParameterMismatch",
+    "conflict",
+    "A clientToken used before with other parameters (tokens are kept 24 hours).",
+  ),
+  code(
+    "LimitExceeded",
+    "limit",
+    "A quota is full (services per account, endpoints per service, subnets per VPC, …).",
+  ),
+  code("ResourceInsufficient.Subnet", "limit", "The subnet has no free address left."),
+  code("RequestSizeLimitExceeded", "too_large", "The request body is larger than 1 MiB."),
+  code(
+    "InvalidParameter.ContentType",
+    "unsupported_media",
+    "A body sent without Content-Type: application/json.",
+  ),
+  code(
+    "RequestLimitExceeded",
+    "throttled",
+    "The table throttled, or a concurrent change to the same resource won; retry with backoff.",
+  ),
+  code("InternalError", "internal", "A fault on the server's side; never with details."),
+  code("ResourceUnavailable", "unavailable", "The table did not answer in time; retry."),
+];
+
 export interface ErrorOptions {
   /** The request field at fault, as a dotted path (`tags.0.key`). */
   field?: string;
@@ -76,12 +226,6 @@ export class InvalidParameterError extends LinkplaneError {
 export class AuthFailureError extends LinkplaneError {
   constructor(code = "AuthFailure", message = "authentication failed", options: ErrorOptions = {}) {
     super("unauthenticated", code, message, options);
-  }
-}
-
-export class UnauthorizedOperationError extends LinkplaneError {
-  constructor(message = "the caller may not perform this operation", options: ErrorOptions = {}) {
-    super("forbidden", "UnauthorizedOperation", message, options);
   }
 }
 

@@ -23,9 +23,12 @@ export function handlerPath(module: string): string {
   return `${module.replace(/\.ts$/, "")}.handler`;
 }
 
-/** A CloudFormation-safe logical name: `GET /v1/vpcs/{id}` → `GetV1VpcsId`. */
+/**
+ * A CloudFormation-safe logical name: `GET /v1/vpcs/{id}` → `GetV1VpcsId`; a trailing slash is a word
+ * of its own (`GET /docs/` → `GetDocsSlash`), so the two spellings of a page stay two names.
+ */
 export function logicalName(text: string): string {
-  return text
+  return (text.length > 1 && text.endsWith("/") ? `${text} Slash` : text)
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((w) => w[0]?.toUpperCase() + w.slice(1).toLowerCase())

@@ -12,65 +12,13 @@ export interface paths {
          * The same API with the parameters in the query string (the SDKs' reqMethod GET)
          * @description Parameters flattened as the SDKs send them (`Filters.0.Name=vpc-id&Filters.0.Values.0=vpc-…`), signed with TC3-HMAC-SHA256 over the query string as sent. Same headers and answers as `POST /`.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header: {
-                    Authorization: string;
-                    "X-TC-Action": string;
-                    "X-TC-Region": string;
-                    "X-TC-Timestamp": string;
-                    "X-TC-Version": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["tencentCloudApiQuery"];
         put?: never;
         /**
          * The reference product's VPC API 2017-03-12: the action in X-TC-Action, signed with TC3-HMAC-SHA256
-         * @description For the official Tencent Cloud SDKs, tccli and Terraform: point their endpoint here and use a Linkplane SecretId/SecretKey. Answers are always HTTP 200 with `{"Response": {...}}`; errors carry `Response.Error.Code`. docs/tencent-api.md lists the actions and fields served.
+         * @description For the official Tencent Cloud SDKs, tccli and Terraform: point their endpoint here and use a Linkplane SecretId/SecretKey. Answers are always HTTP 200 with `{"Response": {...}}`; errors carry `Response.Error.Code` from docs/errors.md. docs/tencent-api.md lists the actions and fields served.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    Authorization: string;
-                    "X-TC-Action": string;
-                    "X-TC-Region": string;
-                    "X-TC-Timestamp": string;
-                    "X-TC-Version": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            responses: {
-                /** @description Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["tencentCloudApi"];
         delete?: never;
         options?: never;
         head?: never;
@@ -84,36 +32,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 200 when the table answers; the last heartbeat shows the scheduler and stream are alive */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Healthy */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-                /** @description Degraded: the table did not answer within the DynamoDB timeouts */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HealthDegraded"];
-                    };
-                };
-            };
-        };
+        /**
+         * 200 when the table answers; the last heartbeat shows the scheduler and stream are alive
+         * @description Needs no credentials. Reads the table once: 200 with the last heartbeat (written every minute by the heartbeat job and seen through the stream, with the lag between the two), or 503 when the table does not answer within the DynamoDB timeouts.
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -129,194 +52,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List backend instances, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of backend instances */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["BackendInstance"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List backend instances, newest first
+         * @description The caller's backend instances, newest first, in one region or all. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listBackendInstances"];
         put?: never;
-        /** Create a backend instance */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        port: number;
-                        /** @enum {string} */
-                        type: "CLB" | "CDB" | "CRS";
-                        vip: string;
-                        vpcId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The backend instance */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BackendInstance"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create a backend instance
+         * @description Creates a backend instance owned by the caller. A load balancer (CLB), MySQL (CDB) or Redis (CRS) instance at a VIP and port inside one of the caller's VPCs; it is what an endpoint service publishes.
+         */
+        post: operations["createBackendInstance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -330,275 +76,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a backend instance */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description backend instance ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The backend instance */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BackendInstance"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get a backend instance
+         * @description One of the caller's backend instances. Another account's backend instance is ResourceNotFound, as a missing one is.
+         */
+        get: operations["getBackendInstance"];
         put?: never;
         post?: never;
-        /** Delete a backend instance (ResourceInUse while something uses it) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description backend instance ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a backend instance (ResourceInUse while something uses it)
+         * @description Deletes the backend instance. An instance behind an endpoint service cannot be deleted. Deleting is refused with ResourceInUse, not cascaded.
+         */
+        delete: operations["deleteBackendInstance"];
         options?: never;
         head?: never;
-        /** Rename a backend instance */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description backend instance ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The backend instance */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BackendInstance"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename a backend instance
+         * @description Changes the backend instance's name (and description where it has one). Its ID, region and addresses never change.
+         */
+        patch: operations["updateBackendInstance"];
         trace?: never;
     };
     "/v1/endpoint-services": {
@@ -608,233 +104,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the caller's services, or (authorized=true) the services it may connect to */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description true: the services the caller may connect to (its own and those that allowlist it); needs region */
-                    authorized?: "true" | "false";
-                    cursor?: string;
-                    /** @description Comma-separated columns to return; id is always included */
-                    fields?: string;
-                    limit?: number;
-                    /** @description Exact ID, or a case-insensitive part of the name */
-                    q?: string;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                    /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
-                    "tag:{key}"?: string;
-                    vpcId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of services (only the chosen fields) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: ({
-                                autoAccept?: boolean;
-                                backendInstanceId?: string;
-                                createdAt?: string;
-                                endpointCount?: number;
-                                id?: string;
-                                name?: string;
-                                ownerUin?: string;
-                                region?: string;
-                                /** @enum {string} */
-                                serviceType?: "CLB" | "CDB" | "CRS";
-                                serviceVip?: string;
-                                tags?: {
-                                    key: string;
-                                    value: string;
-                                }[];
-                                vpcId?: string;
-                            } | {
-                                autoAccept?: boolean;
-                                createdAt?: string;
-                                id?: string;
-                                name?: string;
-                                ownerUin?: string;
-                                region?: string;
-                                /** @enum {string} */
-                                serviceType?: "CLB" | "CDB" | "CRS";
-                            })[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List the caller's services, or (authorized=true) the services it may connect to
+         * @description The caller's services, filtered by `q` (ID or part of the name), `vpcId`, `tag:<key>=<value>`, with chosen `fields`. With `authorized=true`, also the services that allowlist the caller, showing only their public facts. A filtered page may hold fewer than `limit` items while `nextCursor` is set. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listEndpointServices"];
         put?: never;
-        /** Publish an endpoint service in front of a backend instance */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        autoAccept?: boolean;
-                        backendInstanceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        serviceType: "CLB" | "CDB" | "CRS";
-                        tags?: {
-                            key: string;
-                            value: string;
-                        }[];
-                        vpcId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The service */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EndpointService"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Publish an endpoint service in front of a backend instance
+         * @description Publishes one of the caller's backend instances: it must be of the service's type, in the given VPC and not behind another service. With `autoAccept`, connections requested from then on are accepted by the stream consumer without the provider. Sends no webhook; counts against the account's service quota.
+         */
+        post: operations["createEndpointService"];
         delete?: never;
         options?: never;
         head?: never;
@@ -848,283 +128,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of the caller's services */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The service */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EndpointService"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get one of the caller's services
+         * @description One of the caller's services with its endpoint count. Another account's service is ResourceNotFound: consumers use verify or the authorized list.
+         */
+        get: operations["getEndpointService"];
         put?: never;
         post?: never;
-        /** Delete a service; ResourceInUse while connections are live unless rejectConnections=true */
-        delete: {
-            parameters: {
-                query?: {
-                    rejectConnections?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a service; ResourceInUse while connections are live unless rejectConnections=true
+         * @description Refused with ResourceInUse while any connection is pending, accepting or available, unless `rejectConnections=true`: then the service is marked deleting (no new endpoints or acceptances), each live connection is rejected with its history entry, and the service is deleted. The stream then marks the endpoints left behind `serviceDeleted`, removes the allowlist and sends endpoint-service.deleted.
+         */
+        delete: operations["deleteEndpointService"];
         options?: never;
         head?: never;
-        /** Rename, toggle auto-accept (later requests only), replace tags, or change the backend */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        autoAccept?: boolean;
-                        backendInstanceId?: string;
-                        name?: string;
-                        tags?: {
-                            key: string;
-                            value: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description The service */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EndpointService"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename, toggle auto-accept (later requests only), replace tags, or change the backend
+         * @description Auto-accept applies to connections requested afterwards only. A rename reaches the endpoints' `serviceName` through the stream. A new backend must pass the creation checks and is swapped in one transaction. Sends endpoint-service.updated through the stream.
+         */
+        patch: operations["updateEndpointService"];
         trace?: never;
     };
     "/v1/endpoint-services/{id}/allowlist": {
@@ -1134,196 +156,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service's allowlist, optionally one UIN */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    uin?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["AllowlistEntry"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The service's allowlist, optionally one UIN
+         * @description The accounts allowed to connect to the caller's service, with their description and connection limit; `uin` narrows it to one. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listAllowlist"];
         put?: never;
-        /** Allow an account to connect (optionally with a connection limit) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        connectionLimit?: number;
-                        description?: string;
-                        uin: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The entry */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AllowlistEntry"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Allow an account to connect (optionally with a connection limit)
+         * @description Allows an existing account to create endpoints on the service, up to `connectionLimit` if given. The owner is always allowed and cannot be added; an account already on it is ResourceInUse. Sends allowlist.added to the provider's subscribers.
+         */
+        post: operations["addAllowlistEntry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1340,191 +183,18 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove one account; ?rejectConnections=true also rejects its live connections */
-        delete: {
-            parameters: {
-                query?: {
-                    rejectConnections?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Removed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Remove one account; ?rejectConnections=true also rejects its live connections
+         * @description Removes one account, as the batch removal does. Adding it again later starts a new entry whose connection count starts at zero.
+         */
+        delete: operations["removeAllowlistEntry"];
         options?: never;
         head?: never;
-        /** Edit an entry's description or connection limit (null lifts it) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        connectionLimit?: number | null;
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The entry */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AllowlistEntry"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Edit an entry's description or connection limit (null lifts it)
+         * @description A limit below the current count refuses new connections and leaves existing ones; `connectionLimit: null` lifts it.
+         */
+        patch: operations["updateAllowlistEntry"];
         trace?: never;
     };
     "/v1/endpoint-services/{id}/allowlist/remove": {
@@ -1536,102 +206,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove accounts; rejectConnections also rejects their live connections */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        rejectConnections?: boolean;
-                        uins: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description One result per UIN */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: components["schemas"]["AllowlistRemoveResult"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Remove accounts; rejectConnections also rejects their live connections
+         * @description Removes several accounts at once. Their existing connections stay unless `rejectConnections` is true, which rejects each live one with reason “removed from the allowlist”. An auto-acceptance still in flight for a removed account is rejected by the stream.
+         */
+        post: operations["removeAllowlistEntries"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1645,100 +224,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service's connections, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    state?: "pending" | "accepting" | "available" | "rejected" | "failed";
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of connections */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Connection"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The service's connections, newest first
+         * @description The endpoints connected to one of the caller's services, with their owner, address and state (and the reference product's word for it), filtered by `state`. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listConnections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1754,96 +244,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The state history of one connection, oldest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    endpointId: string;
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every transition */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["ConnectionHistoryEntry"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The state history of one connection, oldest first
+         * @description Every state change of one connection to the caller's service: from, to, actor (a UIN, `system:auto-accept` or `system:service-deleted`), time and reason.
+         */
+        get: operations["getConnectionHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1861,102 +266,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept connections (1–500), answered per item */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        endpointIds: string[];
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description One result per endpoint ID, in the order given */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: components["schemas"]["ConnectionResult"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Accept connections (1–500), answered per item
+         * @description Accepts each listed endpoint on its own and answers one result per ID, in order: `ok` with the new state, or the error for that ID (ResourceNotFound, an illegal move, a service being deleted). Moves follow the state machine in docs/privatelink.md; a move that is already done succeeds and changes nothing. Each real move writes a history entry in the same transaction and sends a webhook (connection.accepted / connection.rejected) through the stream.
+         */
+        post: operations["acceptConnections"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1972,102 +286,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject connections (1–500), answered per item */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        endpointIds: string[];
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description One result per endpoint ID, in the order given */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: components["schemas"]["ConnectionResult"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Reject connections (1–500), answered per item
+         * @description Rejects each listed endpoint on its own and answers one result per ID, in order. Moves follow the state machine in docs/privatelink.md; a move that is already done succeeds and changes nothing. Each real move writes a history entry in the same transaction and sends a webhook (connection.accepted / connection.rejected) through the stream.
+         */
+        post: operations["rejectConnections"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2081,104 +304,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A service's metrics over a period */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description One connected endpoint's series */
-                    endpointId?: string;
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The series */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricView"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * A service's metrics over a period
+         * @description `period` is realtime (the last 60 minutes at 1m), 24h or 7d (1h points) or custom (`from`, `to`, `granularity` 1m, 1h or 1d); `stat` is avg, sum, max or min over each point. Hours and days not rolled up yet are folded from the minutes, so the series is complete up to now; a point without data is null. At most 1,500 points; 1m data is kept 7 days. The service's series are the sums over its endpoints, with ConnectedEndpoints. Only the service's owner sees them.
+         */
+        get: operations["getEndpointServiceMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2194,106 +324,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same metrics over a second window of the same length, point by point */
-        get: {
-            parameters: {
-                query: {
-                    /** @description Start of the second window */
-                    compareFrom: string;
-                    /** @description One connected endpoint's series */
-                    endpointId?: string;
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Both series with differences and totals */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricComparison"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The same metrics over a second window of the same length, point by point
+         * @description The view's window and the one of the same length starting at `compareFrom`, point by point, with the difference and the percentage, and totals over each window by the same stat. The service's series are the sums over its endpoints, with ConnectedEndpoints. Only the service's owner sees them.
+         */
+        get: operations["compareEndpointServiceMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2309,105 +344,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The view as CSV (UTF-8 with BOM) or JSON rows */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description One connected endpoint's series */
-                    endpointId?: string;
-                    format?: "csv" | "json";
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The rows */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The view as CSV (UTF-8 with BOM) or JSON rows
+         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The service's series are the sums over its endpoints, with ConnectedEndpoints. Only the service's owner sees them.
+         */
+        get: operations["exportEndpointServiceMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2425,106 +366,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** May the caller connect to this service? Its public facts, or the reason not */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint service ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        region?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The verdict */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            connectable: boolean;
-                            reason?: {
-                                code: string;
-                                message: string;
-                            };
-                            service?: components["schemas"]["EndpointServicePublic"];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * May the caller connect to this service? Its public facts, or the reason not
+         * @description For a consumer before it creates an endpoint: `connectable: true` with the service's public facts, or `false` with the reason (ResourceUnavailable.ServiceWhiteListNotAdded, or ResourceUnavailable while the service is being deleted). An account not on the allowlist learns nothing else about the service. Changes nothing.
+         */
+        post: operations["verifyEndpointService"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2538,99 +384,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export a region's services as CSV (UTF-8 with BOM, streamed) */
-        get: {
-            parameters: {
-                query: {
-                    /** @description Comma-separated columns, in this order */
-                    fields?: string;
-                    q?: string;
-                    /** @description The region to export (also in the file name) */
-                    region: string;
-                    /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
-                    "tag:{key}"?: string;
-                    vpcId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description CSV */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Export a region's services as CSV (UTF-8 with BOM, streamed)
+         * @description The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["exportEndpointServices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2646,228 +404,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the caller's endpoints, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    /** @description Comma-separated columns to return; id is always included */
-                    fields?: string;
-                    limit?: number;
-                    /** @description Exact ID, or a case-insensitive part of the name */
-                    q?: string;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                    serviceId?: string;
-                    state?: "pending" | "accepting" | "available" | "rejected" | "failed";
-                    /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
-                    "tag:{key}"?: string;
-                    vpcId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of endpoints (only the chosen fields) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                createdAt?: string;
-                                endpointServiceId?: string;
-                                id?: string;
-                                ip?: string;
-                                name?: string;
-                                ownerUin?: string;
-                                region?: string;
-                                securityGroupIds?: string[];
-                                serviceDeleted?: boolean;
-                                serviceName?: string;
-                                serviceOwnerUin?: string;
-                                /** @enum {string} */
-                                state?: "pending" | "accepting" | "available" | "rejected" | "failed";
-                                subnetId?: string;
-                                tags?: {
-                                    key: string;
-                                    value: string;
-                                }[];
-                                vpcId?: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List the caller's endpoints, newest first
+         * @description The caller's endpoints, filtered by `q`, `vpcId`, `serviceId`, `state` or tags, with chosen `fields`. A filtered page may hold fewer than `limit` items while `nextCursor` is set. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listEndpoints"];
         put?: never;
-        /** Create an endpoint in the caller's subnet, connected to an endpoint service */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        clientToken?: string;
-                        endpointServiceId: string;
-                        ip?: string;
-                        name: string;
-                        securityGroupId?: string;
-                        subnetId: string;
-                        tags?: {
-                            key: string;
-                            value: string;
-                        }[];
-                        vpcId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The endpoint (also when a clientToken replays an earlier creation) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Endpoint"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create an endpoint in the caller's subnet, connected to an endpoint service
+         * @description Takes an address in the caller's subnet (the one asked for, or a free one at random) and requests a connection. Another account's service must allowlist the caller (403 otherwise, and nothing is written); the VPC and subnet must be the caller's and in the service's region. The endpoint starts pending, or accepting on an auto-accept service, which the stream consumer then accepts. A `clientToken` makes the request idempotent for 24 hours. Sends connection.requested.
+         */
+        post: operations["createEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2881,279 +428,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of the caller's endpoints */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The endpoint */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Endpoint"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get one of the caller's endpoints
+         * @description One of the caller's endpoints: address, state (with the reference product's word), the service's name, `serviceDeleted` once its service is gone, and its security groups.
+         */
+        get: operations["getEndpoint"];
         put?: never;
         post?: never;
-        /** Delete an endpoint (frees its IP) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete an endpoint (frees its IP)
+         * @description Deletes the endpoint in any state, frees its address and its place in the quotas, and writes a final `deleted` history entry. Sends connection.deleted to the consumer's and the provider's subscribers.
+         */
+        delete: operations["deleteEndpoint"];
         options?: never;
         head?: never;
-        /** Rename an endpoint or replace its tags */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        tags?: {
-                            key: string;
-                            value: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description The endpoint */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Endpoint"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename an endpoint or replace its tags
+         * @description Tags are replaced whole. The address, subnet and service never change: create another endpoint.
+         */
+        patch: operations["updateEndpoint"];
         trace?: never;
     };
     "/v1/endpoints/{id}/history": {
@@ -3163,95 +456,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The state history of the endpoint's connection, oldest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every transition */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["EndpointHistoryEntry"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The state history of the endpoint's connection, oldest first
+         * @description Every state change of the caller's endpoint: from, to, actor and reason, as the provider sees it in the connection's history.
+         */
+        get: operations["getEndpointHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3267,102 +476,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A endpoint's metrics over a period */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The series */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricView"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * A endpoint's metrics over a period
+         * @description `period` is realtime (the last 60 minutes at 1m), 24h or 7d (1h points) or custom (`from`, `to`, `granularity` 1m, 1h or 1d); `stat` is avg, sum, max or min over each point. Hours and days not rolled up yet are folded from the minutes, so the series is complete up to now; a point without data is null. At most 1,500 points; 1m data is kept 7 days. The endpoint's owner sees it; so does the provider of the service it is connected to while it is connected.
+         */
+        get: operations["getEndpointMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3378,104 +496,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same metrics over a second window of the same length, point by point */
-        get: {
-            parameters: {
-                query: {
-                    /** @description Start of the second window */
-                    compareFrom: string;
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Both series with differences and totals */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricComparison"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The same metrics over a second window of the same length, point by point
+         * @description The view's window and the one of the same length starting at `compareFrom`, point by point, with the difference and the percentage, and totals over each window by the same stat. The endpoint's owner sees it; so does the provider of the service it is connected to while it is connected.
+         */
+        get: operations["compareEndpointMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3491,103 +516,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The view as CSV (UTF-8 with BOM) or JSON rows */
-        get: {
-            parameters: {
-                query?: {
-                    format?: "csv" | "json";
-                    /** @description Epoch seconds or ISO 8601 (custom) */
-                    from?: string;
-                    granularity?: "1m" | "1h" | "1d";
-                    /** @description Comma-separated; default all */
-                    metrics?: string;
-                    period?: "realtime" | "24h" | "7d" | "custom";
-                    stat?: "sum" | "avg" | "max" | "min";
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The rows */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The view as CSV (UTF-8 with BOM) or JSON rows
+         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The endpoint's owner sees it; so does the provider of the service it is connected to while it is connected.
+         */
+        get: operations["exportEndpointMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3603,190 +536,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Bound security groups in priority order (1 first) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The bindings */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["SecurityGroupBinding"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        /** Replace the bound security groups; their order is their priority (at most 5) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        securityGroupIds: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description The bindings */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["SecurityGroupBinding"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Bound security groups in priority order (1 first)
+         * @description The groups bound to the endpoint, each with its priority (its position, 1 first).
+         */
+        get: operations["listEndpointSecurityGroups"];
+        /**
+         * Replace the bound security groups; their order is their priority (at most 5)
+         * @description Binds exactly these groups (at most 5), in this order; an empty list unbinds all. Each must be the caller's and in the endpoint's region. A bound group cannot be deleted.
+         */
+        put: operations["setEndpointSecurityGroups"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3804,96 +563,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Unbind one security group */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description endpoint ID */
-                    id: string;
-                    sgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The remaining bindings */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["SecurityGroupBinding"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Unbind one security group
+         * @description Unbinds one group; the others keep their order and move up.
+         */
+        delete: operations["unbindEndpointSecurityGroup"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3906,101 +580,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export a region's endpoints as CSV (UTF-8 with BOM, streamed) */
-        get: {
-            parameters: {
-                query: {
-                    /** @description Comma-separated columns, in this order */
-                    fields?: string;
-                    q?: string;
-                    /** @description The region to export (also in the file name) */
-                    region: string;
-                    serviceId?: string;
-                    state?: "pending" | "accepting" | "available" | "rejected" | "failed";
-                    /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
-                    "tag:{key}"?: string;
-                    vpcId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description CSV */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Export a region's endpoints as CSV (UTF-8 with BOM, streamed)
+         * @description The caller's endpoints in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the list's filters and `fields`, streamed; the file is named endpoints-<region>-<date>.csv. Cells a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["exportEndpoints"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4016,195 +600,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's metric exports */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of exports */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["MetricExport"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The caller's metric exports
+         * @description The caller's exports, newest first. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listMetricExports"];
         put?: never;
-        /** Schedule a metric export (files hourly or daily, CSV or NDJSON) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        format: "csv" | "ndjson";
-                        /** @enum {string} */
-                        granularity: "1h" | "1d";
-                        metrics?: ("ActiveConnections" | "NewConnections" | "BytesIn" | "BytesOut" | "PacketsIn" | "PacketsOut" | "PacketsDropped" | "RstPackets" | "ConnectedEndpoints")[];
-                        name: string;
-                        resources: "all" | string[];
-                        /** @enum {string} */
-                        schedule: "hourly" | "daily";
-                    };
-                };
-            };
-            responses: {
-                /** @description The export */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricExport"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Schedule a metric export (files hourly or daily, CSV or NDJSON)
+         * @description Every hour (or day) the metric-exports job writes the last complete period of the chosen resources (all the caller's, or listed ones) at the granularity asked, as CSV or NDJSON, to S3 (locally to the data folder). Each run is recorded with its SHA-256; a period is never written twice. Sends metric-export.succeeded or metric-export.failed after each run.
+         */
+        post: operations["createMetricExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4218,276 +624,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One export */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description metric export ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The export */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricExport"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * One export
+         * @description One export with its schedule, status and last run.
+         */
+        get: operations["getMetricExport"];
         put?: never;
         post?: never;
-        /** Delete an export (its files stay) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description metric export ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete an export (its files stay)
+         * @description Stops the schedule. Files already written stay where they are, with their runs' records.
+         */
+        delete: operations["deleteMetricExport"];
         options?: never;
         head?: never;
-        /** Pause or resume an export */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description metric export ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                    };
-                };
-            };
-            responses: {
-                /** @description The export */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MetricExport"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Pause or resume an export
+         * @description A paused export leaves the schedule's index, so the job writes nothing for it until it is resumed.
+         */
+        patch: operations["updateMetricExport"];
         trace?: never;
     };
     "/v1/metric-exports/{id}/runs": {
@@ -4497,99 +652,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The export's runs: period, status, rows, bytes, SHA-256, object key, error */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    /** @description metric export ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of runs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["MetricExportRun"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The export's runs: period, status, rows, bytes, SHA-256, object key, error
+         * @description The export's runs, newest first. A failed run is retried by the next job run. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listMetricExportRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4605,94 +672,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a run's file (streamed) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description metric export ID */
-                    id: string;
-                    runId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Download a run's file (streamed)
+         * @description The run's file as it was written, streamed, with its SHA-256 in `X-Content-SHA256`. ResourceNotFound for a run that wrote no file.
+         */
+        get: operations["downloadMetricExportFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4710,96 +694,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store up to 1,000 minute samples; bad ones are listed with reasons, good ones stored */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        samples: unknown[];
-                    };
-                };
-            };
-            responses: {
-                /** @description What was stored and what was not */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["IngestResult"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Store up to 1,000 minute samples; bad ones are listed with reasons, good ones stored
+         * @description For the data plane (ingest or operator token). One sample per endpoint per minute, on a whole minute, at most 5 minutes ahead and within raw retention; re-sending a minute replaces it and keeps each service's minute the sum over its endpoints. A minute of an hour already rolled up marks the hour late, and the next hourly rollup folds it again. Answers 200 with what was accepted and, per index, why each other sample was not.
+         */
+        post: operations["ingestMetricSamples"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4813,188 +712,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List accounts, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of accounts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Account"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List accounts, newest first
+         * @description Every account, newest first. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listAccounts"];
         put?: never;
-        /** Create an account (UIN given or assigned, AppId assigned) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        uin?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The account */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Account"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create an account (UIN given or assigned, AppId assigned)
+         * @description Creates an account: the UIN is the one given or a new 12-digit one, the AppId is assigned; a UIN taken already is ResourceInUse. Accounts own everything else; an account has no credential until one is created.
+         */
+        post: operations["createAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5008,92 +736,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an account */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The account */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Account"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get an account
+         * @description One account by UIN, with its AppId and creation time.
+         */
+        get: operations["getAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5109,185 +756,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an account's credentials (never their keys) */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of credentials */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Credential"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List an account's credentials (never their keys)
+         * @description The account's credentials with their status and creation time; never a SecretKey.
+         */
+        get: operations["listCredentials"];
         put?: never;
-        /** Create a credential; the SecretKey is in this answer and never again */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The credential, with its SecretKey */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CredentialCreated"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create a credential; the SecretKey is in this answer and never again
+         * @description Creates a SecretId/SecretKey pair for the account. The SecretKey is stored encrypted (AES-256-GCM) and answered only here: keep it. An account holds a limited number of credentials (LimitExceeded beyond).
+         */
+        post: operations["createCredential"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5304,187 +783,18 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a credential */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    secretId: string;
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a credential
+         * @description Deletes the credential for good; requests signed with it fail as a disabled one's do. The account and its resources stay.
+         */
+        delete: operations["deleteCredential"];
         options?: never;
         head?: never;
-        /** Enable or disable a credential (takes effect at once in this process, within the auth cache lifetime elsewhere) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    secretId: string;
-                    uin: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "enabled" | "disabled";
-                    };
-                };
-            };
-            responses: {
-                /** @description The credential */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Credential"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Enable or disable a credential (takes effect at once in this process, within the auth cache lifetime elsewhere)
+         * @description Sets `status` to enabled or disabled. A disabled credential is refused at once by the process that changed it and within LINKPLANE_AUTH_CACHE_SECONDS (5 s by default) by the others.
+         */
+        patch: operations["updateCredential"];
         trace?: never;
     };
     "/v1/operator/jobs": {
@@ -5494,92 +804,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Scheduled jobs with their schedule and last run */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Job"][];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Scheduled jobs with their schedule and last run
+         * @description Every scheduled job with its EventBridge schedule and the outcome of its last run, whoever fired it (`trigger`: schedule, manual or demo), with the job's summary or error.
+         */
+        get: operations["listJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5597,95 +826,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a job now; answers when it has finished, with its outcome */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The outcome */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            outcome: components["schemas"]["JobOutcome"];
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Run a job now; answers when it has finished, with its outcome
+         * @description Runs the job in this request, as its schedule would, and answers when it has finished. The run is recorded like a scheduled one (trigger manual); a failed run answers 200 with status failed and its error.
+         */
+        post: operations["runJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5699,191 +844,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List security groups, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of security groups */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["SecurityGroup"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List security groups, newest first
+         * @description The caller's security groups, newest first, in one region or all. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listSecurityGroups"];
         put?: never;
-        /** Create a security group */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                        name: string;
-                        region: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The security group */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SecurityGroup"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create a security group
+         * @description Creates a security group owned by the caller. A group is regional and can be bound to the caller's endpoints in that region.
+         */
+        post: operations["createSecurityGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5897,276 +868,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a security group */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description security group ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The security group */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SecurityGroup"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get a security group
+         * @description One of the caller's security groups. Another account's security group is ResourceNotFound, as a missing one is.
+         */
+        get: operations["getSecurityGroup"];
         put?: never;
         post?: never;
-        /** Delete a security group (ResourceInUse while something uses it) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description security group ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a security group (ResourceInUse while something uses it)
+         * @description Deletes the security group. A group bound to an endpoint cannot be deleted. Deleting is refused with ResourceInUse, not cascaded.
+         */
+        delete: operations["deleteSecurityGroup"];
         options?: never;
         head?: never;
-        /** Rename a security group */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description security group ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The security group */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SecurityGroup"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename a security group
+         * @description Changes the security group's name (and description where it has one). Its ID, region and addresses never change.
+         */
+        patch: operations["updateSecurityGroup"];
         trace?: never;
     };
     "/v1/subnets": {
@@ -6176,192 +896,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List subnets, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of subnets */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Subnet"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List subnets, newest first
+         * @description The caller's subnets, newest first, in one region or all. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listSubnets"];
         put?: never;
-        /** Create a subnet */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        cidrBlock: string;
-                        name: string;
-                        vpcId: string;
-                        zone: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The subnet */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Subnet"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create a subnet
+         * @description Creates a subnet owned by the caller. The block must lie inside the VPC's and overlap no other subnet of it (InvalidParameterValue.SubnetConflict); the check and the write are one transaction guarded by the VPC's version, so concurrent creations cannot overlap.
+         */
+        post: operations["createSubnet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6375,275 +920,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a subnet */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description subnet ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The subnet */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Subnet"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get a subnet
+         * @description One of the caller's subnets. Another account's subnet is ResourceNotFound, as a missing one is.
+         */
+        get: operations["getSubnet"];
         put?: never;
         post?: never;
-        /** Delete a subnet (ResourceInUse while something uses it) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description subnet ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a subnet (ResourceInUse while something uses it)
+         * @description Deletes the subnet. A subnet with endpoints in it cannot be deleted. Deleting is refused with ResourceInUse, not cascaded.
+         */
+        delete: operations["deleteSubnet"];
         options?: never;
         head?: never;
-        /** Rename a subnet */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description subnet ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The subnet */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Subnet"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename a subnet
+         * @description Changes the subnet's name (and description where it has one). Its ID, region and addresses never change.
+         */
+        patch: operations["updateSubnet"];
         trace?: never;
     };
     "/v1/vpcs": {
@@ -6653,191 +948,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List VPCs, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Only this region; all regions when omitted */
-                    region?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of VPCs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Vpc"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * List VPCs, newest first
+         * @description The caller's VPCs, newest first, in one region or all. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listVpcs"];
         put?: never;
-        /** Create a VPC */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        cidrBlock: string;
-                        name: string;
-                        region: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The VPC */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Vpc"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Create a VPC
+         * @description Creates a VPC owned by the caller. `cidrBlock` must be a private block (10/8, 172.16/12, 192.168/16) between /16 and /28; blocks of different VPCs may overlap.
+         */
+        post: operations["createVpc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6851,275 +972,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a VPC */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description VPC ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The VPC */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Vpc"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Get a VPC
+         * @description One of the caller's VPCs. Another account's VPC is ResourceNotFound, as a missing one is.
+         */
+        get: operations["getVpc"];
         put?: never;
         post?: never;
-        /** Delete a VPC (ResourceInUse while something uses it) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description VPC ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a VPC (ResourceInUse while something uses it)
+         * @description Deletes the VPC. A VPC with subnets, backend instances or endpoint services in it cannot be deleted. Deleting is refused with ResourceInUse, not cascaded.
+         */
+        delete: operations["deleteVpc"];
         options?: never;
         head?: never;
-        /** Rename a VPC */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description VPC ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The VPC */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Vpc"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Rename a VPC
+         * @description Changes the VPC's name (and description where it has one). Its ID, region and addresses never change.
+         */
+        patch: operations["updateVpc"];
         trace?: never;
     };
     "/v1/webhooks": {
@@ -7129,191 +1000,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's webhook subscriptions, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every subscription (at most the quota) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["WebhookSubscription"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The caller's webhook subscriptions, newest first
+         * @description The caller's subscriptions without their secrets. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listWebhooks"];
         put?: never;
-        /** Subscribe a URL to events; the signing secret is answered this once */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                        enabled?: boolean;
-                        events: string[];
-                        serviceIds?: string[];
-                        url: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The subscription and its secret */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Subscribe a URL to events; the signing secret is answered this once
+         * @description Subscribes an https URL (http and private addresses only where the deployment allows them; link-local and metadata addresses never) to event types or `*`, optionally for some services only. The secret (`whsec_…`) is answered only here. An account holds at most LINKPLANE_WEBHOOK_MAX_PER_ACCOUNT subscriptions.
+         */
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7327,279 +1024,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One subscription */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The subscription */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookSubscription"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * One subscription
+         * @description One subscription without its secret, with `disabledReason` when the server disabled it after five days of failed attempts.
+         */
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
-        /** Delete a subscription (its pending messages are not attempted again) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Delete a subscription (its pending messages are not attempted again)
+         * @description Deletes the subscription; its messages are kept for their retention but never attempted again.
+         */
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Change the URL, events, description, services, or enable/disable */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                        enabled?: boolean;
-                        events?: string[];
-                        serviceIds?: string[] | null;
-                        url?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The subscription */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookSubscription"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Change the URL, events, description, services, or enable/disable
+         * @description Only the fields given change; events and URL are checked as on creation. Enabling a subscription the server disabled clears `disabledReason`.
+         */
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/v1/webhooks/{id}/messages": {
@@ -7609,101 +1052,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages, newest first, optionally of one status and event type */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    eventType?: "connection.requested" | "connection.accepted" | "connection.rejected" | "connection.failed" | "connection.deleted" | "endpoint-service.updated" | "endpoint-service.deleted" | "allowlist.added" | "allowlist.removed" | "metric-export.succeeded" | "metric-export.failed" | "webhook.disabled" | "webhook.test";
-                    limit?: number;
-                    status?: "pending" | "delivered" | "failed";
-                };
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of messages */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["WebhookMessage"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Messages, newest first, optionally of one status and event type
+         * @description The subscription's messages with their status (pending, delivered, failed), filtered by `status` and `eventType`. Pages with `limit` (1–100, default 20) and the previous answer's `nextCursor`.
+         */
+        get: operations["listWebhookMessages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7719,94 +1072,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One message with its attempts (time, status code, latency, error, first 1 KiB of the answer) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                    msgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The message */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookMessageDetail"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * One message with its attempts (time, status code, latency, error, first 1 KiB of the answer)
+         * @description The message's payload and every attempt, scheduled, retried or manual.
+         */
+        get: operations["getWebhookMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7824,94 +1094,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Attempt one message again now, with a fresh retry schedule */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                    msgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The message after the attempt */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookMessageDetail"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Attempt one message again now, with a fresh retry schedule
+         * @description Attempts the message now, whatever its status, and gives it a fresh retry schedule if this attempt fails. ResourceInUse while another attempt of it is in flight.
+         */
+        post: operations["retryWebhookMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7927,102 +1114,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send again every failed message since a time */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        since: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description How many were scheduled */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            scheduled: number;
-                        };
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Send again every failed message since a time
+         * @description Queues every failed message since `since` for a new attempt, after an outage of the receiver, and answers 202 with how many were scheduled; the attempts run in the background.
+         */
+        post: operations["recoverWebhookMessages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8038,93 +1134,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new secret, answered once; the old one keeps signing for 24 hours */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The subscription and its new secret */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * A new secret, answered once; the old one keeps signing for 24 hours
+         * @description Answers a new secret once. For 24 hours every delivery carries two signatures, the old secret's and the new one's, so receivers can switch without missing one.
+         */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8140,93 +1154,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.test event now and answer the attempt */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description webhook subscription ID */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The attempt's outcome */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookTestResult"];
-                    };
-                };
-                /** @description Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.* */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description AuthFailure.* */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceNotFound */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description ResourceInUse, LimitExceeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestSizeLimitExceeded: bodies are limited to 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description RequestLimitExceeded: retry with backoff */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description InternalError */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Send a webhook.test event now and answer the attempt
+         * @description Sends a webhook.test event to the URL in this request and answers the attempt, delivered or not.
+         */
+        post: operations["testWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8248,48 +1180,7 @@ export interface webhooks {
          * An account was allowed to connect (to the provider and to that account)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "allowlist.added",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "uin": "100000000002",
-                     *         "description": "orders team",
-                     *         "connectionLimit": null,
-                     *         "createdAt": "2026-11-30T07:59:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_allowlist_added"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onAllowlistAdded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8309,54 +1200,7 @@ export interface webhooks {
          * An account was removed from the allowlist (to the provider and to that account)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "allowlist.removed",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "uin": "100000000002",
-                     *         "endpointService": {
-                     *           "id": "vpcsvc-p4r8z1kd",
-                     *           "name": "orders",
-                     *           "region": "ap-guangzhou",
-                     *           "serviceType": "CDB",
-                     *           "ownerUin": "100000000001",
-                     *           "autoAccept": false,
-                     *           "createdAt": "2026-11-29T08:00:00.000Z"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_allowlist_removed"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onAllowlistRemoved"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8376,62 +1220,7 @@ export interface webhooks {
          * A connection became available: by the provider, or by auto-accept
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "connection.accepted",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpce-7k2m9x4q",
-                     *         "name": "orders-db",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-c0nsumer",
-                     *         "subnetId": "subnet-c0nsumer",
-                     *         "ip": "10.1.1.23",
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "serviceName": "orders",
-                     *         "serviceOwnerUin": "100000000001",
-                     *         "state": "available",
-                     *         "ownerUin": "100000000002",
-                     *         "securityGroupIds": [],
-                     *         "createdAt": "2026-11-30T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "serviceDeleted": false,
-                     *         "previousState": "pending",
-                     *         "version": 2,
-                     *         "actor": "100000000001",
-                     *         "reason": "accepted by the provider"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_connection_accepted"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onConnectionAccepted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8451,62 +1240,7 @@ export interface webhooks {
          * The endpoint was deleted, or its service is gone (serviceDeleted: true)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "connection.deleted",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpce-7k2m9x4q",
-                     *         "name": "orders-db",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-c0nsumer",
-                     *         "subnetId": "subnet-c0nsumer",
-                     *         "ip": "10.1.1.23",
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "serviceName": "orders",
-                     *         "serviceOwnerUin": "100000000001",
-                     *         "state": "deleted",
-                     *         "ownerUin": "100000000002",
-                     *         "securityGroupIds": [],
-                     *         "createdAt": "2026-11-30T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "serviceDeleted": false,
-                     *         "previousState": "available",
-                     *         "version": 3,
-                     *         "actor": "100000000002",
-                     *         "reason": "endpoint deleted"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_connection_deleted"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onConnectionDeleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8526,62 +1260,7 @@ export interface webhooks {
          * An acceptance could not complete
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "connection.failed",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpce-7k2m9x4q",
-                     *         "name": "orders-db",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-c0nsumer",
-                     *         "subnetId": "subnet-c0nsumer",
-                     *         "ip": "10.1.1.23",
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "serviceName": "orders",
-                     *         "serviceOwnerUin": "100000000001",
-                     *         "state": "failed",
-                     *         "ownerUin": "100000000002",
-                     *         "securityGroupIds": [],
-                     *         "createdAt": "2026-11-30T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "serviceDeleted": false,
-                     *         "previousState": "accepting",
-                     *         "version": 2,
-                     *         "actor": "system:auto-accept",
-                     *         "reason": "acceptance failed"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_connection_failed"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onConnectionFailed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8601,62 +1280,7 @@ export interface webhooks {
          * A connection was rejected: by the provider, an allowlist removal or a service deletion
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "connection.rejected",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpce-7k2m9x4q",
-                     *         "name": "orders-db",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-c0nsumer",
-                     *         "subnetId": "subnet-c0nsumer",
-                     *         "ip": "10.1.1.23",
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "serviceName": "orders",
-                     *         "serviceOwnerUin": "100000000001",
-                     *         "state": "rejected",
-                     *         "ownerUin": "100000000002",
-                     *         "securityGroupIds": [],
-                     *         "createdAt": "2026-11-30T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "serviceDeleted": false,
-                     *         "previousState": "available",
-                     *         "version": 3,
-                     *         "actor": "100000000001",
-                     *         "reason": "maintenance"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_connection_rejected"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onConnectionRejected"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8676,62 +1300,7 @@ export interface webhooks {
          * An endpoint asked to connect (to its owner and to the service's owner)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "connection.requested",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpce-7k2m9x4q",
-                     *         "name": "orders-db",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-c0nsumer",
-                     *         "subnetId": "subnet-c0nsumer",
-                     *         "ip": "10.1.1.23",
-                     *         "endpointServiceId": "vpcsvc-p4r8z1kd",
-                     *         "serviceName": "orders",
-                     *         "serviceOwnerUin": "100000000001",
-                     *         "state": "pending",
-                     *         "ownerUin": "100000000002",
-                     *         "securityGroupIds": [],
-                     *         "createdAt": "2026-11-30T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "serviceDeleted": false,
-                     *         "previousState": null,
-                     *         "version": 1,
-                     *         "actor": "100000000002",
-                     *         "reason": "requested"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_connection_requested"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onConnectionRequested"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8751,55 +1320,7 @@ export interface webhooks {
          * The service was deleted (its owner only)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "endpoint-service.deleted",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpcsvc-p4r8z1kd",
-                     *         "name": "orders",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-pr0vider",
-                     *         "serviceType": "CDB",
-                     *         "backendInstanceId": "cdb-8f3k2l1m",
-                     *         "serviceVip": "10.0.1.10",
-                     *         "autoAccept": false,
-                     *         "ownerUin": "100000000001",
-                     *         "endpointCount": 0,
-                     *         "createdAt": "2026-11-29T08:00:00.000Z",
-                     *         "tags": []
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_endpoint_service_deleted"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onEndpointServiceDeleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8819,61 +1340,7 @@ export interface webhooks {
          * The service's name, backend, auto-accept or tags changed (its owner only)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "endpoint-service.updated",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "vpcsvc-p4r8z1kd",
-                     *         "name": "orders-v2",
-                     *         "region": "ap-guangzhou",
-                     *         "vpcId": "vpc-pr0vider",
-                     *         "serviceType": "CDB",
-                     *         "backendInstanceId": "cdb-8f3k2l1m",
-                     *         "serviceVip": "10.0.1.10",
-                     *         "autoAccept": false,
-                     *         "ownerUin": "100000000001",
-                     *         "endpointCount": 1,
-                     *         "createdAt": "2026-11-29T08:00:00.000Z",
-                     *         "tags": [],
-                     *         "changed": [
-                     *           "name"
-                     *         ],
-                     *         "previous": {
-                     *           "name": "orders"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_endpoint_service_updated"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onEndpointServiceUpdated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8893,56 +1360,7 @@ export interface webhooks {
          * A scheduled metric export run failed (the next tick retries it)
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "metric-export.failed",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "exportId": "mexp-3j5k7l9m",
-                     *         "exportName": "hourly-usage",
-                     *         "runId": "run-1764489600",
-                     *         "periodFrom": "2026-11-30T08:00:00.000Z",
-                     *         "periodTo": "2026-11-30T09:00:00.000Z",
-                     *         "rows": null,
-                     *         "bytes": null,
-                     *         "sha256": null,
-                     *         "objectKey": null,
-                     *         "error": "storage is unavailable",
-                     *         "attempts": 1,
-                     *         "finishedAt": "2026-11-30T09:15:02.118Z",
-                     *         "status": "failed"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_metric_export_failed"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onMetricExportFailed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8962,56 +1380,7 @@ export interface webhooks {
          * A scheduled metric export wrote its file
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "metric-export.succeeded",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "exportId": "mexp-3j5k7l9m",
-                     *         "exportName": "hourly-usage",
-                     *         "runId": "run-1764489600",
-                     *         "periodFrom": "2026-11-30T08:00:00.000Z",
-                     *         "periodTo": "2026-11-30T09:00:00.000Z",
-                     *         "rows": 42,
-                     *         "bytes": 3120,
-                     *         "sha256": "9f2c…",
-                     *         "objectKey": "metric-exports/100000000002/mexp-3j5k7l9m/2026-11-30T08-00-00-000Z.csv",
-                     *         "error": null,
-                     *         "attempts": 1,
-                     *         "finishedAt": "2026-11-30T09:15:02.118Z",
-                     *         "status": "succeeded"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_metric_export_succeeded"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onMetricExportSucceeded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9031,55 +1400,7 @@ export interface webhooks {
          * Another subscription of the account was disabled after 5 days of failed attempts
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "webhook.disabled",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "id": "whk-2b4d6f8h",
-                     *         "url": "https://hooks.example.com/linkplane",
-                     *         "events": [
-                     *           "*"
-                     *         ],
-                     *         "description": "",
-                     *         "serviceIds": null,
-                     *         "enabled": false,
-                     *         "disabledReason": "every delivery attempt failed since 2026-11-25T09:00:00.000Z",
-                     *         "previousSecretExpiresAt": null,
-                     *         "createdAt": "2026-11-01T00:00:00.000Z",
-                     *         "updatedAt": "2026-11-30T09:00:05.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_webhook_disabled"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onWebhookDisabled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9099,45 +1420,7 @@ export interface webhooks {
          * Sent by POST /v1/webhooks/{id}/test
          * @description Verify with any Standard Webhooks library and the subscription's secret. Answer 2xx within 15 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Stable across retries */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "webhook.test",
-                     *       "timestamp": "2026-11-30T09:00:00.000Z",
-                     *       "data": {
-                     *         "webhookId": "whk-2b4d6f8h",
-                     *         "message": "a test event from Linkplane"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["WebhookEvent_webhook_test"];
-                };
-            };
-            responses: {
-                /** @description Any 2xx acknowledges the delivery */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onWebhookTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9350,7 +1633,7 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @enum {string} */
-            trigger: "schedule" | "manual";
+            trigger: "schedule" | "manual" | "demo";
         } | null;
         MetricComparison: {
             compareFrom: number;
@@ -9976,4 +2259,8901 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    tencentCloudApiQuery: {
+        parameters: {
+            query?: never;
+            header: {
+                Authorization: string;
+                "X-TC-Action": string;
+                "X-TC-Region": string;
+                "X-TC-Timestamp": string;
+                "X-TC-Version": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    tencentCloudApi: {
+        parameters: {
+            query?: never;
+            header: {
+                Authorization: string;
+                "X-TC-Action": string;
+                "X-TC-Region": string;
+                "X-TC-Timestamp": string;
+                "X-TC-Version": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Always 200: `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Degraded: the table did not answer within the DynamoDB timeouts */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthDegraded"];
+                };
+            };
+        };
+    };
+    listBackendInstances: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of backend instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["BackendInstance"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createBackendInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    port: number;
+                    /** @enum {string} */
+                    type: "CLB" | "CDB" | "CRS";
+                    vip: string;
+                    vpcId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The backend instance */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendInstance"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBackendInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description backend instance ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backend instance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendInstance"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBackendInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description backend instance ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateBackendInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description backend instance ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The backend instance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendInstance"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEndpointServices: {
+        parameters: {
+            query?: {
+                /** @description true: the services the caller may connect to (its own and those that allowlist it); needs region */
+                authorized?: "true" | "false";
+                cursor?: string;
+                /** @description Comma-separated columns to return; id is always included */
+                fields?: string;
+                limit?: number;
+                /** @description Exact ID, or a case-insensitive part of the name */
+                q?: string;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+                /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
+                "tag:{key}"?: string;
+                vpcId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of services (only the chosen fields) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: ({
+                            autoAccept?: boolean;
+                            backendInstanceId?: string;
+                            createdAt?: string;
+                            endpointCount?: number;
+                            id?: string;
+                            name?: string;
+                            ownerUin?: string;
+                            region?: string;
+                            /** @enum {string} */
+                            serviceType?: "CLB" | "CDB" | "CRS";
+                            serviceVip?: string;
+                            tags?: {
+                                key: string;
+                                value: string;
+                            }[];
+                            vpcId?: string;
+                        } | {
+                            autoAccept?: boolean;
+                            createdAt?: string;
+                            id?: string;
+                            name?: string;
+                            ownerUin?: string;
+                            region?: string;
+                            /** @enum {string} */
+                            serviceType?: "CLB" | "CDB" | "CRS";
+                        })[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createEndpointService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    autoAccept?: boolean;
+                    backendInstanceId: string;
+                    name: string;
+                    /** @enum {string} */
+                    serviceType: "CLB" | "CDB" | "CRS";
+                    tags?: {
+                        key: string;
+                        value: string;
+                    }[];
+                    vpcId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The service */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointService"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             *
+             *     `UnsupportedOperation.VpcMismatch`: The resources named are in different VPCs or regions (a subnet not in the VPC, a service in another region).
+             *
+             *     `UnsupportedOperation.InstanceMismatch`: The backend instance is not of the service's type (a CDB instance behind a CLB service).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry).
+             *
+             *     `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEndpointService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointService"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteEndpointService: {
+        parameters: {
+            query?: {
+                rejectConnections?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateEndpointService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    autoAccept?: boolean;
+                    backendInstanceId?: string;
+                    name?: string;
+                    tags?: {
+                        key: string;
+                        value: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointService"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             *
+             *     `UnsupportedOperation.VpcMismatch`: The resources named are in different VPCs or regions (a subnet not in the VPC, a service in another region).
+             *
+             *     `UnsupportedOperation.InstanceMismatch`: The backend instance is not of the service's type (a CDB instance behind a CLB service).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAllowlist: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                uin?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllowlistEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addAllowlistEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    connectionLimit?: number;
+                    description?: string;
+                    uin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The entry */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowlistEntry"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             *
+             *     `UnsupportedOperation.UinNotFound`: The account to allowlist does not exist.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeAllowlistEntry: {
+        parameters: {
+            query?: {
+                rejectConnections?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAllowlistEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    connectionLimit?: number | null;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowlistEntry"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeAllowlistEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rejectConnections?: boolean;
+                    uins: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per UIN */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["AllowlistRemoveResult"][];
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConnections: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                state?: "pending" | "accepting" | "available" | "rejected" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of connections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Connection"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConnectionHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every transition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ConnectionHistoryEntry"][];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acceptConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    endpointIds: string[];
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One result per endpoint ID, in the order given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["ConnectionResult"][];
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    endpointIds: string[];
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One result per endpoint ID, in the order given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["ConnectionResult"][];
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEndpointServiceMetrics: {
+        parameters: {
+            query?: {
+                /** @description One connected endpoint's series */
+                endpointId?: string;
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricView"];
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    compareEndpointServiceMetrics: {
+        parameters: {
+            query: {
+                /** @description Start of the second window */
+                compareFrom: string;
+                /** @description One connected endpoint's series */
+                endpointId?: string;
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Both series with differences and totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricComparison"];
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEndpointServiceMetrics: {
+        parameters: {
+            query?: {
+                /** @description One connected endpoint's series */
+                endpointId?: string;
+                format?: "csv" | "json";
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyEndpointService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint service ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    region?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connectable: boolean;
+                        reason?: {
+                            code: string;
+                            message: string;
+                        };
+                        service?: components["schemas"]["EndpointServicePublic"];
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEndpointServices: {
+        parameters: {
+            query: {
+                /** @description Comma-separated columns, in this order */
+                fields?: string;
+                q?: string;
+                /** @description The region to export (also in the file name) */
+                region: string;
+                /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
+                "tag:{key}"?: string;
+                vpcId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description Comma-separated columns to return; id is always included */
+                fields?: string;
+                limit?: number;
+                /** @description Exact ID, or a case-insensitive part of the name */
+                q?: string;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+                serviceId?: string;
+                state?: "pending" | "accepting" | "available" | "rejected" | "failed";
+                /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
+                "tag:{key}"?: string;
+                vpcId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints (only the chosen fields) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt?: string;
+                            endpointServiceId?: string;
+                            id?: string;
+                            ip?: string;
+                            name?: string;
+                            ownerUin?: string;
+                            region?: string;
+                            securityGroupIds?: string[];
+                            serviceDeleted?: boolean;
+                            serviceName?: string;
+                            serviceOwnerUin?: string;
+                            /** @enum {string} */
+                            state?: "pending" | "accepting" | "available" | "rejected" | "failed";
+                            subnetId?: string;
+                            tags?: {
+                                key: string;
+                                value: string;
+                            }[];
+                            vpcId?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientToken?: string;
+                    endpointServiceId: string;
+                    ip?: string;
+                    name: string;
+                    securityGroupId?: string;
+                    subnetId: string;
+                    tags?: {
+                        key: string;
+                        value: string;
+                    }[];
+                    vpcId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint (also when a clientToken replays an earlier creation) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             *
+             *     `InvalidParameterValue.Reserved`: An address or name that is reserved (a subnet's network, gateway or broadcast address, …).
+             *
+             *     `UnsupportedOperation.VpcMismatch`: The resources named are in different VPCs or regions (a subnet not in the VPC, a service in another region).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable.ServiceWhiteListNotAdded`: The caller's account is not on the endpoint service's allowlist. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry).
+             *
+             *     `ResourceUnavailable`: The endpoint service is being deleted: its connections can only be rejected.
+             *
+             *     `IdempotentParameterMismatch`: A clientToken used before with other parameters (tokens are kept 24 hours).
+             *
+             *     `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …).
+             *
+             *     `ResourceInsufficient.Subnet`: The subnet has no free address left.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    tags?: {
+                        key: string;
+                        value: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEndpointHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every transition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EndpointHistoryEntry"][];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEndpointMetrics: {
+        parameters: {
+            query?: {
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricView"];
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    compareEndpointMetrics: {
+        parameters: {
+            query: {
+                /** @description Start of the second window */
+                compareFrom: string;
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Both series with differences and totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricComparison"];
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEndpointMetrics: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                /** @description Epoch seconds or ISO 8601 (custom) */
+                from?: string;
+                granularity?: "1m" | "1h" | "1d";
+                /** @description Comma-separated; default all */
+                metrics?: string;
+                period?: "realtime" | "24h" | "7d" | "custom";
+                stat?: "sum" | "avg" | "max" | "min";
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEndpointSecurityGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bindings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityGroupBinding"][];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setEndpointSecurityGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    securityGroupIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The bindings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityGroupBinding"][];
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unbindEndpointSecurityGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description endpoint ID */
+                id: string;
+                sgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The remaining bindings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityGroupBinding"][];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEndpoints: {
+        parameters: {
+            query: {
+                /** @description Comma-separated columns, in this order */
+                fields?: string;
+                q?: string;
+                /** @description The region to export (also in the file name) */
+                region: string;
+                serviceId?: string;
+                state?: "pending" | "accepting" | "available" | "rejected" | "failed";
+                /** @description Only items whose tag `key` has this value, e.g. `tag:env=prod`; up to 10 */
+                "tag:{key}"?: string;
+                vpcId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMetricExports: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of exports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MetricExport"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMetricExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    format: "csv" | "ndjson";
+                    /** @enum {string} */
+                    granularity: "1h" | "1d";
+                    metrics?: ("ActiveConnections" | "NewConnections" | "BytesIn" | "BytesOut" | "PacketsIn" | "PacketsOut" | "PacketsDropped" | "RstPackets" | "ConnectedEndpoints")[];
+                    name: string;
+                    resources: "all" | string[];
+                    /** @enum {string} */
+                    schedule: "hourly" | "daily";
+                };
+            };
+        };
+        responses: {
+            /** @description The export */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricExport"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMetricExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description metric export ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricExport"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMetricExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description metric export ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMetricExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description metric export ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "active" | "paused";
+                };
+            };
+        };
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricExport"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMetricExportRuns: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description metric export ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MetricExportRun"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadMetricExportFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description metric export ID */
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ingestMetricSamples: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    samples: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description What was stored and what was not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Account"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    uin?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCredentials: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Credential"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential, with its SecretKey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialCreated"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secretId: string;
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secretId: string;
+                uin: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "enabled" | "disabled";
+                };
+            };
+        };
+        responses: {
+            /** @description The credential */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        outcome: components["schemas"]["JobOutcome"];
+                    };
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSecurityGroups: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of security groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityGroup"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSecurityGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    name: string;
+                    region: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The security group */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityGroup"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSecurityGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description security group ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The security group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityGroup"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSecurityGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description security group ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSecurityGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description security group ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The security group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityGroup"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSubnets: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subnets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Subnet"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSubnet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cidrBlock: string;
+                    name: string;
+                    vpcId: string;
+                    zone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The subnet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subnet"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             *
+             *     `InvalidParameterValue.SubnetConflict`: A subnet's block overlaps another subnet of the VPC.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSubnet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description subnet ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subnet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subnet"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSubnet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description subnet ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSubnet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description subnet ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The subnet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subnet"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVpcs: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Only this region; all regions when omitted */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of VPCs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Vpc"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createVpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cidrBlock: string;
+                    name: string;
+                    region: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The VPC */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vpc"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description VPC ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VPC */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vpc"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteVpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description VPC ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateVpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description VPC ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The VPC */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vpc"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every subscription (at most the quota) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookSubscription"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    enabled?: boolean;
+                    events: string[];
+                    serviceIds?: string[];
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The subscription and its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LimitExceeded`: A quota is full (services per account, endpoints per service, subnets per VPC, …). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    enabled?: boolean;
+                    events?: string[];
+                    serviceIds?: string[] | null;
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookMessages: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                eventType?: "connection.requested" | "connection.accepted" | "connection.rejected" | "connection.failed" | "connection.deleted" | "endpoint-service.updated" | "endpoint-service.deleted" | "allowlist.added" | "allowlist.removed" | "metric-export.succeeded" | "metric-export.failed" | "webhook.disabled" | "webhook.test";
+                limit?: number;
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookMessage"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+                msgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageDetail"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryWebhookMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+                msgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message after the attempt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageDetail"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceInUse`: The resource is in use (a VPC with subnets, a service with live connections) or taken (an address, a UIN, an allowlist entry). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recoverWebhookMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description How many were scheduled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        scheduled: number;
+                    };
+                };
+            };
+            /**
+             * @description `MissingParameter`: A required field or parameter is absent, or an update changes nothing.
+             *
+             *     `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameter`: A field of the wrong type (a string where a number belongs, …).
+             *
+             *     `InvalidParameter.MalformedBody`: The request body is not valid JSON.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.TooLong`: A string or list longer than its limit.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestSizeLimitExceeded`: The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InvalidParameter.ContentType`: A body sent without Content-Type: application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription and its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook subscription ID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt's outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResult"];
+                };
+            };
+            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `AuthFailure.InvalidAuthorization`: No Authorization header, one of the wrong form, or a wrong operator or ingest token.
+             *
+             *     `AuthFailure.SecretIdNotFound`: The SecretId does not exist, or is disabled.
+             *
+             *     `AuthFailure.SignatureFailure`: The SecretKey or the TC3 signature does not match.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceNotFound`: No such resource, or it belongs to another account (the two look the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RequestLimitExceeded`: The table throttled, or a concurrent change to the same resource won; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `InternalError`: A fault on the server's side; never with details. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `ResourceUnavailable`: The table did not answer in time; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    onAllowlistAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "allowlist.added",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "uin": "100000000002",
+                 *         "description": "orders team",
+                 *         "connectionLimit": null,
+                 *         "createdAt": "2026-11-30T07:59:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_allowlist_added"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onAllowlistRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "allowlist.removed",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "uin": "100000000002",
+                 *         "endpointService": {
+                 *           "id": "vpcsvc-p4r8z1kd",
+                 *           "name": "orders",
+                 *           "region": "ap-guangzhou",
+                 *           "serviceType": "CDB",
+                 *           "ownerUin": "100000000001",
+                 *           "autoAccept": false,
+                 *           "createdAt": "2026-11-29T08:00:00.000Z"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_allowlist_removed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onConnectionAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "connection.accepted",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpce-7k2m9x4q",
+                 *         "name": "orders-db",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-c0nsumer",
+                 *         "subnetId": "subnet-c0nsumer",
+                 *         "ip": "10.1.1.23",
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "serviceName": "orders",
+                 *         "serviceOwnerUin": "100000000001",
+                 *         "state": "available",
+                 *         "ownerUin": "100000000002",
+                 *         "securityGroupIds": [],
+                 *         "createdAt": "2026-11-30T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "serviceDeleted": false,
+                 *         "previousState": "pending",
+                 *         "version": 2,
+                 *         "actor": "100000000001",
+                 *         "reason": "accepted by the provider"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_connection_accepted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onConnectionDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "connection.deleted",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpce-7k2m9x4q",
+                 *         "name": "orders-db",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-c0nsumer",
+                 *         "subnetId": "subnet-c0nsumer",
+                 *         "ip": "10.1.1.23",
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "serviceName": "orders",
+                 *         "serviceOwnerUin": "100000000001",
+                 *         "state": "deleted",
+                 *         "ownerUin": "100000000002",
+                 *         "securityGroupIds": [],
+                 *         "createdAt": "2026-11-30T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "serviceDeleted": false,
+                 *         "previousState": "available",
+                 *         "version": 3,
+                 *         "actor": "100000000002",
+                 *         "reason": "endpoint deleted"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_connection_deleted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onConnectionFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "connection.failed",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpce-7k2m9x4q",
+                 *         "name": "orders-db",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-c0nsumer",
+                 *         "subnetId": "subnet-c0nsumer",
+                 *         "ip": "10.1.1.23",
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "serviceName": "orders",
+                 *         "serviceOwnerUin": "100000000001",
+                 *         "state": "failed",
+                 *         "ownerUin": "100000000002",
+                 *         "securityGroupIds": [],
+                 *         "createdAt": "2026-11-30T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "serviceDeleted": false,
+                 *         "previousState": "accepting",
+                 *         "version": 2,
+                 *         "actor": "system:auto-accept",
+                 *         "reason": "acceptance failed"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_connection_failed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onConnectionRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "connection.rejected",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpce-7k2m9x4q",
+                 *         "name": "orders-db",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-c0nsumer",
+                 *         "subnetId": "subnet-c0nsumer",
+                 *         "ip": "10.1.1.23",
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "serviceName": "orders",
+                 *         "serviceOwnerUin": "100000000001",
+                 *         "state": "rejected",
+                 *         "ownerUin": "100000000002",
+                 *         "securityGroupIds": [],
+                 *         "createdAt": "2026-11-30T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "serviceDeleted": false,
+                 *         "previousState": "available",
+                 *         "version": 3,
+                 *         "actor": "100000000001",
+                 *         "reason": "maintenance"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_connection_rejected"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onConnectionRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "connection.requested",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpce-7k2m9x4q",
+                 *         "name": "orders-db",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-c0nsumer",
+                 *         "subnetId": "subnet-c0nsumer",
+                 *         "ip": "10.1.1.23",
+                 *         "endpointServiceId": "vpcsvc-p4r8z1kd",
+                 *         "serviceName": "orders",
+                 *         "serviceOwnerUin": "100000000001",
+                 *         "state": "pending",
+                 *         "ownerUin": "100000000002",
+                 *         "securityGroupIds": [],
+                 *         "createdAt": "2026-11-30T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "serviceDeleted": false,
+                 *         "previousState": null,
+                 *         "version": 1,
+                 *         "actor": "100000000002",
+                 *         "reason": "requested"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_connection_requested"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onEndpointServiceDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "endpoint-service.deleted",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpcsvc-p4r8z1kd",
+                 *         "name": "orders",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-pr0vider",
+                 *         "serviceType": "CDB",
+                 *         "backendInstanceId": "cdb-8f3k2l1m",
+                 *         "serviceVip": "10.0.1.10",
+                 *         "autoAccept": false,
+                 *         "ownerUin": "100000000001",
+                 *         "endpointCount": 0,
+                 *         "createdAt": "2026-11-29T08:00:00.000Z",
+                 *         "tags": []
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_endpoint_service_deleted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onEndpointServiceUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "endpoint-service.updated",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "vpcsvc-p4r8z1kd",
+                 *         "name": "orders-v2",
+                 *         "region": "ap-guangzhou",
+                 *         "vpcId": "vpc-pr0vider",
+                 *         "serviceType": "CDB",
+                 *         "backendInstanceId": "cdb-8f3k2l1m",
+                 *         "serviceVip": "10.0.1.10",
+                 *         "autoAccept": false,
+                 *         "ownerUin": "100000000001",
+                 *         "endpointCount": 1,
+                 *         "createdAt": "2026-11-29T08:00:00.000Z",
+                 *         "tags": [],
+                 *         "changed": [
+                 *           "name"
+                 *         ],
+                 *         "previous": {
+                 *           "name": "orders"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_endpoint_service_updated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onMetricExportFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "metric-export.failed",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "exportId": "mexp-3j5k7l9m",
+                 *         "exportName": "hourly-usage",
+                 *         "runId": "run-1764489600",
+                 *         "periodFrom": "2026-11-30T08:00:00.000Z",
+                 *         "periodTo": "2026-11-30T09:00:00.000Z",
+                 *         "rows": null,
+                 *         "bytes": null,
+                 *         "sha256": null,
+                 *         "objectKey": null,
+                 *         "error": "storage is unavailable",
+                 *         "attempts": 1,
+                 *         "finishedAt": "2026-11-30T09:15:02.118Z",
+                 *         "status": "failed"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_metric_export_failed"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onMetricExportSucceeded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "metric-export.succeeded",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "exportId": "mexp-3j5k7l9m",
+                 *         "exportName": "hourly-usage",
+                 *         "runId": "run-1764489600",
+                 *         "periodFrom": "2026-11-30T08:00:00.000Z",
+                 *         "periodTo": "2026-11-30T09:00:00.000Z",
+                 *         "rows": 42,
+                 *         "bytes": 3120,
+                 *         "sha256": "9f2c…",
+                 *         "objectKey": "metric-exports/100000000002/mexp-3j5k7l9m/2026-11-30T08-00-00-000Z.csv",
+                 *         "error": null,
+                 *         "attempts": 1,
+                 *         "finishedAt": "2026-11-30T09:15:02.118Z",
+                 *         "status": "succeeded"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_metric_export_succeeded"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "webhook.disabled",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "id": "whk-2b4d6f8h",
+                 *         "url": "https://hooks.example.com/linkplane",
+                 *         "events": [
+                 *           "*"
+                 *         ],
+                 *         "description": "",
+                 *         "serviceIds": null,
+                 *         "enabled": false,
+                 *         "disabledReason": "every delivery attempt failed since 2026-11-25T09:00:00.000Z",
+                 *         "previousSecretExpiresAt": null,
+                 *         "createdAt": "2026-11-01T00:00:00.000Z",
+                 *         "updatedAt": "2026-11-30T09:00:05.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_webhook_disabled"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookTest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable across retries */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; two during a secret rotation */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "webhook.test",
+                 *       "timestamp": "2026-11-30T09:00:00.000Z",
+                 *       "data": {
+                 *         "webhookId": "whk-2b4d6f8h",
+                 *         "message": "a test event from Linkplane"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent_webhook_test"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}

@@ -124,22 +124,7 @@ export namespace MetricIngest {
       while (next < accepted.length) {
         const s = accepted[next++] as Accepted;
         const ep = endpoints.get(s.resourceId) as Endpoint.Stored;
-        const item: Record<string, unknown> = {
-          ...Keys.metricMinute(s.resourceId, s.minute),
-          ...Keys.metricHourMarker(s.resourceId, s.minute),
-          type: "MetricMinute",
-          v: 1,
-          resourceId: s.resourceId,
-          // Which service it adds to, and whether it counted as connected: the hourly rollup rebuilds the
-          // service's hour from these, so a service minute that missed an ADD is made right there.
-          serviceId: ep.endpointServiceId,
-          connected: ep.state === "available",
-          t: s.minute,
-          // A whole hour expires together, after its last minute's retention.
-          expiresAt: floorTo(s.minute, HOUR) + HOUR + retention.raw * DAY,
-        };
-        for (const [m, value] of Object.entries(s.metrics))
-          if (value !== undefined) item[attr.minute(m as StoredMetric)] = value;
+        const item = minuteItem(s, ep, retention.raw);
         const out = await call(() =>
           Db.client().send(new PutCommand({ TableName: Db.table(), Item: item, ReturnValues: "ALL_OLD" })),
         );
@@ -168,9 +153,7 @@ export namespace MetricIngest {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, accepted.length) }, worker));
-    // Read after the writes: an hour a rollup has started (or finished) may have missed them.
-    const covered = hoursWritten.size ? await Rollup.covered("hourly") : undefined;
-    const lateHours = [...hoursWritten].filter((h) => covered !== undefined && h <= covered);
+    const lateHours = await Rollup.lateAmong(hoursWritten);
 
     await Promise.all(
       [...serviceDeltas.values()].map((d) =>
@@ -183,8 +166,39 @@ export namespace MetricIngest {
         ),
       ),
     );
+    await markLate(lateHours, now);
+    return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
+  }
+
+  /** An endpoint's minute item, as ingest and the bulk load write it. */
+  export function minuteItem(
+    s: { resourceId: string; minute: number; metrics: Partial<Record<StoredMetric, number>> },
+    ep: Pick<Endpoint.Stored, "endpointServiceId" | "state">,
+    rawDays: number,
+  ): Record<string, unknown> {
+    const item: Record<string, unknown> = {
+      ...Keys.metricMinute(s.resourceId, s.minute),
+      ...Keys.metricHourMarker(s.resourceId, s.minute),
+      type: "MetricMinute",
+      v: 1,
+      resourceId: s.resourceId,
+      // Which service it adds to, and whether it counted as connected: the hourly rollup rebuilds the
+      // service's hour from these, so a service minute that missed an ADD is made right there.
+      serviceId: ep.endpointServiceId,
+      connected: ep.state === "available",
+      t: s.minute,
+      // A whole hour expires together, after its last minute's retention.
+      expiresAt: floorTo(s.minute, HOUR) + HOUR + rawDays * DAY,
+    };
+    for (const [m, value] of Object.entries(s.metrics))
+      if (value !== undefined) item[attr.minute(m as StoredMetric)] = value;
+    return item;
+  }
+
+  /** Marks hours a rollup has already read as late, so the next run rolls them again. */
+  export async function markLate(hours: number[], now: number): Promise<void> {
     await Promise.all(
-      lateHours.map((hour) =>
+      hours.map((hour) =>
         call(() =>
           Db.client().send(
             // markedAt lets the job delete only the marker it handled, not one written while it worked.
@@ -202,7 +216,6 @@ export namespace MetricIngest {
         ),
       ),
     );
-    return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
   async function addToService(
@@ -250,7 +263,7 @@ export namespace MetricIngest {
     );
   }
 
-  async function loadEndpoints(ids: string[]): Promise<Map<string, Endpoint.Stored>> {
+  export async function loadEndpoints(ids: string[]): Promise<Map<string, Endpoint.Stored>> {
     const found = new Map<string, Endpoint.Stored>();
     for (let i = 0; i < ids.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = ids

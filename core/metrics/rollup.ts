@@ -1,11 +1,6 @@
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Config } from "../config.ts";
+import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
@@ -57,6 +52,8 @@ export namespace Rollup {
   }
 
   const SIZE: Record<Kind, number> = { hourly: HOUR, daily: DAY };
+  /** Periods rolled at once: each reads its 16 marker shards, so two keep well under 50 sockets. */
+  const PARALLEL_PERIODS = 2;
   /** Samples may arrive a little after their minute: a period is complete this long after it ends. */
   const GRACE = 120;
 
@@ -73,6 +70,16 @@ export namespace Rollup {
     const item = await getItem(Keys.rollupWatermark(kind), true);
     const marks = [item?.last, item?.rolling].filter((v): v is number => typeof v === "number");
     return marks.length ? Math.max(...marks) : undefined;
+  }
+
+  /**
+   * Of the hours just written, those an hourly rollup has started to read (or finished): they need a
+   * late marker. Call it after the writes.
+   */
+  export async function lateAmong(hours: Iterable<number>): Promise<number[]> {
+    const list = [...hours];
+    const mark = list.length ? await covered("hourly") : undefined;
+    return mark === undefined ? [] : list.filter((h) => h <= mark);
   }
 
   async function markRolling(kind: Kind, period: number): Promise<void> {
@@ -229,17 +236,7 @@ export namespace Rollup {
         ...bucketAttributes(values),
       });
     }
-    for (let i = 0; i < puts.length; i += 25) {
-      let requests: unknown[] | undefined = puts.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests?.length && attempt < 8; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-        const out = await call(() =>
-          Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } })),
-        );
-        requests = out.UnprocessedItems?.[Db.table()];
-      }
-      if (requests?.length) throw new Error(`rollup ${kind} ${period}: writes left unprocessed`);
-    }
+    await batchPut(puts, `rollup ${kind} ${period}`);
     // An hour rolled again after its day was rolled makes that day late too.
     const day = floorTo(period, DAY);
     if (kind === "hourly" && dailyWatermark !== undefined && day <= dailyWatermark && puts.length > 0) {
@@ -310,34 +307,51 @@ export namespace Rollup {
     ];
     for (let p = from; p <= lastComplete; p += size) queue.push({ period: p });
 
-    for (let i = 0; i < queue.length; i++) {
+    // Periods are rolled a few at a time: late ones are independent of each other, and a run of
+    // catch-up periods is announced (markRolling) up to its last one before any is read, then the
+    // watermark moves past all of them once all are written.
+    for (let i = 0; i < queue.length; ) {
       if (Date.now() - started > budget) {
         result.remaining = queue.length - i;
         break;
       }
-      const { period, late: lateInfo } = queue[i] as (typeof queue)[number];
-      if (!lateInfo) await markRolling(kind, period);
-      const rolled = await rollPeriod(kind, period, dailyMark);
-      result.periods.push(period);
-      result.resources += rolled.resources;
-      result.buckets += rolled.buckets;
-      if (lateInfo) {
-        await call(
-          () =>
-            Db.client().send(
-              new DeleteCommand({
-                TableName: Db.table(),
-                Key: Keys.lateMarker(kind, period),
-                ConditionExpression: "markedAt = :m",
-                ExpressionAttributeValues: { ":m": lateInfo.markedAt },
-              }),
-            ),
-          // Marked again while this run worked: leave it for the next run.
-          { onConditionFailed: () => new Stale() },
-        ).catch(ignoreStale);
+      const lateChunk = queue[i]?.late !== undefined;
+      const chunk: typeof queue = [];
+      while (
+        i < queue.length &&
+        chunk.length < PARALLEL_PERIODS &&
+        (queue[i]?.late !== undefined) === lateChunk
+      )
+        chunk.push(queue[i++] as (typeof queue)[number]);
+      const lastPeriod = (chunk[chunk.length - 1] as (typeof queue)[number]).period;
+      if (!lateChunk) await markRolling(kind, lastPeriod);
+      const rolled = await Promise.all(chunk.map(({ period }) => rollPeriod(kind, period, dailyMark)));
+      for (const [j, { period }] of chunk.entries()) {
+        result.periods.push(period);
+        result.resources += (rolled[j] as { resources: number }).resources;
+        result.buckets += (rolled[j] as { buckets: number }).buckets;
+      }
+      if (lateChunk) {
+        await Promise.all(
+          chunk.map(({ period, late: lateInfo }) =>
+            call(
+              () =>
+                Db.client().send(
+                  new DeleteCommand({
+                    TableName: Db.table(),
+                    Key: Keys.lateMarker(kind, period),
+                    ConditionExpression: "markedAt = :m",
+                    ExpressionAttributeValues: { ":m": lateInfo?.markedAt },
+                  }),
+                ),
+              // Marked again while this run worked: leave it for the next run.
+              { onConditionFailed: () => new Stale() },
+            ).catch(ignoreStale),
+          ),
+        );
       } else {
-        await advance(kind, period);
-        result.watermark = period;
+        await advance(kind, lastPeriod);
+        result.watermark = lastPeriod;
       }
     }
     return result;

@@ -11,7 +11,8 @@ export namespace JobState {
     startedAt: z.string(),
     finishedAt: z.string(),
     durationMs: z.number(),
-    trigger: z.enum(["schedule", "manual"]),
+    /** Who fired it: its schedule, an operator (`POST …/run`), or the demo loading its history. */
+    trigger: z.enum(["schedule", "manual", "demo"]),
     /** What the job reports about its work ("rolled 12 hours"), or the error message. */
     summary: z.record(z.string(), z.unknown()).optional(),
     error: z.string().optional(),

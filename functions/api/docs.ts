@@ -9,7 +9,8 @@ import { WebhookModel } from "../../core/webhook/model.ts";
 import { WebhookPayloads } from "../../core/webhook/payloads.ts";
 import { apps } from "./apps.ts";
 import { createApi } from "./factory.ts";
-import { named, securitySchemes } from "./openapi.ts";
+import { ErrorBody, errorResponsesFor, named, securitySchemes } from "./openapi.ts";
+import { OPERATIONS } from "./operations.ts";
 
 /** The headers every Tencent-API request carries. */
 const tencentHeaders = z.object({
@@ -35,8 +36,7 @@ export function openApiDocument(): object {
       tags: ["Tencent Cloud API"],
       summary:
         "The reference product's VPC API 2017-03-12: the action in X-TC-Action, signed with TC3-HMAC-SHA256",
-      description:
-        'For the official Tencent Cloud SDKs, tccli and Terraform: point their endpoint here and use a Linkplane SecretId/SecretKey. Answers are always HTTP 200 with `{"Response": {...}}`; errors carry `Response.Error.Code`. docs/tencent-api.md lists the actions and fields served.',
+      security: [{ tc3Signature: [] }],
       request: {
         headers: tencentHeaders,
         body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
@@ -54,8 +54,7 @@ export function openApiDocument(): object {
       path: "/",
       tags: ["Tencent Cloud API"],
       summary: "The same API with the parameters in the query string (the SDKs' reqMethod GET)",
-      description:
-        "Parameters flattened as the SDKs send them (`Filters.0.Name=vpc-id&Filters.0.Values.0=vpc-…`), signed with TC3-HMAC-SHA256 over the query string as sent. Same headers and answers as `POST /`.",
+      security: [{ tc3Signature: [] }],
       request: { headers: tencentHeaders },
       responses: {
         200: {
@@ -64,6 +63,8 @@ export function openApiDocument(): object {
         },
       },
     });
+    merged.openAPIRegistry.register("Error", ErrorBody);
+    merged.openAPIRegistry.registerComponent("securitySchemes", "tc3Signature", securitySchemes.tc3Signature);
     merged.openAPIRegistry.registerComponent("securitySchemes", "ingestToken", securitySchemes.ingestToken);
     merged.openAPIRegistry.registerComponent(
       "securitySchemes",
@@ -75,11 +76,14 @@ export function openApiDocument(): object {
       "accountCredentials",
       securitySchemes.accountCredentials,
     );
-    document = merged.getOpenAPI31Document({
+    const generated = merged.getOpenAPI31Document({
       openapi: "3.1.0",
+      // Relative: the document is served by the deployment it describes, wherever that is.
+      servers: [{ url: "/", description: "This deployment" }],
       info: {
         title: "Linkplane",
         version: "0.1.0",
+        license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
         description:
           'Private Link control plane. Account routes take `Authorization: Bearer <SecretId>:<SecretKey>`; operator routes take the operator token. Errors answer `{"error": {"code", "message", "requestId"}}`.',
       },
@@ -108,8 +112,32 @@ export function openApiDocument(): object {
         { name: "System", description: "Health" },
       ],
     });
+    document = describeOperations(generated as unknown as Document);
   }
   return document;
+}
+
+type Document = { paths: Record<string, Record<string, Record<string, unknown>>> };
+
+/**
+ * Adds what the zod schemas cannot say: each operation's id, description and error answers, from
+ * operations.ts and the error catalogue. An operation missing there is a bug, not a gap to leave.
+ */
+function describeOperations(doc: Document): Document {
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const key = `${method.toUpperCase()} ${path}`;
+      const entry = OPERATIONS[key];
+      if (!entry) throw new Error(`${key} has no entry in functions/api/operations.ts`);
+      op.operationId = entry.id;
+      op.description = entry.description;
+      // The Tencent API answers every error as HTTP 200 with Response.Error (see its description).
+      if (path === "/") continue;
+      const responses = (op.responses ?? {}) as Record<string, unknown>;
+      op.responses = { ...errorResponsesFor(op, entry.errors), ...responses };
+    }
+  }
+  return doc;
 }
 
 /** Every event type under OpenAPI 3.1's top-level `webhooks`, from the schemas the deliveries are checked against. */
@@ -131,6 +159,10 @@ function registerWebhooks(app: OpenAPIHono): void {
     app.openAPIRegistry.registerWebhook({
       method: "post",
       path: type,
+      // Names a generated receiver's handler: connection.requested → onConnectionRequested.
+      operationId: `on${type.replace(/(^|[.-])([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase())}`,
+      // Linkplane calls the receiver: no credentials, the webhook-signature header proves the sender.
+      security: [],
       tags: ["Webhooks"],
       summary: WebhookPayloads.DESCRIPTION[type],
       description:
@@ -183,6 +215,8 @@ const PAGE = `<!doctype html>
 export const app = createApi("none")
   .get("/openapi.json", (c) => c.json(openApiDocument()))
   .get("/docs", (c) => c.html(PAGE))
+  // With or without the slash, as people type it; the page's links are absolute, so both work.
+  .get("/docs/", (c) => c.html(PAGE))
   .get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");
     const type = ASSETS.get(file);

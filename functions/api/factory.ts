@@ -8,6 +8,7 @@ import {
   accessLog,
   authMiddleware,
   errorResponse,
+  jsonNewline,
   limitBody,
   notFoundResponse,
   requestIdMiddleware,
@@ -16,7 +17,7 @@ import {
 export type { ApiEnv, AuthMode };
 
 /**
- * The one app factory every route module is built from: request id, access log, body limit, the auth
+ * The one app factory every route module is built from: request id, JSON answers ending in a newline, access log, body limit, the auth
  * its routes need, unknown query parameters refused, free text checked, validation errors that name the
  * field, and the one error handler. A module's app is what its Lambda serves; the local server dispatches
  * to the same apps. A route added with `app.openapi(...)` or `app.get(...)` gets all of it.
@@ -39,7 +40,7 @@ export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
     queries.declare(route);
     return (register as (...args: unknown[]) => unknown)(route, ...rest);
   }) as typeof register;
-  app.use("*", requestIdMiddleware, accessLog, limitBody);
+  app.use("*", requestIdMiddleware, jsonNewline, accessLog, limitBody);
   const authenticate = authMiddleware(auth);
   if (authenticate) app.use("*", authenticate);
   app.use("*", queries.middleware);

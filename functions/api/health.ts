@@ -6,7 +6,7 @@ import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
 import { createApi } from "./factory.ts";
 import { toLinkplaneError } from "./middleware.ts";
-import { jsonResponse } from "./openapi.ts";
+import { jsonResponse, security } from "./openapi.ts";
 
 const Health = z
   .object({
@@ -33,6 +33,7 @@ export const app = createApi("none").openapi(
     method: "get",
     path: "/health",
     tags: ["System"],
+    security: security("none"),
     summary: "200 when the table answers; the last heartbeat shows the scheduler and stream are alive",
     responses: {
       200: jsonResponse(Health, "Healthy"),

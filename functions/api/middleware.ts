@@ -40,6 +40,20 @@ export const requestIdMiddleware: MiddlewareHandler<ApiEnv> = async (c, next) =>
 };
 
 /** One JSON line per request. Headers are never logged, so credentials cannot leak through here. */
+/**
+ * JSON answers end with a newline, as command-line tools' output does: `curl` without `jq` then leaves
+ * the shell prompt on a line of its own. JSON parsers ignore it. Answers are small, so reading one
+ * through costs nothing worth measuring; streamed files (CSV, NDJSON) are not JSON and pass untouched.
+ */
+export const jsonNewline: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  await next();
+  if (!c.res.headers.get("content-type")?.startsWith("application/json") || !c.res.body) return;
+  const text = await c.res.text();
+  const headers = new Headers(c.res.headers);
+  headers.delete("content-length");
+  c.res = new Response(text.endsWith("\n") ? text : `${text}\n`, { status: c.res.status, headers });
+};
+
 export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const started = performance.now();
   await next();

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ERROR_CODES, type ErrorCodeInfo, statusOfKind } from "../../core/errors.ts";
 import type { AuthMode } from "./middleware.ts";
 
 /** Shapes and helpers shared by every route's OpenAPI description. */
@@ -14,23 +15,76 @@ export const ErrorBody = z
   })
   .openapi("Error");
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ErrorBody } },
-});
+type OperationObject = {
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in?: string }>;
+  requestBody?: unknown;
+  responses?: Record<string, unknown>;
+  operationId?: string;
+  description?: string;
+};
 
-/** The error answers every authenticated route may give. */
-export const errorResponses = {
-  400: errorResponse(
-    "Invalid input: MissingParameter, UnknownParameter, InvalidParameter, InvalidParameterValue.*",
-  ),
-  401: errorResponse("AuthFailure.*"),
-  404: errorResponse("ResourceNotFound"),
-  409: errorResponse("ResourceInUse, LimitExceeded"),
-  413: errorResponse("RequestSizeLimitExceeded: bodies are limited to 1 MiB"),
-  429: errorResponse("RequestLimitExceeded: retry with backoff"),
-  500: errorResponse("InternalError"),
-} as const;
+/** The codes an operation's shape alone can earn it, whatever it does. */
+function shapeCodes(op: OperationObject): string[] {
+  const codes = ["UnknownParameter", "RequestLimitExceeded", "InternalError", "ResourceUnavailable"];
+  const where = new Set((op.parameters ?? []).map((p) => p.in));
+  if (where.has("query"))
+    codes.push("InvalidParameterValue", "InvalidParameterValue.Malformed", "InvalidParameterValue.Range");
+  if (where.has("path")) codes.push("ResourceNotFound");
+  if (op.requestBody)
+    codes.push(
+      "MissingParameter",
+      "InvalidParameter",
+      "InvalidParameter.MalformedBody",
+      "InvalidParameterValue",
+      "InvalidParameterValue.Malformed",
+      "InvalidParameterValue.TooLong",
+      "InvalidParameterValue.Range",
+      "RequestSizeLimitExceeded",
+      "InvalidParameter.ContentType",
+    );
+  const schemes = new Set((op.security ?? []).flatMap((s) => Object.keys(s)));
+  if (schemes.has("accountCredentials"))
+    codes.push(
+      "AuthFailure.InvalidAuthorization",
+      "AuthFailure.SecretIdNotFound",
+      "AuthFailure.SignatureFailure",
+    );
+  else if (schemes.size > 0) codes.push("AuthFailure.InvalidAuthorization");
+  return codes;
+}
+
+/**
+ * The error answers of one operation, by status, each naming the codes it can carry: those its shape
+ * earns (a body: 400 MalformedBody, 413, 415; a path ID: 404; credentials: 401; every route: 429, 500,
+ * 503) and those particular to it (operations.ts). Statuses come from each code's kind in the catalogue
+ * (core/errors.ts), so a GET never advertises 409 or 413 and a 403 appears where one is answered.
+ */
+export function errorResponsesFor(op: OperationObject, extra: string[] = []): Record<string, object> {
+  const wanted = new Set([...shapeCodes(op), ...extra]);
+  const byStatus = new Map<number, ErrorCodeInfo[]>();
+  for (const info of ERROR_CODES) {
+    if (!wanted.has(info.code) || info.surface !== "both") continue;
+    // The 409 ResourceUnavailable (a service being deleted) only where an operation names it.
+    if (info.code === "ResourceUnavailable" && info.kind !== "unavailable" && !extra.includes(info.code))
+      continue;
+    const status = statusOfKind(info.kind);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), info]);
+  }
+  for (const code of wanted)
+    if (!ERROR_CODES.some((e) => e.code === code)) throw new Error(`${code} is not in core/errors.ts`);
+  return Object.fromEntries(
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, infos]) => [
+        String(status),
+        {
+          description: infos.map((i) => `\`${i.code}\`: ${i.meaning}`).join("\n\n"),
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
+      ]),
+  );
+}
 
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { "application/json": { schema } } };
@@ -55,6 +109,13 @@ export const securitySchemes = {
     scheme: "bearer",
     description: "The operator token (LINKPLANE_OPERATOR_TOKEN).",
   },
+  tc3Signature: {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description:
+      "A TC3-HMAC-SHA256 signature made with a Linkplane SecretId/SecretKey, as the Tencent Cloud SDKs make it (docs/tencent-api.md).",
+  },
   accountCredentials: {
     type: "http",
     scheme: "bearer",
@@ -66,6 +127,7 @@ export function security(auth: AuthMode) {
   if (auth === "operator") return [{ operatorToken: [] }];
   if (auth === "account") return [{ accountCredentials: [] }];
   if (auth === "ingest") return [{ ingestToken: [] }];
+  // Stated, not left out: an operation without `security` would be read as "not described".
   return [];
 }
 

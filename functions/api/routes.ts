@@ -40,6 +40,7 @@ export const routes: RouteEntry[] = [
   { method: "GET", path: "/health", module: HEALTH },
   { method: "GET", path: "/openapi.json", module: DOCS },
   { method: "GET", path: "/docs", module: DOCS },
+  { method: "GET", path: "/docs/", module: DOCS },
   { method: "GET", path: "/docs/assets/{file}", module: DOCS },
   { method: "GET", path: "/console", module: "functions/api/console.ts" },
   { method: "GET", path: "/console/assets/{file}", module: "functions/api/console.ts" },

@@ -6,7 +6,7 @@ import { Clock } from "../../core/util/time.ts";
 export type JobSummary = Record<string, unknown>;
 
 /** What the local runtime and the operator route pass a job: the EventBridge event and who fired it. */
-export type JobEvent = ScheduledEvent & { linkplaneTrigger?: "schedule" | "manual" };
+export type JobEvent = ScheduledEvent & { linkplaneTrigger?: JobState.Outcome["trigger"] };
 
 export interface Job {
   name: string;
@@ -36,7 +36,9 @@ export function defineJob(name: string, body: (event: JobEvent) => Promise<JobSu
     };
     let outcome: JobState.Outcome;
     try {
-      outcome = { ...base("succeeded"), summary: await body(event) };
+      // The body first: spread before it, base() would stamp the end before the work (durationMs 0).
+      const summary = await body(event);
+      outcome = { ...base("succeeded"), summary };
     } catch (error) {
       outcome = { ...base("failed"), error: error instanceof Error ? error.message : String(error) };
       log.error("job failed", { job: name, error });
@@ -60,7 +62,7 @@ export function defineJob(name: string, body: (event: JobEvent) => Promise<JobSu
 export function scheduledEvent(
   name: string,
   at: Date,
-  trigger: "schedule" | "manual",
+  trigger: JobState.Outcome["trigger"],
   region = "us-east-1",
 ): JobEvent {
   return {

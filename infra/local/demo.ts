@@ -1,19 +1,23 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Account } from "../../core/account/index.ts";
+import { Config } from "../../core/config.ts";
 import { Credential } from "../../core/credential/index.ts";
 import { BackendInstance } from "../../core/inventory/backend.ts";
 import { Subnet } from "../../core/inventory/subnet.ts";
 import { Vpc } from "../../core/inventory/vpc.ts";
 import { MetricIngest } from "../../core/metrics/ingest.ts";
+import { MetricLoad } from "../../core/metrics/load.ts";
 import type { SAMPLE_METRICS } from "../../core/metrics/model.ts";
-import { Rollup } from "../../core/metrics/rollup.ts";
+import { floorTo, HOUR } from "../../core/metrics/model.ts";
 import { Allowlist } from "../../core/privatelink/allowlist.ts";
 import { Connection } from "../../core/privatelink/connection.ts";
 import { Endpoint } from "../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
+import { scheduledEvent } from "../../functions/cron/job.ts";
+import { jobs } from "../../functions/cron/jobs.ts";
 
 /**
  * `npm start -- --demo`: a provider and a consumer with services and endpoints, 24 hours of samples
@@ -135,9 +139,36 @@ export function demoSample(resourceId: string, minute: number) {
   };
 }
 
+/** What the demo's history load did, for the banner. */
+export interface DemoLoad {
+  ms: number;
+  /** Whole hours loaded before the current one. */
+  hours: number;
+  samples: number;
+  items: number;
+}
+
+/** The demo's rollups, run as the jobs so `GET /v1/operator/jobs` shows them (trigger "demo"). */
+async function rollUp(): Promise<void> {
+  for (const name of ["rollup-hourly", "rollup-daily"]) {
+    const job = jobs.get(name);
+    if (!job) throw new Error(`no job ${name}`);
+    const outcome = await job.run(scheduledEvent(name, Clock.date(), "demo", Config.get().awsRegion));
+    if (outcome.status === "failed") throw new Error(`${name}: ${outcome.error}`);
+  }
+}
+
 export async function startDemo(
   dataDir: string | undefined,
-): Promise<{ state: DemoState; created: boolean; backfill: Promise<void>; stop: () => void }> {
+  /** Whole hours of history before the current one (24 unless a test wants less to write). */
+  options: { hours?: number } = {},
+): Promise<{
+  state: DemoState;
+  created: boolean;
+  /** Settles when the history is in and rolled up: from then on every view is complete. */
+  backfill: Promise<DemoLoad>;
+  stop: () => void;
+}> {
   const file = dataDir ? join(dataDir, "demo.json") : undefined;
   let state: DemoState | undefined;
   if (file && existsSync(file)) {
@@ -163,16 +194,26 @@ export async function startDemo(
       await MetricIngest.ingest({ samples: samples.slice(i, i + MetricIngest.MAX_SAMPLES) });
     }
   };
-  // The last 24 hours, in the background so the server is up at once, then rolled up so the hourly
-  // and daily views have buckets too.
+  // The 24 whole hours before this one and this one so far, written in bulk (BatchWriteItem, not a
+  // replay through ingest), then rolled up by the jobs themselves. Whatever ran before (a rollup that
+  // moved the watermark, an earlier demo over the same minutes), the load marks the hours a rollup has
+  // read as late and the jobs fold them again, so when this settles every view has its buckets.
   const end = minuteNow();
-  const backfill = (async () => {
+  const hours = options.hours ?? 24;
+  const first = floorTo(end, HOUR) - hours * HOUR;
+  const backfill = (async (): Promise<DemoLoad> => {
     const started = Date.now();
-    await send(Array.from({ length: 24 * 60 }, (_, i) => end - (24 * 60 - 1 - i) * 60));
-    await Rollup.run("hourly", { firstRunPeriods: 25 });
-    await Rollup.run("daily", { firstRunPeriods: 2 });
-    log.info("demo: the last 24 hours of samples are in", { ms: Date.now() - started });
-  })().catch((error) => log.error("demo backfill failed", { error }));
+    const samples: MetricLoad.Sample[] = [];
+    for (let m = first; m <= end; m += 60)
+      for (const id of current.endpoints) samples.push(demoSample(id, m));
+    const { items } = await MetricLoad.load(samples);
+    await rollUp();
+    const load = { ms: Date.now() - started, samples: samples.length, items, hours };
+    log.info("demo: the last 24 hours of samples are in", load);
+    return load;
+  })();
+  // Whoever awaits it reports a failure; this keeps an unawaited one from being unhandled.
+  backfill.catch((error) => log.error("demo backfill failed", { error }));
   let last = end;
   const timer = setInterval(() => {
     const m = minuteNow();

@@ -1,4 +1,7 @@
+import "./sdk-notice.ts";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { DemoLoad } from "./demo.ts";
 import { StartupError } from "./dynamodb-local.ts";
 import { startLocal } from "./runtime.ts";
 
@@ -39,7 +42,7 @@ process.stdout.write(
     `  DynamoDB       ${runtime.dynamodb.endpoint}${runtime.dynamodb.pid ? " (DynamoDB Local, started by this process)" : ""}`,
     `  Data           ${values["in-memory"] ? "in memory (nothing is kept)" : runtime.dataDir}`,
     `  Webhooks       ${webhookLine(runtime.webhooks)}`,
-    ...(runtime.demo ? demoLines(runtime.demo, runtime.url) : []),
+    ...(runtime.demo ? demoLoading() : []),
     "",
     "",
   ].join("\n"),
@@ -54,21 +57,61 @@ function webhookLine(w: { allowPrivate: boolean; allowHttp: boolean }): string {
   return `${allowed.join(" and ")} receivers allowed (LINKPLANE_WEBHOOK_ALLOW_PRIVATE / _ALLOW_HTTP=false refuse them)`;
 }
 
-/** Demo keys are shown when the demo accounts are made; after that they are in demo.json. */
-function demoLines(demo: NonNullable<typeof runtime.demo>, url: string): string[] {
-  const p = demo.created
-    ? `${demo.provider.secretId}:${demo.provider.secretKey}`
-    : `$(jq -r '.provider | .secretId + ":" + .secretKey' ${runtime.dataDir}/demo.json)`;
-  const c = demo.created
-    ? `${demo.consumer.secretId}:${demo.consumer.secretKey}`
-    : `$(jq -r '.consumer | .secretId + ":" + .secretKey' ${runtime.dataDir}/demo.json)`;
+/**
+ * The demo's part of the banner: at first only that it is loading; once its day of samples is loaded
+ * and rolled up (every view complete), what to look at and three commands to paste. Demo keys are
+ * printed when the accounts are made; after that they are read from demo.json.
+ */
+function demoLoading(): string[] {
+  return ["", "  Demo           loading the last 24 hours of samples; the commands follow when it is ready…"];
+}
+
+function demoReady(
+  demo: NonNullable<typeof runtime.demo>,
+  load: DemoLoad,
+  url: string,
+  dataDir: string | undefined,
+): string[] {
+  const file = dataDir ? join(dataDir, "demo.json") : undefined;
+  const key = (who: "provider" | "consumer") =>
+    demo.created || !file
+      ? `${demo[who].secretId}:${demo[who].secretKey}`
+      : `$(jq -r '.${who} | .secretId + ":" + .secretKey' ${file})`;
+  const p = `-H "Authorization: Bearer ${key("provider")}"`;
+  const c = `-H "Authorization: Bearer ${key("consumer")}"`;
+  const service = demo.services[0] as string;
+  const endpoint = demo.endpoints[0] as string;
+  const out = `\${TMPDIR:-/tmp}/linkplane-demo-${endpoint}.csv`;
   return [
     "",
-    "  Demo (a sample a minute; the last 24 hours load in the background, about 40 s)",
-    `  Provider       Authorization: Bearer ${p}`,
-    `  Consumer       Authorization: Bearer ${c}`,
-    `  Try            curl -s "${url}/v1/endpoint-services/${demo.services[0]}/metrics?period=24h&metrics=BandwidthIn,ConnectedEndpoints" -H "Authorization: Bearer ${p}"`,
+    `  Demo ready     ${load.samples} samples (${load.hours} h of ${demo.endpoints.length} endpoints) loaded and rolled up in ${(load.ms / 1000).toFixed(1)} s; a new minute every minute`,
+    `  Credentials    ${file ? `${file} (provider and consumer SecretId/SecretKey)` : "in memory: only here"}`,
+    `  Provider       Authorization: Bearer ${key("provider")}`,
+    `  Consumer       Authorization: Bearer ${key("consumer")}`,
+    `  Service        ${service} (the provider's; ${demo.services.length} in all)`,
+    `  Endpoint       ${endpoint} (the consumer's, connected to it; ${demo.endpoints.length} in all)`,
+    "  Try            # the service's last 24 hours, hour by hour",
+    `                 curl -s "${url}/v1/endpoint-services/${service}/metrics?period=24h&metrics=BandwidthIn,ConnectedEndpoints" ${p} | jq -c '.series[] | {metric, last: .points[-3:]}'`,
+    "                 # the endpoint's last 12 hours against the 12 before",
+    `                 curl -s "${url}/v1/endpoints/${endpoint}/metrics/compare?period=custom&granularity=1h&from=$(( $(date +%s) - 43200 ))&to=$(date +%s)&compareFrom=$(( $(date +%s) - 86400 ))&metrics=NewConnections" ${c} | jq -c '.series[0].totals'`,
+    "                 # the endpoint's 24 hours as CSV, into a temporary folder",
+    `                 curl -sS -o "${out}" "${url}/v1/endpoints/${endpoint}/metrics/export?format=csv&period=24h&metrics=BytesIn,BytesOut" ${c} && head -3 "${out}"`,
+    "",
   ];
+}
+
+if (runtime.demo) {
+  const demo = runtime.demo;
+  demo.ready.then(
+    (load) =>
+      process.stdout.write(
+        `${demoReady(demo, load, runtime.url, values["in-memory"] ? undefined : runtime.dataDir).join("\n")}\n`,
+      ),
+    (error: unknown) =>
+      process.stderr.write(
+        `\n  The demo's data could not be loaded: ${error instanceof Error ? error.message : String(error)}\n\n`,
+      ),
+  );
 }
 
 /**

@@ -13,7 +13,7 @@ import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { streamConsumer } from "../plan.ts";
-import { type DemoState, startDemo } from "./demo.ts";
+import { type DemoLoad, type DemoState, startDemo } from "./demo.ts";
 import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
@@ -54,7 +54,8 @@ export interface LocalRuntime {
   webhooks: { allowPrivate: boolean; allowHttp: boolean };
   poller: StreamPoller;
   readyMs: number;
-  demo?: DemoState & { created: boolean };
+  /** `ready` settles when the demo's last 24 hours are loaded and rolled up. */
+  demo?: DemoState & { created: boolean; ready: Promise<DemoLoad> };
   stop(): Promise<void>;
 }
 
@@ -226,7 +227,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
       readyMs,
-      demo: demo ? { ...demo.state, created: demo.created } : undefined,
+      demo: demo ? { ...demo.state, created: demo.created, ready: demo.backfill } : undefined,
       stop,
     };
   } catch (error) {

@@ -69,6 +69,8 @@ describe("ingest", () => {
       { resourceId: ep2, timestamp: new Date(t * 1000).toISOString(), metrics: { BytesIn: 500 } },
     ]);
     expect(reply.status).toBe(200);
+    // The data plane's operators read it in a shell: the answer ends its line.
+    expect(reply.text.endsWith("}\n")).toBe(true);
     expect(reply.body.accepted).toBe(2);
     expect(reply.body.rejected.map((r: { index: number; reason: string }) => [r.index, r.reason])).toEqual([
       [1, "unknown resource"],

@@ -3,7 +3,7 @@ import * as z from "zod";
 import type { Page, PageParams as PageParamsType } from "../../../core/db/page.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 /** The operations an inventory resource module in `core/inventory` offers, all scoped by the caller. */
 export interface InventoryOps<Info> {
@@ -54,7 +54,7 @@ export function inventoryApi<Info>(o: InventoryApiOptions<Info>) {
         path: o.path,
         summary: `Create a ${o.label}`,
         request: { body: jsonBody(o.createInput) },
-        responses: { 201: jsonResponse(info, `The ${o.label}`), ...errorResponses },
+        responses: { 201: jsonResponse(info, `The ${o.label}`) },
       }),
       async (c) => c.json((await ops.create(callerUin(c), c.req.valid("json"))) as object, 201),
     )
@@ -65,7 +65,7 @@ export function inventoryApi<Info>(o: InventoryApiOptions<Info>) {
         path: o.path,
         summary: `List ${o.label}s, newest first`,
         request: { query: ListQuery },
-        responses: { 200: jsonResponse(pageOf(info), `A page of ${o.label}s`), ...errorResponses },
+        responses: { 200: jsonResponse(pageOf(info), `A page of ${o.label}s`) },
       }),
       async (c) => {
         const { region, ...page } = c.req.valid("query");
@@ -82,7 +82,7 @@ export function inventoryApi<Info>(o: InventoryApiOptions<Info>) {
         path: item,
         summary: `Get a ${o.label}`,
         request: byId,
-        responses: { 200: jsonResponse(info, `The ${o.label}`), ...errorResponses },
+        responses: { 200: jsonResponse(info, `The ${o.label}`) },
       }),
       async (c) => c.json((await ops.get(callerUin(c), c.req.valid("param").id)) as object, 200),
     )
@@ -93,7 +93,7 @@ export function inventoryApi<Info>(o: InventoryApiOptions<Info>) {
         path: item,
         summary: `Rename a ${o.label}`,
         request: { ...byId, body: jsonBody(o.updateInput) },
-        responses: { 200: jsonResponse(info, `The ${o.label}`), ...errorResponses },
+        responses: { 200: jsonResponse(info, `The ${o.label}`) },
       }),
       async (c) =>
         c.json((await ops.update(callerUin(c), c.req.valid("param").id, c.req.valid("json"))) as object, 200),
@@ -105,7 +105,7 @@ export function inventoryApi<Info>(o: InventoryApiOptions<Info>) {
         path: item,
         summary: `Delete a ${o.label} (ResourceInUse while something uses it)`,
         request: byId,
-        responses: { 204: { description: "Deleted" }, ...errorResponses },
+        responses: { 204: { description: "Deleted" } },
       }),
       async (c) => {
         await ops.remove(callerUin(c), c.req.valid("param").id);

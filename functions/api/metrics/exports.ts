@@ -4,7 +4,7 @@ import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { MetricExport } from "../../../core/metrics/exports.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(MetricExport.Info, "MetricExport");
 const Run = named(MetricExport.Run, "MetricExportRun");
@@ -19,7 +19,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports",
       summary: "Schedule a metric export (files hourly or daily, CSV or NDJSON)",
       request: { body: jsonBody(MetricExport.CreateInput) },
-      responses: { 201: jsonResponse(Info, "The export"), ...errorResponses },
+      responses: { 201: jsonResponse(Info, "The export") },
     }),
     async (c) => c.json(await MetricExport.create(callerUin(c), c.req.valid("json")), 201),
   )
@@ -30,7 +30,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports",
       summary: "The caller's metric exports",
       request: { query: PageParams },
-      responses: { 200: jsonResponse(pageOf(Info), "A page of exports"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(Info), "A page of exports") },
     }),
     async (c) => c.json(await MetricExport.list(callerUin(c), c.req.valid("query")), 200),
   )
@@ -41,7 +41,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports/{id}",
       summary: "One export",
       request: byId,
-      responses: { 200: jsonResponse(Info, "The export"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The export") },
     }),
     async (c) => c.json(await MetricExport.get(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -52,7 +52,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports/{id}",
       summary: "Pause or resume an export",
       request: { ...byId, body: jsonBody(z.strictObject({ status: z.enum(["active", "paused"]) })) },
-      responses: { 200: jsonResponse(Info, "The export"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The export") },
     }),
     async (c) =>
       c.json(
@@ -67,7 +67,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports/{id}",
       summary: "Delete an export (its files stay)",
       request: byId,
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
       await MetricExport.remove(callerUin(c), c.req.valid("param").id);
@@ -81,7 +81,7 @@ export const app = createApi("account")
       path: "/v1/metric-exports/{id}/runs",
       summary: "The export's runs: period, status, rows, bytes, SHA-256, object key, error",
       request: { ...byId, query: PageParams },
-      responses: { 200: jsonResponse(pageOf(Run), "A page of runs"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(Run), "A page of runs") },
     }),
     async (c) =>
       c.json(await MetricExport.runs(callerUin(c), c.req.valid("param").id, c.req.valid("query")), 200),
@@ -95,7 +95,6 @@ export const app = createApi("account")
       request: { params: IdParam("metric export ID", "mexp-1a2b3c4d").extend({ runId: z.string().max(32) }) },
       responses: {
         200: { description: "The file", content: { "text/csv": { schema: z.string() } } },
-        ...errorResponses,
       },
     }),
     async (c) => {

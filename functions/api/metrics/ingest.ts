@@ -3,7 +3,7 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { MetricIngest } from "../../../core/metrics/ingest.ts";
 import { createApi } from "../factory.ts";
-import { errorResponses, jsonBody, jsonResponse, security } from "../openapi.ts";
+import { jsonBody, jsonResponse, security } from "../openapi.ts";
 
 const Result = z
   .object({
@@ -22,7 +22,7 @@ export const app = createApi("ingest").openapi(
     path: "/v1/metrics/samples",
     summary: "Store up to 1,000 minute samples; bad ones are listed with reasons, good ones stored",
     request: { body: jsonBody(MetricIngest.Input) },
-    responses: { 200: jsonResponse(Result, "What was stored and what was not"), ...errorResponses },
+    responses: { 200: jsonResponse(Result, "What was stored and what was not") },
   }),
   async (c) => c.json(await MetricIngest.ingest(c.req.valid("json")), 200),
 );

@@ -8,7 +8,7 @@ import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse } from "../csv.ts";
 import { type ApiEnv, callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonResponse, security } from "../openapi.ts";
+import { IdParam, jsonResponse, security } from "../openapi.ts";
 
 const Query = z.object({
   metrics: z.string().max(500).optional().openapi({ description: "Comma-separated; default all" }),
@@ -89,7 +89,7 @@ function routes(kind: "endpoint" | "service") {
       path: base,
       summary: `A ${kind}'s metrics over a period`,
       request: { params, query },
-      responses: { 200: jsonResponse(View, "The series"), ...errorResponses },
+      responses: { 200: jsonResponse(View, "The series") },
     }),
     createRoute({
       ...common,
@@ -104,7 +104,6 @@ function routes(kind: "endpoint" | "service") {
       },
       responses: {
         200: jsonResponse(Comparison, "Both series with differences and totals"),
-        ...errorResponses,
       },
     }),
     createRoute({
@@ -115,7 +114,6 @@ function routes(kind: "endpoint" | "service") {
       request: { params, query: query.extend({ format: z.enum(["csv", "json"]).optional() }) },
       responses: {
         200: { description: "The rows", content: { "text/csv": { schema: z.string() } } },
-        ...errorResponses,
       },
     }),
   ] as const;

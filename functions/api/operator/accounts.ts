@@ -5,7 +5,7 @@ import { Account } from "../../../core/account/index.ts";
 import { Credential } from "../../../core/credential/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { createApi } from "../factory.ts";
-import { errorResponses, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const AccountInfo = named(Account.Info, "Account");
 const CredentialInfo = named(Credential.Info, "Credential");
@@ -32,7 +32,7 @@ export const app = createApi("operator")
       path: "/v1/operator/accounts",
       summary: "Create an account (UIN given or assigned, AppId assigned)",
       request: { body: { ...jsonBody(Account.CreateInput), required: false } },
-      responses: { 201: jsonResponse(AccountInfo, "The account"), ...errorResponses },
+      responses: { 201: jsonResponse(AccountInfo, "The account") },
     }),
     async (c) => c.json(await Account.create(c.req.valid("json")), 201),
   )
@@ -43,7 +43,7 @@ export const app = createApi("operator")
       path: "/v1/operator/accounts",
       summary: "List accounts, newest first",
       request: { query: PageParams },
-      responses: { 200: jsonResponse(pageOf(AccountInfo), "A page of accounts"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(AccountInfo), "A page of accounts") },
     }),
     async (c) => c.json(await Account.list(c.req.valid("query")), 200),
   )
@@ -54,7 +54,7 @@ export const app = createApi("operator")
       path: "/v1/operator/accounts/{uin}",
       summary: "Get an account",
       request: { params: UinParam },
-      responses: { 200: jsonResponse(AccountInfo, "The account"), ...errorResponses },
+      responses: { 200: jsonResponse(AccountInfo, "The account") },
     }),
     async (c) => c.json(await Account.get(c.req.valid("param").uin), 200),
   )
@@ -67,7 +67,6 @@ export const app = createApi("operator")
       request: { params: UinParam },
       responses: {
         201: jsonResponse(CredentialCreated, "The credential, with its SecretKey"),
-        ...errorResponses,
       },
     }),
     async (c) => c.json(await Credential.create(c.req.valid("param").uin), 201),
@@ -79,7 +78,7 @@ export const app = createApi("operator")
       path: "/v1/operator/accounts/{uin}/credentials",
       summary: "List an account's credentials (never their keys)",
       request: { params: UinParam, query: PageParams },
-      responses: { 200: jsonResponse(pageOf(CredentialInfo), "A page of credentials"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(CredentialInfo), "A page of credentials") },
     }),
     async (c) => {
       const { uin } = c.req.valid("param");
@@ -95,7 +94,7 @@ export const app = createApi("operator")
       summary:
         "Enable or disable a credential (takes effect at once in this process, within the auth cache lifetime elsewhere)",
       request: { params: CredentialParams, body: jsonBody(z.strictObject({ status: Credential.Status })) },
-      responses: { 200: jsonResponse(CredentialInfo, "The credential"), ...errorResponses },
+      responses: { 200: jsonResponse(CredentialInfo, "The credential") },
     }),
     async (c) => {
       const { uin, secretId } = c.req.valid("param");
@@ -109,7 +108,7 @@ export const app = createApi("operator")
       path: "/v1/operator/accounts/{uin}/credentials/{secretId}",
       summary: "Delete a credential",
       request: { params: CredentialParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
       const { uin, secretId } = c.req.valid("param");

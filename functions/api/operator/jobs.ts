@@ -8,7 +8,7 @@ import { scheduledEvent } from "../../cron/job.ts";
 import { jobs } from "../../cron/jobs.ts";
 import { schedules } from "../../cron/schedules.ts";
 import { createApi } from "../factory.ts";
-import { errorResponses, jsonResponse, named, security } from "../openapi.ts";
+import { jsonResponse, named, security } from "../openapi.ts";
 
 const Outcome = named(JobState.Outcome, "JobOutcome");
 const JobInfo = z
@@ -23,7 +23,7 @@ export const app = createApi("operator")
       method: "get",
       path: "/v1/operator/jobs",
       summary: "Scheduled jobs with their schedule and last run",
-      responses: { 200: jsonResponse(z.object({ items: z.array(JobInfo) }), "Every job"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ items: z.array(JobInfo) }), "Every job") },
     }),
     async (c) => {
       const last = await JobState.lastRuns(schedules.map((s) => s.name));
@@ -52,7 +52,6 @@ export const app = createApi("operator")
       },
       responses: {
         200: jsonResponse(z.object({ name: z.string(), outcome: Outcome }), "The outcome"),
-        ...errorResponses,
       },
     }),
     async (c) => {

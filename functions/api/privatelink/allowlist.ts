@@ -5,7 +5,7 @@ import { Account } from "../../../core/account/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { Allowlist } from "../../../core/privatelink/allowlist.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(Allowlist.Info, "AllowlistEntry");
 const common = { tags: ["Allowlist"], security: security("account") };
@@ -23,7 +23,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/allowlist",
       summary: "The service's allowlist, optionally one UIN",
       request: { ...byId, query: PageParams.extend({ uin: Account.Uin.optional() }) },
-      responses: { 200: jsonResponse(pageOf(Info), "A page of entries"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(Info), "A page of entries") },
     }),
     async (c) => {
       const { uin, ...page } = c.req.valid("query");
@@ -37,7 +37,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/allowlist",
       summary: "Allow an account to connect (optionally with a connection limit)",
       request: { ...byId, body: jsonBody(Allowlist.AddInput) },
-      responses: { 201: jsonResponse(Info, "The entry"), ...errorResponses },
+      responses: { 201: jsonResponse(Info, "The entry") },
     }),
     async (c) => c.json(await Allowlist.add(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 201),
   )
@@ -48,7 +48,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/allowlist/remove",
       summary: "Remove accounts; rejectConnections also rejects their live connections",
       request: { ...byId, body: jsonBody(Allowlist.RemoveInput) },
-      responses: { 200: jsonResponse(Removed, "One result per UIN"), ...errorResponses },
+      responses: { 200: jsonResponse(Removed, "One result per UIN") },
     }),
     async (c) =>
       c.json(
@@ -63,7 +63,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/allowlist/{uin}",
       summary: "Edit an entry's description or connection limit (null lifts it)",
       request: { ...byUin, body: jsonBody(Allowlist.UpdateInput) },
-      responses: { 200: jsonResponse(Info, "The entry"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The entry") },
     }),
     async (c) => {
       const { id, uin } = c.req.valid("param");
@@ -77,7 +77,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/allowlist/{uin}",
       summary: "Remove one account; ?rejectConnections=true also rejects its live connections",
       request: { ...byUin, query: z.object({ rejectConnections: z.enum(["true", "false"]).optional() }) },
-      responses: { 204: { description: "Removed" }, ...errorResponses },
+      responses: { 204: { description: "Removed" } },
     }),
     async (c) => {
       const { id, uin } = c.req.valid("param");

@@ -6,7 +6,7 @@ import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Connection } from "../../../core/privatelink/connection.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(Connection.Info, "Connection");
 const Results = z.object({ results: z.array(named(Connection.Result, "ConnectionResult")) });
@@ -23,7 +23,6 @@ function batchRoute(action: Connection.Action) {
     request: { ...byId, body: jsonBody(Connection.BatchInput) },
     responses: {
       200: jsonResponse(Results, "One result per endpoint ID, in the order given"),
-      ...errorResponses,
     },
   });
 }
@@ -36,7 +35,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}/connections",
       summary: "The service's connections, newest first",
       request: { ...byId, query: PageParams.extend({ state: ConnectionState.optional() }) },
-      responses: { 200: jsonResponse(pageOf(Info), "A page of connections"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(Info), "A page of connections") },
     }),
     async (c) => {
       const { state, ...page } = c.req.valid("query");
@@ -68,7 +67,7 @@ export const app = createApi("account")
       request: {
         params: IdParam("endpoint service ID", "vpcsvc-1a2b3c4d").extend({ endpointId: z.string().max(64) }),
       },
-      responses: { 200: jsonResponse(History, "Every transition"), ...errorResponses },
+      responses: { 200: jsonResponse(History, "Every transition") },
     }),
     async (c) => {
       const { id, endpointId } = c.req.valid("param");

@@ -5,7 +5,7 @@ import { PrivateLink } from "../../../core/privatelink/index.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(EndpointService.Info, "EndpointService");
@@ -30,7 +30,6 @@ export const app = createApi("account")
       request: { query: ExportQuery },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
-        ...errorResponses,
       },
     }),
     (c) => {
@@ -52,7 +51,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services",
       summary: "Publish an endpoint service in front of a backend instance",
       request: { body: jsonBody(EndpointService.CreateInput) },
-      responses: { 201: jsonResponse(Info, "The service"), ...errorResponses },
+      responses: { 201: jsonResponse(Info, "The service") },
     }),
     async (c) => c.json(await EndpointService.create(callerUin(c), c.req.valid("json")), 201),
   )
@@ -68,7 +67,6 @@ export const app = createApi("account")
           pageOf(z.union([Info.partial(), PublicInfo.partial()])),
           "A page of services (only the chosen fields)",
         ),
-        ...errorResponses,
       },
     }),
     async (c) => {
@@ -92,7 +90,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}",
       summary: "Get one of the caller's services",
       request: byId,
-      responses: { 200: jsonResponse(Info, "The service"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The service") },
     }),
     async (c) => c.json(await EndpointService.get(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -103,7 +101,7 @@ export const app = createApi("account")
       path: "/v1/endpoint-services/{id}",
       summary: "Rename, toggle auto-accept (later requests only), replace tags, or change the backend",
       request: { ...byId, body: jsonBody(EndpointService.UpdateInput) },
-      responses: { 200: jsonResponse(Info, "The service"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The service") },
     }),
     async (c) =>
       c.json(await EndpointService.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 200),
@@ -118,7 +116,7 @@ export const app = createApi("account")
         ...byId,
         query: z.object({ rejectConnections: z.enum(["true", "false"]).optional() }),
       },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
       const reject = c.req.valid("query").rejectConnections === "true";
@@ -145,7 +143,6 @@ export const app = createApi("account")
           }),
           "The verdict",
         ),
-        ...errorResponses,
       },
     }),
     async (c) =>

@@ -5,7 +5,7 @@ import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(Endpoint.Info, "Endpoint");
@@ -25,7 +25,6 @@ export const app = createApi("account")
       request: { query: ExportQuery.extend(Filters) },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
-        ...errorResponses,
       },
     }),
     (c) => {
@@ -48,7 +47,6 @@ export const app = createApi("account")
       request: { body: jsonBody(Endpoint.CreateInput) },
       responses: {
         201: jsonResponse(Info, "The endpoint (also when a clientToken replays an earlier creation)"),
-        ...errorResponses,
       },
     }),
     async (c) => {
@@ -66,7 +64,6 @@ export const app = createApi("account")
       request: { query: ListQuery.extend(Filters) },
       responses: {
         200: jsonResponse(pageOf(Info.partial()), "A page of endpoints (only the chosen fields)"),
-        ...errorResponses,
       },
     }),
     async (c) => {
@@ -82,7 +79,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}",
       summary: "Get one of the caller's endpoints",
       request: byId,
-      responses: { 200: jsonResponse(Info, "The endpoint"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The endpoint") },
     }),
     async (c) => c.json(await Endpoint.get(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -93,7 +90,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}",
       summary: "Rename an endpoint or replace its tags",
       request: { ...byId, body: jsonBody(Endpoint.UpdateInput) },
-      responses: { 200: jsonResponse(Info, "The endpoint"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The endpoint") },
     }),
     async (c) =>
       c.json(await Endpoint.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 200),
@@ -105,7 +102,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}",
       summary: "Delete an endpoint (frees its IP)",
       request: byId,
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
       await Endpoint.remove(callerUin(c), c.req.valid("param").id);
@@ -119,7 +116,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}/security-groups",
       summary: "Bound security groups in priority order (1 first)",
       request: byId,
-      responses: { 200: jsonResponse(Bindings, "The bindings"), ...errorResponses },
+      responses: { 200: jsonResponse(Bindings, "The bindings") },
     }),
     async (c) => c.json({ items: await Endpoint.securityGroups(callerUin(c), c.req.valid("param").id) }, 200),
   )
@@ -130,7 +127,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}/security-groups",
       summary: "Replace the bound security groups; their order is their priority (at most 5)",
       request: { ...byId, body: jsonBody(Endpoint.SecurityGroupsInput) },
-      responses: { 200: jsonResponse(Bindings, "The bindings"), ...errorResponses },
+      responses: { 200: jsonResponse(Bindings, "The bindings") },
     }),
     async (c) =>
       c.json(
@@ -147,7 +144,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}/security-groups/{sgId}",
       summary: "Unbind one security group",
       request: { params: IdParam("endpoint ID", "vpce-1a2b3c4d").extend({ sgId: z.string().max(32) }) },
-      responses: { 200: jsonResponse(Bindings, "The remaining bindings"), ...errorResponses },
+      responses: { 200: jsonResponse(Bindings, "The remaining bindings") },
     }),
     async (c) => {
       const { id, sgId } = c.req.valid("param");
@@ -161,7 +158,7 @@ export const app = createApi("account")
       path: "/v1/endpoints/{id}/history",
       summary: "The state history of the endpoint's connection, oldest first",
       request: byId,
-      responses: { 200: jsonResponse(History, "Every transition"), ...errorResponses },
+      responses: { 200: jsonResponse(History, "Every transition") },
     }),
     async (c) => c.json({ items: await Endpoint.history(callerUin(c), c.req.valid("param").id) }, 200),
   );

@@ -4,7 +4,7 @@ import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { WebhookMessage, WebhookSubscription, Webhooks } from "../../../core/webhook/index.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(WebhookSubscription.Info, "WebhookSubscription");
 const WithSecret = named(WebhookSubscription.WithSecret, "WebhookSubscriptionWithSecret");
@@ -25,7 +25,7 @@ export const app = createApi("account")
       path: "/v1/webhooks",
       summary: "Subscribe a URL to events; the signing secret is answered this once",
       request: { body: jsonBody(WebhookSubscription.CreateInput) },
-      responses: { 201: jsonResponse(WithSecret, "The subscription and its secret"), ...errorResponses },
+      responses: { 201: jsonResponse(WithSecret, "The subscription and its secret") },
     }),
     async (c) => c.json(await WebhookSubscription.create(callerUin(c), c.req.valid("json")), 201),
   )
@@ -38,7 +38,6 @@ export const app = createApi("account")
       request: { query: PageParams },
       responses: {
         200: jsonResponse(pageOf(Info), "Every subscription (at most the quota)"),
-        ...errorResponses,
       },
     }),
     async (c) => c.json(await WebhookSubscription.list(callerUin(c), c.req.valid("query")), 200),
@@ -50,7 +49,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}",
       summary: "One subscription",
       request: byId,
-      responses: { 200: jsonResponse(Info, "The subscription"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The subscription") },
     }),
     async (c) => c.json(await WebhookSubscription.get(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -61,7 +60,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}",
       summary: "Change the URL, events, description, services, or enable/disable",
       request: { ...byId, body: jsonBody(WebhookSubscription.UpdateInput) },
-      responses: { 200: jsonResponse(Info, "The subscription"), ...errorResponses },
+      responses: { 200: jsonResponse(Info, "The subscription") },
     }),
     async (c) =>
       c.json(
@@ -76,7 +75,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}",
       summary: "Delete a subscription (its pending messages are not attempted again)",
       request: byId,
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
       await WebhookSubscription.remove(callerUin(c), c.req.valid("param").id);
@@ -90,7 +89,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}/rotate-secret",
       summary: "A new secret, answered once; the old one keeps signing for 24 hours",
       request: byId,
-      responses: { 200: jsonResponse(WithSecret, "The subscription and its new secret"), ...errorResponses },
+      responses: { 200: jsonResponse(WithSecret, "The subscription and its new secret") },
     }),
     async (c) => c.json(await WebhookSubscription.rotateSecret(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -101,7 +100,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}/test",
       summary: "Send a webhook.test event now and answer the attempt",
       request: byId,
-      responses: { 200: jsonResponse(TestResult, "The attempt's outcome"), ...errorResponses },
+      responses: { 200: jsonResponse(TestResult, "The attempt's outcome") },
     }),
     async (c) => c.json(await Webhooks.sendTest(callerUin(c), c.req.valid("param").id), 200),
   )
@@ -112,7 +111,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}/messages",
       summary: "Messages, newest first, optionally of one status and event type",
       request: { ...byId, query: PageParams.extend(Webhooks.MessageQuery.shape) },
-      responses: { 200: jsonResponse(pageOf(Message), "A page of messages"), ...errorResponses },
+      responses: { 200: jsonResponse(pageOf(Message), "A page of messages") },
     }),
     async (c) => {
       const { status, eventType, ...page } = c.req.valid("query");
@@ -129,7 +128,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}/messages/{msgId}",
       summary: "One message with its attempts (time, status code, latency, error, first 1 KiB of the answer)",
       request: byMessage,
-      responses: { 200: jsonResponse(MessageDetail, "The message"), ...errorResponses },
+      responses: { 200: jsonResponse(MessageDetail, "The message") },
     }),
     async (c) => {
       const { id, msgId } = c.req.valid("param");
@@ -143,7 +142,7 @@ export const app = createApi("account")
       path: "/v1/webhooks/{id}/messages/{msgId}/retry",
       summary: "Attempt one message again now, with a fresh retry schedule",
       request: byMessage,
-      responses: { 200: jsonResponse(MessageDetail, "The message after the attempt"), ...errorResponses },
+      responses: { 200: jsonResponse(MessageDetail, "The message after the attempt") },
     }),
     async (c) => {
       const { id, msgId } = c.req.valid("param");
@@ -159,7 +158,6 @@ export const app = createApi("account")
       request: { ...byId, body: jsonBody(Webhooks.RecoverInput) },
       responses: {
         202: jsonResponse(z.object({ scheduled: z.number().int() }), "How many were scheduled"),
-        ...errorResponses,
       },
     }),
     async (c) =>

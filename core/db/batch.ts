@@ -1,0 +1,54 @@
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ServiceUnavailableError, ThrottledError } from "../errors.ts";
+import { Db } from "./client.ts";
+import { call } from "./errors.ts";
+
+/** BatchWriteItem takes at most this many items. */
+const BATCH = 25;
+/**
+ * A busy table answers a 25-item batch slowly, and a batch timed out on the request path's 2 s is still
+ * written by the table, so resending it only adds to the queue. Nobody waits on these but a job.
+ */
+const BULK_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Puts many items with BatchWriteItem, 25 at a time and `concurrency` batches in flight (never more
+ * sockets than that, whatever the count). Unprocessed items, which DynamoDB hands back when it
+ * throttles, are retried with backoff; a batch still not written after 8 tries throws, naming `what`.
+ * Puts are blind: use it for deterministic items that may be rewritten, not for invariants.
+ */
+export async function batchPut(
+  items: Record<string, unknown>[],
+  what: string,
+  concurrency = 1,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const start = next;
+      next += BATCH;
+      let requests: unknown[] | undefined = items
+        .slice(start, start + BATCH)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests?.length && attempt < 8; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        try {
+          const out = await call(() =>
+            Db.client().send(new BatchWriteCommand({ RequestItems: { [Db.table()]: requests as never } }), {
+              requestTimeout: BULK_REQUEST_TIMEOUT_MS,
+            }),
+          );
+          requests = out.UnprocessedItems?.[Db.table()];
+        } catch (error) {
+          // A table too busy to answer in time (or throttling past the SDK's own tries): the puts are
+          // blind and whole, so sending the batch again is safe. Anything else is not ours to retry.
+          if (!(error instanceof ServiceUnavailableError || error instanceof ThrottledError) || attempt === 7)
+            throw error;
+        }
+      }
+      if (requests?.length) throw new Error(`${what}: writes left unprocessed`);
+    }
+  };
+  const workers = Math.max(1, Math.min(concurrency, Math.ceil(items.length / BATCH)));
+  await Promise.all(Array.from({ length: workers }, worker));
+}
