@@ -13,7 +13,12 @@ import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type DemoState, startDemo } from "./demo.ts";
-import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
+import {
+  adoptSharedDatabase,
+  type DynamoDbLocal,
+  StartupError,
+  startDynamoDbLocal,
+} from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
@@ -69,6 +74,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const given = {
     operatorToken: process.env.LINKPLANE_OPERATOR_TOKEN || undefined,
     encryptionKey: process.env.LINKPLANE_ENCRYPTION_KEY || undefined,
+    dynamodbAccessKeyId: process.env.LINKPLANE_DYNAMODB_ACCESS_KEY_ID || undefined,
   };
   const secrets = loadOrCreateSecrets(dataDir, given);
   process.env.LINKPLANE_DATA_DIR = dataDir;
@@ -88,11 +94,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let dynamo: DynamoDbLocal | undefined;
   const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
   if (!givenEndpoint) {
+    // The database DynamoDB Local opens is the key id's: ours is the secret in secrets.json.
+    process.env.LINKPLANE_DYNAMODB_ACCESS_KEY_ID = given.dynamodbAccessKeyId ?? secrets.dynamodbAccessKeyId;
+    Config.reset();
     const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
     if (dbPath) {
       ensurePrivateDir(dbPath);
       // Files written before Java ran under umask 077 were 0644.
       for (const name of readdirSync(dbPath)) chmodSync(join(dbPath, name), 0o600);
+      adoptSharedDatabase(dbPath, Db.localCredentials().accessKeyId, Config.get().awsRegion);
     }
     dynamo = await startDynamoDbLocal({ dbPath });
   }
@@ -102,7 +112,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   Db.use(undefined);
   const config = Config.get();
 
-  const credentials = { accessKeyId: "linkplane", secretAccessKey: "linkplane" };
+  const credentials = Db.localCredentials(config);
   // Table creation may take longer than a data call; it still must not hang on a stalled database.
   const admin = new DynamoDBClient({
     endpoint,
