@@ -169,6 +169,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
     });
     poller.start();
+    if (dynamo) followRestarts(dynamo, poller, () => ensureTable(admin, config.tableName));
 
     if (options.scheduler !== false) {
       const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
@@ -239,6 +240,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await stop();
     throw error;
   }
+}
+
+/**
+ * While DynamoDB Local is down the stream poller waits; once it is up again, the table is made sure of
+ * (in memory it is gone, with its stream) and the poller reads on from its checkpoints.
+ */
+function followRestarts(
+  dynamo: DynamoDbLocal,
+  poller: StreamPoller,
+  table: () => Promise<{ streamArn: string }>,
+): void {
+  dynamo.onStateChange((state) => {
+    if (state === "down") poller.pause();
+    if (state !== "up") return;
+    table().then(
+      ({ streamArn }) => {
+        poller.useStream(streamArn);
+        poller.resume();
+      },
+      (error: Error) => {
+        log.warn("table not checked after DynamoDB Local restarted", { error: error.message });
+        poller.resume();
+      },
+    );
+  });
 }
 
 /** PEM text as it is, or the contents of the PEM file a path names. */
