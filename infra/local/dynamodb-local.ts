@@ -30,8 +30,6 @@ export interface DynamoDbLocal {
   port: number;
   /** The watchdog's pid for the Java running now (it changes with each restart). */
   readonly pid: number | undefined;
-  /** Times Java was started again after it died. */
-  readonly restarts: number;
   onStateChange(listener: (state: DynamoDbLocalState) => void): void;
   stop(): Promise<void>;
 }
@@ -156,7 +154,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const listeners: Array<(state: DynamoDbLocalState) => void> = [];
   let current = await launch(args, endpoint, readyTimeoutMs);
   let stopping = false;
-  let restarts = 0;
   let wake: (() => void) | undefined;
 
   const tell = (state: DynamoDbLocalState) => {
@@ -196,7 +193,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
           continue;
         }
         if (stopping) return current.stop();
-        restarts += 1;
         log.info("DynamoDB Local is up", { pid: current.child.pid, downMs: Date.now() - downAt });
         tell("up");
         break;
@@ -210,9 +206,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     port,
     get pid() {
       return current.child.pid;
-    },
-    get restarts() {
-      return restarts;
     },
     onStateChange(listener) {
       listeners.push(listener);
