@@ -33,6 +33,16 @@ export namespace Config {
     LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
     LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(2_000),
     LINKPLANE_DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /**
+     * The access key id sent to a DynamoDB at LINKPLANE_DYNAMODB_ENDPOINT. DynamoDB Local without
+     * -sharedDb keeps one database per key id (and region), so for the one `npm start` runs this is the
+     * secret that opens it (DynamoDB Local accepts only letters and digits).
+     */
+    LINKPLANE_DYNAMODB_ACCESS_KEY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9]+$/, "letters and digits only")
+      .max(128)
+      .optional(),
     /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
     LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
     /** Webhooks: subscriptions per account, message retention, and which receivers may be reached. */
@@ -73,7 +83,12 @@ export namespace Config {
     };
     /** Both or neither: the local runtime's HTTPS listener. */
     tls: { cert: string; key: string; port: number } | undefined;
-    dynamodb: { connectTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
+    dynamodb: {
+      connectTimeoutMs: number;
+      requestTimeoutMs: number;
+      maxAttempts: number;
+      accessKeyId: string | undefined;
+    };
   }
 
   let current: Info | undefined;
@@ -146,6 +161,7 @@ export namespace Config {
         connectTimeoutMs: e.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS,
         requestTimeoutMs: e.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS,
         maxAttempts: e.LINKPLANE_DYNAMODB_MAX_ATTEMPTS,
+        accessKeyId: e.LINKPLANE_DYNAMODB_ACCESS_KEY_ID,
       },
     };
   }

@@ -4714,6 +4714,15 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            303: {
+                headers: {
+                    /** @description Presigned S3 URL of the file */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /**
              * @description `UnknownParameter`: A body field or query parameter the operation does not take.
              *
@@ -4940,6 +4949,15 @@ export interface operations {
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            303: {
+                headers: {
+                    /** @description Presigned S3 URL of the file */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description `UnknownParameter`: A body field or query parameter the operation does not take.
@@ -5880,6 +5898,15 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            303: {
+                headers: {
+                    /** @description Presigned S3 URL of the file */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /**
              * @description `UnknownParameter`: A body field or query parameter the operation does not take.
              *
@@ -6274,6 +6301,15 @@ export interface operations {
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            303: {
+                headers: {
+                    /** @description Presigned S3 URL of the file */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description `UnknownParameter`: A body field or query parameter the operation does not take.
@@ -6955,6 +6991,15 @@ export interface operations {
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            303: {
+                headers: {
+                    /** @description Presigned S3 URL of the file */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
             400: {

@@ -51,6 +51,16 @@ export namespace Db {
     };
   }
 
+  /**
+   * Credentials for a DynamoDB at LINKPLANE_DYNAMODB_ENDPOINT. DynamoDB Local checks no signature; without
+   * -sharedDb the key id chooses the database, so it is the secret (`npm start` keeps a random one in the
+   * data folder). "linkplane" when none is given, for a DynamoDB Local someone runs with -sharedDb.
+   */
+  export function localCredentials(config: Config.Info = Config.get()) {
+    const accessKeyId = config.dynamodb.accessKeyId ?? "linkplane";
+    return { accessKeyId, secretAccessKey: accessKeyId };
+  }
+
   function build(): DynamoDBDocumentClient {
     const config = Config.get();
     const local = config.dynamodbEndpoint !== undefined;
@@ -59,8 +69,7 @@ export namespace Db {
       ...(local
         ? {
             endpoint: config.dynamodbEndpoint,
-            // DynamoDB Local runs with -sharedDb, so any fixed credentials see the one database.
-            credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+            credentials: localCredentials(config),
           }
         : {}),
       ...transport(config),

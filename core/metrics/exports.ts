@@ -206,12 +206,14 @@ export namespace MetricExport {
     return { items: result.items.map(toRun), nextCursor: result.nextCursor };
   }
 
-  /** The stored file of a succeeded run, as a stream. */
-  export async function file(
-    uin: string,
-    id: string,
-    runId: string,
-  ): Promise<{ run: Run; format: Info["format"]; body: ReadableStream<Uint8Array> }> {
+  /** A download link, when the store gives them (the bucket in AWS), else the file as a stream. */
+  export type File = { run: Run; filename: string; contentType: string } & (
+    | { url: string; body?: undefined }
+    | { url?: undefined; body: ReadableStream<Uint8Array> }
+  );
+
+  /** The stored file of a succeeded run. */
+  export async function file(uin: string, id: string, runId: string): Promise<File> {
     const exp = await load(uin, id);
     const period = Number(runId.replace(/^run-/, ""));
     const out = Number.isSafeInteger(period)
@@ -221,8 +223,24 @@ export namespace MetricExport {
       : { Item: undefined };
     if (out.Item?.status !== "succeeded") throw new NotFoundError("export run file", runId);
     const run = toRun(out.Item);
-    return { run, format: exp.format, body: await objectStore().get(run.objectKey as string) };
+    const key = run.objectKey as string;
+    const filename = `${id}-${run.runId}.${exp.format}`;
+    const contentType = exp.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
+    const store = objectStore();
+    // Through the function a file could not be larger than a Lambda response (6 MB); S3 has no limit.
+    if (store.downloadUrl) {
+      const url = await store.downloadUrl(key, {
+        filename,
+        contentType,
+        expiresInSeconds: DOWNLOAD_LINK_SECONDS,
+      });
+      return { run, filename, contentType, url };
+    }
+    return { run, filename, contentType, body: await store.get(key) };
   }
+
+  /** How long a file's download link works. */
+  export const DOWNLOAD_LINK_SECONDS = 900;
 
   // ---- The job --------------------------------------------------------------------------------------
 

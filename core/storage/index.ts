@@ -7,6 +7,8 @@ import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Config } from "../config.ts";
 import { NotFoundError } from "../errors.ts";
+import { Clock } from "../util/time.ts";
+import { presignGetUrl } from "./presign.ts";
 
 /**
  * Object storage behind one port: an S3 bucket in AWS (LINKPLANE_EXPORT_BUCKET), a folder under the data
@@ -21,6 +23,17 @@ export interface Stored {
 export interface ObjectStore {
   put(key: string, chunks: AsyncIterable<string | Buffer>, contentType: string): Promise<Stored>;
   get(key: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * A short-lived URL the caller downloads the object from by itself, named `filename`. A store without
+   * one (a local folder) has the server stream the file instead.
+   */
+  downloadUrl?(key: string, download: Download): Promise<string>;
+}
+
+export interface Download {
+  filename: string;
+  contentType: string;
+  expiresInSeconds: number;
 }
 
 /** Keys are built by Linkplane (`metric-exports/<uin>/<id>/<period>.csv`): refuse anything else. */
@@ -97,6 +110,23 @@ export class S3Store implements ObjectStore {
       });
     if (!out.Body) throw new NotFoundError("file", key);
     return out.Body.transformToWebStream();
+  }
+
+  /** Presigned with the function's own credentials (its role's, with their session token). */
+  async downloadUrl(key: string, download: Download): Promise<string> {
+    const credentials = await this.client.config.credentials();
+    return presignGetUrl({
+      bucket: this.bucket,
+      key: safeKey(key),
+      region: await this.client.config.region(),
+      credentials,
+      expiresInSeconds: download.expiresInSeconds,
+      now: Clock.date(),
+      query: {
+        "response-content-disposition": `attachment; filename="${download.filename}"`,
+        "response-content-type": download.contentType,
+      },
+    });
   }
 }
 

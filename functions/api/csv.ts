@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { stringify } from "csv-stringify/sync";
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
+import { type ObjectStore, objectStore } from "../../core/storage/index.ts";
 import { Clock } from "../../core/util/time.ts";
 
 /**
@@ -30,22 +32,79 @@ export function cell(value: unknown): string {
   return FORMULA.test(text) ? `'${text}` : text;
 }
 
-export function csvResponse(c: Context, csv: CsvExport): Response {
-  c.header("Content-Type", "text/csv; charset=utf-8");
-  c.header("Content-Disposition", `attachment; filename="${csv.filename}"`);
+/**
+ * Where a function's answer cannot be larger than Lambda's 6 MB response payload (behind API Gateway
+ * the whole JSON counts: status, headers and the body with its JSON escaping), an export that grows past
+ * this is written to the export bucket instead and answered with `303 See Other` to a presigned URL.
+ * 1 MiB is left for headers and the envelope; the body is measured as it will be escaped.
+ */
+export const INLINE_LIMIT_BYTES = 5 * 1024 * 1024;
+/** How long a download link works: enough to follow the redirect, not to pass the link around. */
+export const DOWNLOAD_LINK_SECONDS = 900;
+
+const CSV_TYPE = "text/csv; charset=utf-8";
+
+/**
+ * The export as a download. Locally (a store without download URLs) it is streamed page by page. In
+ * AWS it is answered inline while it fits in a Lambda response, and otherwise written to the bucket
+ * (`downloads/`, kept a day) and answered `303` to a short-lived URL of it, which clients that follow
+ * redirects (browsers, fetch, `curl -L`) download on their own.
+ */
+export function csvResponse(c: Context, csv: CsvExport): Response | Promise<Response> {
+  const store = objectStore();
+  if (!store.downloadUrl) {
+    downloadHeaders(c, csv.filename);
+    return stream(c, async (out) => {
+      for await (const chunk of csvChunks(csv)) await out.write(chunk);
+    });
+  }
+  return inlineOrLink(c, csv, store as Required<ObjectStore>);
+}
+
+function downloadHeaders(c: Context, filename: string): void {
+  c.header("Content-Type", CSV_TYPE);
+  c.header("Content-Disposition", `attachment; filename="${filename}"`);
   c.header("Cache-Control", "no-store");
-  return stream(c, async (out) => {
-    await out.write(`\uFEFF${stringify([csv.columns], { record_delimiter: "\r\n" })}`);
-    for await (const rows of csv.pages) {
-      if (rows.length === 0) continue;
-      await out.write(
-        stringify(
-          rows.map((r) => csv.columns.map((col) => cell(r[col]))),
-          { record_delimiter: "\r\n" },
-        ),
-      );
+}
+
+async function* csvChunks(csv: CsvExport): AsyncGenerator<string> {
+  yield `\uFEFF${stringify([csv.columns], { record_delimiter: "\r\n" })}`;
+  for await (const rows of csv.pages) {
+    if (rows.length === 0) continue;
+    yield stringify(
+      rows.map((r) => csv.columns.map((col) => cell(r[col]))),
+      { record_delimiter: "\r\n" },
+    );
+  }
+}
+
+async function inlineOrLink(c: Context, csv: CsvExport, store: Required<ObjectStore>): Promise<Response> {
+  const chunks = csvChunks(csv);
+  const head: string[] = [];
+  let escaped = 0;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done) {
+      downloadHeaders(c, csv.filename);
+      return c.body(head.join(""), 200);
     }
+    head.push(next.value);
+    escaped += Buffer.byteLength(JSON.stringify(next.value)) - 2;
+    if (escaped > INLINE_LIMIT_BYTES) break;
+  }
+  const whole = async function* () {
+    yield* head;
+    yield* chunks;
+  };
+  const key = `downloads/${randomUUID()}/${csv.filename}`;
+  await store.put(key, whole(), CSV_TYPE);
+  const url = await store.downloadUrl(key, {
+    filename: csv.filename,
+    contentType: CSV_TYPE,
+    expiresInSeconds: DOWNLOAD_LINK_SECONDS,
   });
+  c.header("Cache-Control", "no-store");
+  return c.redirect(url, 303);
 }
 
 /** `endpoint-services-ap-guangzhou-2026-11-29.csv` */

@@ -154,8 +154,11 @@ export function toLinkplaneError(error: unknown): LinkplaneError {
 export function errorResponse(error: unknown, c: Context<ApiEnv>): Response {
   const e = toLinkplaneError(error);
   const requestId = c.get("requestId") ?? newRequestId();
-  if (e.kind === "internal" || e.kind === "unavailable") {
-    log.error("request failed", { requestId, code: e.code, error: e.cause ?? e });
+  if (e.kind === "internal") log.error("request failed", { requestId, code: e.code, error: e.cause ?? e });
+  if (e.kind === "unavailable") {
+    // The database is slow or gone: expected, said once per request, without a stack per request.
+    const { name, message } = (e.cause ?? e) as Error;
+    log.warn("request failed", { requestId, code: e.code, error: { name, message } });
   }
   const body = {
     error: { code: e.code, message: e.message, requestId, ...(e.field ? { field: e.field } : {}) },

@@ -86,6 +86,13 @@ export function errorResponsesFor(op: OperationObject, extra: string[] = []): Re
   );
 }
 
+/** Exports and files in AWS, too large for a Lambda response (functions/api/csv.ts). */
+export const DOWNLOAD_REDIRECT = {
+  description:
+    "In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it",
+  headers: { Location: { description: "Presigned S3 URL of the file", schema: { type: "string" as const } } },
+};
+
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { "application/json": { schema } } };
 }

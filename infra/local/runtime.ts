@@ -14,7 +14,12 @@ import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { streamConsumer } from "../plan.ts";
 import { type DemoLoad, type DemoState, startDemo } from "./demo.ts";
-import { type DynamoDbLocal, StartupError, startDynamoDbLocal } from "./dynamodb-local.ts";
+import {
+  adoptSharedDatabase,
+  type DynamoDbLocal,
+  StartupError,
+  startDynamoDbLocal,
+} from "./dynamodb-local.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
@@ -71,6 +76,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const given = {
     operatorToken: process.env.LINKPLANE_OPERATOR_TOKEN || undefined,
     encryptionKey: process.env.LINKPLANE_ENCRYPTION_KEY || undefined,
+    dynamodbAccessKeyId: process.env.LINKPLANE_DYNAMODB_ACCESS_KEY_ID || undefined,
   };
   const secrets = loadOrCreateSecrets(dataDir, given);
   process.env.LINKPLANE_DATA_DIR = dataDir;
@@ -90,11 +96,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let dynamo: DynamoDbLocal | undefined;
   const givenEndpoint = options.dynamodbEndpoint || process.env.LINKPLANE_DYNAMODB_ENDPOINT || undefined;
   if (!givenEndpoint) {
+    // The database DynamoDB Local opens is the key id's: ours is the secret in secrets.json.
+    process.env.LINKPLANE_DYNAMODB_ACCESS_KEY_ID = given.dynamodbAccessKeyId ?? secrets.dynamodbAccessKeyId;
+    Config.reset();
     const dbPath = options.inMemory ? undefined : join(dataDir, "dynamodb");
     if (dbPath) {
       ensurePrivateDir(dbPath);
       // Files written before Java ran under umask 077 were 0644.
       for (const name of readdirSync(dbPath)) chmodSync(join(dbPath, name), 0o600);
+      adoptSharedDatabase(dbPath, Db.localCredentials().accessKeyId, Config.get().awsRegion);
     }
     dynamo = await startDynamoDbLocal({ dbPath });
   }
@@ -104,7 +114,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   Db.use(undefined);
   const config = Config.get();
 
-  const credentials = { accessKeyId: "linkplane", secretAccessKey: "linkplane" };
+  const credentials = Db.localCredentials(config);
   // Table creation may take longer than a data call; it still must not hang on a stalled database.
   const admin = new DynamoDBClient({
     endpoint,
@@ -164,6 +174,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
     });
     poller.start();
+    if (dynamo) followRestarts(dynamo, poller, () => ensureTable(admin, config.tableName));
 
     if (options.scheduler !== false) {
       const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
@@ -234,6 +245,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await stop();
     throw error;
   }
+}
+
+/**
+ * While DynamoDB Local is down the stream poller waits; once it is up again, the table is made sure of
+ * (in memory it is gone, with its stream) and the poller reads on from its checkpoints.
+ */
+function followRestarts(
+  dynamo: DynamoDbLocal,
+  poller: StreamPoller,
+  table: () => Promise<{ streamArn: string }>,
+): void {
+  dynamo.onStateChange((state) => {
+    if (state === "down") poller.pause();
+    if (state !== "up") return;
+    table().then(
+      ({ streamArn }) => {
+        poller.useStream(streamArn);
+        poller.resume();
+      },
+      (error: Error) => {
+        log.warn("table not checked after DynamoDB Local restarted", { error: error.message });
+        poller.resume();
+      },
+    );
+  });
 }
 
 /** PEM text as it is, or the contents of the PEM file a path names. */

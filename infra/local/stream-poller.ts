@@ -39,6 +39,9 @@ export function restoreEmptyMaps(
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
+/** How often a stream that cannot be read is tried again. */
+const FAILING_POLL_MS = 500;
+
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamPollerOptions {
@@ -80,6 +83,9 @@ interface Checkpoints {
 export class StreamPoller {
   private readonly shards = new Map<string, ShardState>();
   private running = false;
+  private paused = false;
+  /** When reading the stream started failing, while it does. */
+  private failingSince: number | undefined;
   private loop: Promise<void> | undefined;
   private nextDescribe = 0;
   private idleWaiters: Array<() => void> = [];
@@ -124,15 +130,62 @@ export class StreamPoller {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Stops reading while the database is known to be down (the runtime's supervisor says so), so that a
+   * batch in hand is not counted towards its discard while nothing could have handled it.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Reads again from the checkpoints: iterators from before an outage mean nothing to a restarted server. */
+  resume(): void {
+    this.paused = false;
+    this.forgetIterators();
+  }
+
+  /**
+   * Follows another stream of the table (DynamoDB Local in memory, restarted, has a new table and stream):
+   * the old stream's shards and checkpoints mean nothing there.
+   */
+  useStream(streamArn: string): void {
+    if (streamArn === this.o.streamArn) return;
+    this.o.streamArn = streamArn;
+    this.shards.clear();
+    this.loaded = undefined;
+    this.nextDescribe = 0;
+  }
+
+  private forgetIterators(): void {
+    for (const shard of this.shards.values()) shard.iterator = undefined;
+    this.nextDescribe = 0;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let busy = false;
+      if (this.paused) {
+        await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
+        continue;
+      }
       try {
         if (Date.now() >= this.nextDescribe) await this.refreshShards();
         for (const shard of this.readyShards()) busy = (await this.pollShard(shard)) || busy;
+        if (this.failingSince !== undefined) {
+          log.info("stream poller reading again", { afterMs: Date.now() - this.failingSince });
+          this.failingSince = undefined;
+        }
       } catch (error) {
-        log.warn("stream poll failed; retrying", { error });
-        this.nextDescribe = 0;
+        // One line when reading starts failing, one when it works again: an unreachable database would
+        // otherwise log a stack trace at every poll. Reading resumes from the checkpoints.
+        if (this.failingSince === undefined) {
+          this.failingSince = Date.now();
+          const { name, message } = error as Error;
+          log.warn("stream poller cannot read the stream; retrying", { error: { name, message } });
+        }
+        this.forgetIterators();
+        await new Promise((r) => setTimeout(r, FAILING_POLL_MS));
+        continue;
       }
       const waiting = [...this.shards.values()].some((s) => s.pending.length > 0);
       if (!busy && !waiting) {

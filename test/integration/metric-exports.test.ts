@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
+import { FolderStore, type ObjectStore, S3Store, useObjectStore } from "../../core/storage/index.ts";
 import { Clock } from "../../core/util/time.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";
 import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
@@ -258,5 +259,53 @@ describe("scheduled metric exports", () => {
       expect((await call("GET", path, { auth: stranger.auth })).status).toBe(404);
     }
     expect((await call("GET", "/v1/metric-exports", { auth: stranger.auth })).body.items).toEqual([]);
+  });
+
+  it("in AWS, answers a run's file with 303 to a short-lived presigned URL of its object, and only to its owner", async () => {
+    // Prepare: a run written to the folder store; then the store the functions have in AWS, the bucket.
+    const exp = await created(
+      call("POST", "/v1/metric-exports", {
+        auth: c.auth,
+        body: {
+          name: "linked",
+          resources: [eps[0]],
+          granularity: "1h",
+          format: "ndjson",
+          schedule: "hourly",
+        },
+      }),
+    );
+    await runJob();
+    const run = (await call("GET", `/v1/metric-exports/${exp.id}/runs`, { auth: c.auth })).body.items[0];
+    const stranger = await newTenant();
+    const path = `/v1/metric-exports/${exp.id}/runs/${run.runId}/file`;
+    useObjectStore(
+      new S3Store(
+        "linkplane-exports-test",
+        new S3Client({
+          region: "ap-guangzhou",
+          credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" },
+        }),
+      ),
+    );
+    try {
+      // Act
+      const reply = await call("GET", path, { auth: c.auth });
+      const theirs = await call("GET", path, { auth: stranger.auth });
+      // Assess: S3 serves the object (no size limit), named as the route names it.
+      expect(reply.status).toBe(303);
+      expect(reply.headers.get("x-content-sha256")).toBe(run.sha256);
+      const url = new URL(reply.headers.get("location") ?? "");
+      expect(url.host).toBe("linkplane-exports-test.s3.ap-guangzhou.amazonaws.com");
+      expect(url.pathname).toBe(`/${run.objectKey}`);
+      expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+      expect(url.searchParams.get("response-content-type")).toBe("application/x-ndjson");
+      expect(url.searchParams.get("response-content-disposition")).toBe(
+        `attachment; filename="${exp.id}-${run.runId}.ndjson"`,
+      );
+      expect(theirs.status).toBe(404);
+    } finally {
+      useObjectStore(store);
+    }
   });
 });

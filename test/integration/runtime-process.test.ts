@@ -146,6 +146,105 @@ describe("npm start", { timeout: 180_000 }, () => {
   });
 });
 
+describe("npm start when DynamoDB Local dies", { timeout: 240_000 }, () => {
+  it("restarts Java on the same data, answers again within 30 s, and keeps every acknowledged write", async () => {
+    // Prepare: data on disk, and writers creating accounts as fast as they are answered.
+    const run = await start({ args: [] });
+    const token = run.output().match(/Operator token (\S+)/)?.[1];
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const acknowledged: string[] = [];
+    const acknowledgedAt = new Map<string, number>();
+    let refused = 0;
+    let writing = true;
+    const writer = async (w: number) => {
+      for (let i = 0; writing; i++) {
+        try {
+          const reply = await fetch(`${run.url}/v1/operator/accounts`, {
+            method: "POST",
+            headers: auth,
+            body: JSON.stringify({ name: `load-${w}-${i}` }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          if (reply.status === 201) {
+            const uin = ((await reply.json()) as { uin: string }).uin;
+            acknowledged.push(uin);
+            acknowledgedAt.set(uin, Date.now());
+          } else refused += 1;
+        } catch {
+          refused += 1;
+        }
+      }
+    };
+    const writers = [0, 1, 2, 3].map(writer);
+    await until(() => acknowledged.length >= 20, 30_000, "writes before the kill");
+    const [java] = javaPids(run.dynamoPort);
+    // Act: Java dies under load, as if the OOM killer took it.
+    const killedAt = Date.now();
+    process.kill(java as number, "SIGKILL");
+    await until(() => refused > 0, 10_000, "a refused write while Java is down");
+    await until(
+      async () => (await fetch(`${run.url}/health`).catch(() => undefined))?.status === 200,
+      30_000,
+      "/health to answer 200 again",
+    );
+    const recoveredMs = Date.now() - killedAt;
+    const before = acknowledged.length;
+    await until(() => acknowledged.length >= before + 20, 30_000, "writes after the restart");
+    writing = false;
+    await Promise.all(writers);
+    // The stream is read again: the heartbeat job's write reaches the stream consumer.
+    const job = await fetch(`${run.url}/v1/operator/jobs/heartbeat/run`, { method: "POST", headers: auth });
+    await until(
+      async () => {
+        const health = (await (await fetch(`${run.url}/health`)).json()) as {
+          heartbeat: { seenAt: string | null };
+        };
+        return health.heartbeat.seenAt !== null && Date.parse(health.heartbeat.seenAt) > killedAt;
+      },
+      15_000,
+      "the heartbeat through the stream after the restart",
+    );
+    // One at a time: what is looked for is each write, not the restarted server's capacity.
+    const found: boolean[] = [];
+    const statuses: Record<string, number> = {};
+    for (const uin of acknowledged) {
+      const status = (await fetch(`${run.url}/v1/operator/accounts/${uin}`, { headers: auth })).status;
+      found.push(status === 200);
+      if (status !== 200) statuses[uin] = status;
+    }
+    // Assess
+    console.info(
+      `DynamoDB Local killed: API answered again after ${recoveredMs} ms; ${found.filter(Boolean).length} of ${acknowledged.length} acknowledged writes found (${refused} refused while down)`,
+    );
+    expect(job.status).toBe(200);
+    expect(recoveredMs).toBeLessThan(30_000);
+    // DynamoDB Local itself sometimes loses a TransactWriteItems it answered in the instant before a
+    // SIGKILL (2 of 8 tries without Linkplane, one write each; docs/faults.md). Every write answered
+    // earlier, or after the restart, must be there.
+    const lost = Object.keys(statuses);
+    const settled = lost.filter(
+      (uin) => (acknowledgedAt.get(uin) ?? 0) < killedAt - 1_000 || (acknowledgedAt.get(uin) ?? 0) > killedAt,
+    );
+    expect(settled).toEqual([]);
+    expect(lost.length).toBeLessThanOrEqual(1);
+    expect(Object.values(statuses).every((status) => status === 404)).toBe(true);
+    const pids = javaPids(run.dynamoPort);
+    expect(pids).toHaveLength(1);
+    expect(pids).not.toContain(java);
+    const lines = (msg: string) =>
+      run
+        .output()
+        .split("\n")
+        .filter((l) => l.includes(`"msg":"${msg}"`));
+    expect(lines("DynamoDB Local is down")).toHaveLength(1);
+    expect(lines("DynamoDB Local restarting").length).toBeGreaterThanOrEqual(1);
+    expect(lines("DynamoDB Local is up")).toHaveLength(1);
+    expect(lines("stream poller cannot read the stream; retrying").length).toBeLessThanOrEqual(1);
+    expect(run.output()).not.toMatch(/\n\s+at /);
+    expect(run.output()).not.toContain('"stack"');
+  });
+});
+
 /** `node infra/local/main.ts` with the given environment, until it exits. */
 async function failedStart(args: string[], env: NodeJS.ProcessEnv) {
   const began = Date.now();

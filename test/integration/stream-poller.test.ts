@@ -26,7 +26,7 @@ function poller(
   const client = new DynamoDBStreamsClient({
     endpoint: Config.get().dynamodbEndpoint,
     region: Config.get().awsRegion,
-    credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+    credentials: Db.localCredentials(),
   });
   const p = new StreamPoller({
     client,

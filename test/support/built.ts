@@ -36,6 +36,7 @@ export function lambdaEnvironment(extra: Record<string, string> = {}): Record<st
     AWS_SECRET_ACCESS_KEY: "linkplane",
     AWS_LAMBDA_FUNCTION_NAME: "linkplane-test",
     LINKPLANE_DYNAMODB_ENDPOINT: config.dynamodbEndpoint ?? "",
+    LINKPLANE_DYNAMODB_ACCESS_KEY_ID: config.dynamodb.accessKeyId ?? "",
     LINKPLANE_LOG_LEVEL: "silent",
     SST_RESOURCE_App: link({ name: "linkplane", stage: "test" }),
     SST_RESOURCE_Table: link({ name: config.tableName }),

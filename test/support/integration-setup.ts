@@ -10,6 +10,8 @@ import { installSuiteClock } from "./clock.ts";
 /** A fresh table per test file in the shared DynamoDB Local, and a configuration pointing at it. */
 const endpoint = inject("dynamodbEndpoint");
 process.env.LINKPLANE_DYNAMODB_ENDPOINT = endpoint;
+// DynamoDB Local runs without -sharedDb, as under `npm start`: this key id is what opens the suite's tables.
+process.env.LINKPLANE_DYNAMODB_ACCESS_KEY_ID = inject("dynamodbAccessKeyId");
 process.env.LINKPLANE_TABLE = `test-${randomBytes(6).toString("hex")}`;
 process.env.LINKPLANE_ENCRYPTION_KEY = randomBytes(32).toString("base64");
 process.env.LINKPLANE_OPERATOR_TOKEN = `lpop_${randomBytes(18).toString("base64url")}`;
@@ -33,7 +35,7 @@ beforeAll(async () => {
   const admin = new DynamoDBClient({
     endpoint,
     region: Config.get().awsRegion,
-    credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+    credentials: Db.localCredentials(),
   });
   tableState.streamArn = (await ensureTable(admin, Config.get().tableName)).streamArn;
   admin.destroy();

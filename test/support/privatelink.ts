@@ -1,6 +1,7 @@
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { Config } from "../../core/config.ts";
+import { Db } from "../../core/db/client.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { type StreamHandler, StreamPoller } from "../../infra/local/stream-poller.ts";
 import { streamConsumer } from "../../infra/plan.ts";
@@ -102,7 +103,7 @@ export function startStream(handler: StreamHandler = streamHandler): {
     client: new DynamoDBStreamsClient({
       endpoint: Config.get().dynamodbEndpoint,
       region: Config.get().awsRegion,
-      credentials: { accessKeyId: "linkplane", secretAccessKey: "linkplane" },
+      credentials: Db.localCredentials(),
     }),
     streamArn: tableState.streamArn,
     handler: async (event) => {

@@ -32,13 +32,32 @@ describe("loadOrCreateSecrets", () => {
     const second = loadOrCreateSecrets(dir, { operatorToken: "given-by-the-environment-0123" });
     // Assess: the key stays (it sealed credentials); the token that would answer 401 is gone.
     expect(second.operatorToken).toBeUndefined();
-    expect(stored(dir)).toEqual({ encryptionKey: first.encryptionKey });
+    expect(stored(dir)).toEqual({
+      encryptionKey: first.encryptionKey,
+      dynamodbAccessKeyId: first.dynamodbAccessKeyId,
+    });
   });
 
   it("reuses what it generated on the next start", () => {
     const dir = mkdtempSync(join(tmpdir(), "lp-sec-"));
-    writeFileSync(join(dir, "secrets.json"), JSON.stringify({ operatorToken: "lpop_x", encryptionKey: "k" }));
-    expect(loadOrCreateSecrets(dir)).toEqual({ operatorToken: "lpop_x", encryptionKey: "k" });
+    const before = { operatorToken: "lpop_x", encryptionKey: "k", dynamodbAccessKeyId: "K3y" };
+    writeFileSync(join(dir, "secrets.json"), JSON.stringify(before));
+    expect(loadOrCreateSecrets(dir)).toEqual(before);
     expect(mode(join(dir, "secrets.json"))).toBe(0o600);
+  });
+
+  it("adds a DynamoDB Local key id to a data folder from before it, and keeps one it is given out of the file", () => {
+    // Prepare: secrets.json as an older version wrote it.
+    const dir = mkdtempSync(join(tmpdir(), "lp-sec-"));
+    const given = mkdtempSync(join(tmpdir(), "lp-sec-"));
+    writeFileSync(join(dir, "secrets.json"), JSON.stringify({ operatorToken: "lpop_x", encryptionKey: "k" }));
+    // Act
+    const upgraded = loadOrCreateSecrets(dir);
+    const fromEnvironment = loadOrCreateSecrets(given, { dynamodbAccessKeyId: "GivenKeyId" });
+    // Assess: letters and digits only, as DynamoDB Local requires; the same on the next start.
+    expect(upgraded.dynamodbAccessKeyId).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(loadOrCreateSecrets(dir).dynamodbAccessKeyId).toBe(upgraded.dynamodbAccessKeyId);
+    expect(fromEnvironment.dynamodbAccessKeyId).toBeUndefined();
+    expect(stored(given)).not.toHaveProperty("dynamodbAccessKeyId");
   });
 });

@@ -4,7 +4,7 @@ import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { MetricExport } from "../../../core/metrics/exports.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(MetricExport.Info, "MetricExport");
 const Run = named(MetricExport.Run, "MetricExportRun");
@@ -95,16 +95,24 @@ export const app = createApi("account")
       request: { params: IdParam("metric export ID", "mexp-1a2b3c4d").extend({ runId: z.string().max(32) }) },
       responses: {
         200: { description: "The file", content: { "text/csv": { schema: z.string() } } },
+        303: DOWNLOAD_REDIRECT,
       },
     }),
     async (c) => {
       const { id, runId } = c.req.valid("param");
-      const { run, format, body } = await MetricExport.file(callerUin(c), id, runId);
-      return new Response(body, {
+      const file = await MetricExport.file(callerUin(c), id, runId);
+      const sha: Record<string, string> = file.run.sha256 ? { "X-Content-SHA256": file.run.sha256 } : {};
+      if (file.url) {
+        return new Response(null, {
+          status: 303,
+          headers: { Location: file.url, "Cache-Control": "no-store", ...sha },
+        }) as never;
+      }
+      return new Response(file.body, {
         headers: {
-          "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson",
-          "Content-Disposition": `attachment; filename="${id}-${run.runId}.${format}"`,
-          ...(run.sha256 ? { "X-Content-SHA256": run.sha256 } : {}),
+          "Content-Type": file.contentType,
+          "Content-Disposition": `attachment; filename="${file.filename}"`,
+          ...sha,
         },
       }) as never;
     },

@@ -8,7 +8,7 @@ import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse } from "../csv.ts";
 import { type ApiEnv, callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonResponse, security } from "../openapi.ts";
+import { DOWNLOAD_REDIRECT, IdParam, jsonResponse, security } from "../openapi.ts";
 
 const Query = z.object({
   metrics: z.string().max(500).optional().openapi({ description: "Comma-separated; default all" }),
@@ -114,6 +114,7 @@ function routes(kind: "endpoint" | "service") {
       request: { params, query: query.extend({ format: z.enum(["csv", "json"]).optional() }) },
       responses: {
         200: { description: "The rows", content: { "text/csv": { schema: z.string() } } },
+        303: DOWNLOAD_REDIRECT,
       },
     }),
   ] as const;

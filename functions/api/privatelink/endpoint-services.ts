@@ -5,7 +5,7 @@ import { PrivateLink } from "../../../core/privatelink/index.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(EndpointService.Info, "EndpointService");
@@ -30,6 +30,7 @@ export const app = createApi("account")
       request: { query: ExportQuery },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
+        303: DOWNLOAD_REDIRECT,
       },
     }),
     (c) => {

@@ -5,7 +5,7 @@ import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(Endpoint.Info, "Endpoint");
@@ -25,6 +25,7 @@ export const app = createApi("account")
       request: { query: ExportQuery.extend(Filters) },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
+        303: DOWNLOAD_REDIRECT,
       },
     }),
     (c) => {

@@ -1,0 +1,158 @@
+import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { batchWrite, endpointItem } from "../../bench/support.ts";
+import { S3Store, useObjectStore } from "../../core/storage/index.ts";
+import { Clock } from "../../core/util/time.ts";
+import { INLINE_LIMIT_BYTES } from "../../functions/api/csv.ts";
+import { call, newTenant, type Tenant } from "../support/api.ts";
+
+/**
+ * Exports in AWS: a Lambda response holds at most 6 MB, so an export larger than that is written to the
+ * export bucket and answered 303 to a presigned URL. The bucket is mocked (no S3 here); DynamoDB, the
+ * routes and the CSV are real. 50,000 endpoints are seeded in their stored shape with batch writes.
+ */
+const ROWS = 50_000;
+const s3 = mockClient(S3Client);
+const uploads: PutObjectCommandInput[] = [];
+let big: Tenant;
+let small: Tenant;
+
+function awsStore() {
+  useObjectStore(
+    new S3Store(
+      "linkplane-exports-test",
+      new S3Client({
+        region: "eu-west-3",
+        credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "session" },
+      }),
+    ),
+  );
+}
+
+async function seed(tenant: Tenant, count: number) {
+  const createdAt = Clock.date().toISOString();
+  const items = Array.from({ length: count }, (_, i) =>
+    endpointItem({
+      i,
+      uin: tenant.uin,
+      serviceId: "vpcsvc-seeded0",
+      serviceOwnerUin: tenant.uin,
+      vpcId: "vpc-seeded00",
+      subnetId: "subnet-seeded0",
+      createdAt,
+    }),
+  );
+  await batchWrite(items, 8);
+}
+
+beforeAll(async () => {
+  big = await newTenant("big");
+  small = await newTenant("small");
+  const started = performance.now();
+  await seed(big, ROWS);
+  console.info(`seeded ${ROWS} endpoints in ${Math.round(performance.now() - started)} ms`);
+  // The small tenant's ids must not collide with the big one's (ids are derived from the index).
+  await batchWrite(
+    [0, 1, 2].map((i) =>
+      endpointItem({
+        i: ROWS + i,
+        uin: small.uin,
+        serviceId: "vpcsvc-seeded1",
+        serviceOwnerUin: small.uin,
+        vpcId: "vpc-seeded01",
+        subnetId: "subnet-seeded1",
+        createdAt: Clock.date().toISOString(),
+      }),
+    ),
+    1,
+  );
+}, 300_000);
+
+afterEach(() => {
+  s3.reset();
+  uploads.length = 0;
+  useObjectStore(undefined);
+});
+afterAll(() => s3.restore());
+
+function mockUploads() {
+  s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+    uploads.push(input);
+    return {};
+  });
+}
+
+describe("an export larger than a Lambda response, in AWS", { timeout: 180_000 }, () => {
+  it("is written to the export bucket and answered 303 to a short-lived presigned URL of it", async () => {
+    // Prepare
+    awsStore();
+    mockUploads();
+    // Act
+    const started = performance.now();
+    const reply = await call("GET", "/v1/endpoints/export?region=ap-guangzhou", { auth: big.auth });
+    const ms = Math.round(performance.now() - started);
+    // Assess
+    expect(reply.status).toBe(303);
+    expect(reply.headers.get("cache-control")).toBe("no-store");
+    expect(uploads).toHaveLength(1);
+    const upload = uploads[0] as PutObjectCommandInput;
+    const body = upload.Body as Buffer;
+    const text = body.toString("utf8");
+    console.info(
+      `exported ${ROWS} endpoints: ${(body.length / 1024 / 1024).toFixed(1)} MiB to the bucket in ${ms} ms`,
+    );
+    expect(upload.Bucket).toBe("linkplane-exports-test");
+    expect(upload.Key).toMatch(/^downloads\/[0-9a-f-]{36}\/endpoints-ap-guangzhou-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(upload.ContentType).toBe("text/csv; charset=utf-8");
+    expect(body.length).toBeGreaterThan(INLINE_LIMIT_BYTES);
+    expect(text.startsWith("\uFEFFid,")).toBe(true);
+    expect(text.split("\r\n").filter(Boolean)).toHaveLength(ROWS + 1);
+    const url = new URL(reply.headers.get("location") ?? "");
+    expect(url.origin).toBe("https://linkplane-exports-test.s3.eu-west-3.amazonaws.com");
+    expect(decodeURIComponent(url.pathname.slice(1))).toBe(upload.Key);
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+      /^ASIAEXAMPLE\/\d{8}\/eu-west-3\/s3\/aws4_request$/,
+    );
+    expect(url.searchParams.get("X-Amz-Security-Token")).toBe("session");
+    expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    expect(url.searchParams.get("response-content-disposition")).toBe(
+      `attachment; filename="${upload.Key?.split("/").at(-1)}"`,
+    );
+  });
+
+  it("is the same file that is streamed locally, where the route answers 200", async () => {
+    // Prepare
+    awsStore();
+    mockUploads();
+    await call("GET", "/v1/endpoints/export?region=ap-guangzhou", { auth: big.auth });
+    useObjectStore(undefined);
+    // Act
+    const started = performance.now();
+    const local = await call("GET", "/v1/endpoints/export?region=ap-guangzhou", { auth: big.auth });
+    const ms = Math.round(performance.now() - started);
+    // Assess
+    console.info(
+      `streamed ${ROWS} endpoints locally: ${(local.text.length / 1024 / 1024).toFixed(1)} MiB in ${ms} ms`,
+    );
+    expect(local.status).toBe(200);
+    expect(local.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(local.text).toBe(((uploads[0] as PutObjectCommandInput).Body as Buffer).toString("utf8"));
+  });
+
+  it("answers a small export inline, with nothing written to the bucket", async () => {
+    // Prepare
+    awsStore();
+    mockUploads();
+    // Act
+    const reply = await call("GET", "/v1/endpoints/export?region=ap-guangzhou", { auth: small.auth });
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="endpoints-ap-guangzhou-/,
+    );
+    expect(reply.text.split("\r\n").filter(Boolean)).toHaveLength(4);
+    expect(uploads).toHaveLength(0);
+  });
+});
