@@ -5,10 +5,10 @@ import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Config } from "../config.ts";
 import { NotFoundError } from "../errors.ts";
 import { Clock } from "../util/time.ts";
-import { presignGetUrl } from "./presign.ts";
 
 /**
  * Object storage behind one port: an S3 bucket in AWS (LINKPLANE_EXPORT_BUCKET), a folder under the data
@@ -112,20 +112,20 @@ export class S3Store implements ObjectStore {
     return out.Body.transformToWebStream();
   }
 
-  /** Presigned with the function's own credentials (its role's, with their session token). */
+  /**
+   * Presigned with the function's own credentials (its role's, with their session token). The download's
+   * name and type are signed in, so S3 answers with them and nobody can change them in the URL.
+   */
   async downloadUrl(key: string, download: Download): Promise<string> {
-    const credentials = await this.client.config.credentials();
-    return presignGetUrl({
-      bucket: this.bucket,
-      key: safeKey(key),
-      region: await this.client.config.region(),
-      credentials,
-      expiresInSeconds: download.expiresInSeconds,
-      now: Clock.date(),
-      query: {
-        "response-content-disposition": `attachment; filename="${download.filename}"`,
-        "response-content-type": download.contentType,
-      },
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: safeKey(key),
+      ResponseContentDisposition: `attachment; filename="${download.filename}"`,
+      ResponseContentType: download.contentType,
+    });
+    return getSignedUrl(this.client, command, {
+      expiresIn: download.expiresInSeconds,
+      signingDate: Clock.date(),
     });
   }
 }
