@@ -173,6 +173,7 @@ try {
       subnetId: sub.id,
       createdAt,
     });
+  const pending = (i: number): Record<string, unknown> => ({ ...seeded(i), state: "pending" });
   await batchWrite(
     Array.from({ length: 20 }, (_, i) => seeded(i)),
     2,
@@ -337,10 +338,7 @@ try {
   // entry N+1), on seeded items of the same shape, all at once.
   {
     const ids = await pendings(ACCEPTS, sub.id);
-    const floorItems = Array.from({ length: ACCEPTS }, (_, i) => ({
-      ...seeded(200_000 + i),
-      state: "pending",
-    }));
+    const floorItems = Array.from({ length: ACCEPTS }, (_, i) => pending(200_000 + i));
     await batchWrite(floorItems, 4);
     const transitionFloor = (id: string) =>
       Db.client().send(
@@ -396,10 +394,7 @@ try {
   // entries each), one after another.
   {
     const ids = await pendings(BATCH, sub.id);
-    const floorItems = Array.from({ length: BATCH }, (_, i) => ({
-      ...seeded(300_000 + i),
-      state: "pending",
-    }));
+    const floorItems = Array.from({ length: BATCH }, (_, i) => pending(300_000 + i));
     await batchWrite(floorItems, 4);
     const t0 = performance.now();
     for (let i = 0; i < BATCH; i += 50) {

@@ -9,7 +9,7 @@ import { MetricIngest } from "../../core/metrics/ingest.ts";
 import type { SAMPLE_METRICS } from "../../core/metrics/model.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { Allowlist } from "../../core/privatelink/allowlist.ts";
-import { Connection } from "../../core/privatelink/connection.ts";
+import { ConnectionBatch } from "../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
@@ -88,7 +88,8 @@ async function build(): Promise<DemoState> {
       });
       ids.push(endpoint.id);
     }
-    if (!spec.autoAccept) await Connection.batch(provider.uin, service.id, "accept", { endpointIds: ids });
+    if (!spec.autoAccept)
+      await ConnectionBatch.decide(provider.uin, service.id, "accept", { endpointIds: ids });
     endpoints.push(...ids);
   }
   // One connection left waiting, so the pending list is not empty either.

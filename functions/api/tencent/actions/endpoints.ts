@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
 import { Connection } from "../../../../core/privatelink/connection.ts";
+import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
 import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
@@ -117,7 +118,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       await ownService(ctx, p.EndPointServiceId);
-      const results = await Connection.batch(
+      const results = await ConnectionBatch.decide(
         ctx.uin,
         p.EndPointServiceId,
         p.AcceptFlag ? "accept" : "reject",
