@@ -1,4 +1,4 @@
-import { BatchGetCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";

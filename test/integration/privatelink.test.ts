@@ -920,8 +920,6 @@ describe("budgets", () => {
     for (let i = 0; i < 5; i++) ids.push((await created(endpoint(c, s.id))).id);
     await call("GET", "/v1/endpoints", { auth: p.auth });
     const { commands } = await Db.recordCommands(() => decide(p, s.id, "accept", ids));
-    expect(commands.sort()).toEqual(
-      ["BatchGetItem", "GetItem", "TransactWriteItems"].sort(),
-    );
+    expect(commands.sort()).toEqual(["BatchGetItem", "GetItem", "TransactWriteItems"].sort());
   });
 });

@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
-import { Connection } from "../../../../core/privatelink/connection.ts";
 import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
 import { validate } from "../../../../core/validation.ts";
