@@ -10,7 +10,7 @@ import type { SAMPLE_METRICS } from "../../core/metrics/model.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { Allowlist } from "../../core/privatelink/allowlist.ts";
 import { ConnectionBatch } from "../../core/privatelink/connection-batch.ts";
-import { Endpoint } from "../../core/privatelink/endpoint.ts";
+import { EndpointCreation } from "../../core/privatelink/endpoint-create.ts";
 import { EndpointService } from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
@@ -80,7 +80,7 @@ async function build(): Promise<DemoState> {
     services.push(service.id);
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const { endpoint } = await Endpoint.create(consumer.uin, {
+      const { endpoint } = await EndpointCreation.create(consumer.uin, {
         name: `${spec.type.toLowerCase()}-ep-${i + 1}`,
         vpcId: cvpc.id,
         subnetId: subnet.id,
@@ -93,7 +93,7 @@ async function build(): Promise<DemoState> {
     endpoints.push(...ids);
   }
   // One connection left waiting, so the pending list is not empty either.
-  const { endpoint: waiting } = await Endpoint.create(consumer.uin, {
+  const { endpoint: waiting } = await EndpointCreation.create(consumer.uin, {
     name: "waiting-approval",
     vpcId: cvpc.id,
     subnetId: subnet.id,

@@ -3,6 +3,7 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
+import { EndpointCreation } from "../../../core/privatelink/endpoint-create.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { errorResponses, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
@@ -52,7 +53,7 @@ export const app = createApi("account")
       },
     }),
     async (c) => {
-      const { endpoint, replayed } = await Endpoint.create(callerUin(c), c.req.valid("json"));
+      const { endpoint, replayed } = await EndpointCreation.create(callerUin(c), c.req.valid("json"));
       if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json(endpoint, 201);
     },

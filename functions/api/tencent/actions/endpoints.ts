@@ -2,6 +2,7 @@ import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
 import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
+import { EndpointCreation } from "../../../../core/privatelink/endpoint-create.ts";
 import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
 import {
@@ -35,7 +36,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       await vpcInRegion(ctx, p.VpcId);
-      const { endpoint } = await Endpoint.create(ctx.uin, {
+      const { endpoint } = await EndpointCreation.create(ctx.uin, {
         name: p.EndPointName,
         vpcId: p.VpcId,
         subnetId: p.SubnetId,
