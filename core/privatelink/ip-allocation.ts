@@ -3,7 +3,7 @@ import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { queryAll } from "../db/page.ts";
-import { InvalidParameterError, NotFoundError } from "../errors.ts";
+import { InvalidParameterError } from "../errors.ts";
 import { Cidr, Ipv4, type Ipv4Cidr } from "../util/cidr.ts";
 
 /**
@@ -43,27 +43,24 @@ export namespace IpAllocation {
 
   /**
    * Moves the caller's subnet's cursor by one and answers the address it points at now (wrapping round
-   * the usable range), or undefined when the subnet is not the caller's (the creation's own read says
-   * so with the right error).
+   * the usable range), or undefined when it could not (the creation's own read says why, with the
+   * right error, if it matters).
    */
   export async function next(uin: string, subnetId: string): Promise<number | undefined> {
-    const out = await call(
-      () =>
-        Db.client().send(
-          new UpdateCommand({
-            TableName: Db.table(),
-            Key: Keys.owned(uin, "SUBNET", subnetId),
-            UpdateExpression: "ADD ipCursor :one",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":one": 1 },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
-      { onConditionFailed: () => new NotFoundError("subnet", subnetId) },
-    ).catch((error) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
+    // Only a hint: whatever goes wrong (not the caller's subnet, a conflict with a creation's transaction
+    // on AWS, throttling), the creation reads the reservations instead, and its own reads say the rest.
+    const out = await call(() =>
+      Db.client().send(
+        new UpdateCommand({
+          TableName: Db.table(),
+          Key: Keys.owned(uin, "SUBNET", subnetId),
+          UpdateExpression: "ADD ipCursor :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":one": 1 },
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
+    ).catch(() => undefined);
     const item = out?.Attributes;
     const block = typeof item?.cidrBlock === "string" ? Cidr.parse(item.cidrBlock) : undefined;
     if (!block?.ok) return undefined;
