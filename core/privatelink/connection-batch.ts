@@ -8,7 +8,7 @@ import { nowIso } from "../util/time.ts";
 import { LIVE_STATES } from "./common.ts";
 import { Connection } from "./connection.ts";
 import { Endpoint } from "./endpoint.ts";
-import { EndpointService } from "./service.ts";
+import type { EndpointService } from "./service.ts";
 
 /**
  * Many transitions of one service's connections at once: a provider's batch accept or reject, and the
@@ -139,17 +139,24 @@ export namespace ConnectionBatch {
     return new NotFoundError("endpoint", `${endpointId} on ${serviceId}`);
   }
 
-  async function read(ids: string[]): Promise<Map<string, Endpoint.Stored>> {
-    const items = await batchGet(
-      ids.map((id) => Keys.endpoint(id)),
-      { consistent: true },
+  /** Endpoints by ID (and the service too, when asked), read consistently. */
+  async function read(
+    ids: string[],
+    serviceId?: string,
+  ): Promise<{ service?: EndpointService.Stored; loaded: Map<string, Endpoint.Stored> }> {
+    const keys = ids.map((id) => Keys.endpoint(id));
+    if (serviceId !== undefined) keys.unshift(Keys.service(serviceId));
+    const items = await batchGet(keys, { consistent: true });
+    const service = items.find((i) => i.type === "EndpointService") as EndpointService.Stored | undefined;
+    const loaded = new Map(
+      items.filter((i) => i.type === "Endpoint").map((i) => [String(i.id), i as unknown as Endpoint.Stored]),
     );
-    return new Map(items.map((i) => [String(i.id), i as unknown as Endpoint.Stored]));
+    return { service, loaded };
   }
 
   /**
-   * Accepts or rejects many connections of one service (at most 500 IDs): one BatchGetItem per 100 IDs
-   * reads them, then the transitions go in chunks. Answers per item, in the order given; an ID given
+   * Accepts or rejects many connections of one service (at most 500 IDs): one BatchGetItem per 100 keys
+   * reads the service and them, then the transitions go in chunks. Answers per item, in the order given; an ID given
    * twice is moved once and answered twice. With `allOrNothing` (the Tencent surface, whose clients read
    * an error as "nothing happened"), an ID that is not a connection of this service is ResourceNotFound
    * before anything changes.
@@ -162,10 +169,11 @@ export namespace ConnectionBatch {
     options: { allOrNothing?: boolean } = {},
   ): Promise<Connection.Result[]> {
     const parsed = Connection.BatchInput.parse(input);
-    const service = await EndpointService.load(providerUin, serviceId, true);
     const ids = parsed.endpointIds;
     const wellFormed = [...new Set(ids.filter((id) => Endpoint.Id.safeParse(id).success))];
-    const loaded = await read(wellFormed);
+    // The service (its owner and status) is read with the first 99 connections: one round trip, not two.
+    const { service, loaded } = await read(wellFormed, serviceId);
+    if (!service || service.ownerUin !== providerUin) throw new NotFoundError("endpoint service", serviceId);
     const ours = (ep: Endpoint.Stored | undefined): ep is Endpoint.Stored =>
       ep !== undefined && ep.endpointServiceId === serviceId && ep.serviceOwnerUin === providerUin;
     if (options.allOrNothing) {
@@ -214,7 +222,7 @@ export namespace ConnectionBatch {
     let rejected = 0;
     let page: string[] = [];
     const flush = async () => {
-      const fresh = [...(await read(page)).values()].filter(
+      const fresh = [...(await read(page)).loaded.values()].filter(
         (ep) => ep.endpointServiceId === serviceId && ep.serviceOwnerUin === providerUin,
       );
       page = [];
