@@ -3,6 +3,7 @@ import { LinkplaneError } from "../../../../core/errors.ts";
 import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
 import { EndpointCreation } from "../../../../core/privatelink/endpoint-create.ts";
+import { EndpointSecurityGroups } from "../../../../core/privatelink/endpoint-security-groups.ts";
 import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
 import {
@@ -91,7 +92,7 @@ export const endpointActions: Record<string, Action> = {
       const rename =
         p.EndPointName === undefined ? undefined : validate(Endpoint.UpdateInput, { name: p.EndPointName });
       if (p.SecurityGroupIds !== undefined)
-        await Endpoint.setSecurityGroups(ctx.uin, ep.id, { securityGroupIds: p.SecurityGroupIds });
+        await EndpointSecurityGroups.set(ctx.uin, ep.id, { securityGroupIds: p.SecurityGroupIds });
       if (rename) await Endpoint.update(ctx.uin, ep.id, rename);
       return {};
     },
@@ -143,7 +144,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       inRegion(await Endpoint.get(ctx.uin, p.EndPointId), ctx.region, "endpoint", p.EndPointId);
-      await Endpoint.unbindSecurityGroups(ctx.uin, p.EndPointId, p.SecurityGroupIds);
+      await EndpointSecurityGroups.unbindAll(ctx.uin, p.EndPointId, p.SecurityGroupIds);
       return {};
     },
   ),
