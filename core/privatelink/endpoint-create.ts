@@ -35,8 +35,8 @@ import type { EndpointService } from "./service.ts";
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /**
- * Creating an endpoint: the reads it needs (one BatchGetItem, and the subnet's address cursor moved at
- * the same time) and one transaction that holds every invariant a new endpoint touches.
+ * Creating an endpoint: the reads it needs (one BatchGetItem; the subnet's reservations unless an
+ * address is given) and one transaction that holds every invariant a new endpoint touches.
  */
 export namespace EndpointCreation {
   interface Context {
@@ -135,16 +135,12 @@ export namespace EndpointCreation {
    * Creates an endpoint in one TransactWriteItems: the endpoint, its IP reservation (the conditional put
    * that makes addresses unique), the first history entry, the counters that hold the quotas (service,
    * VPC, allowlist entry) and the references that keep the subnet and security group from being deleted.
-   * The address is the subnet cursor's guess; a taken one is replaced by a random free one from a read
-   * of the reservations (IpAllocation); a full subnet is ResourceInsufficient.Subnet.
+   * The address is a random free one from a read of the reservations (IpAllocation); a taken one is
+   * replaced after a fresh read; a full subnet is ResourceInsufficient.Subnet.
    */
   export async function create(uin: string, input: Endpoint.CreateInput): Promise<Created> {
     const parsed = validate(Endpoint.CreateInput, input);
-    // The cursor's move is made while the other reads are in flight: it costs no round trip of its own.
-    const [ctx, guess] = await Promise.all([
-      context(uin, parsed),
-      parsed.ip === undefined ? IpAllocation.next(uin, parsed.subnetId) : undefined,
-    ]);
+    const ctx = await context(uin, parsed);
     const { service, subnet, block, vpc } = ctx;
     const fixedIp = parsed.ip !== undefined ? IpAllocation.requested(parsed.ip, block) : undefined;
     const crossAccount = service.ownerUin !== uin;
@@ -155,14 +151,12 @@ export namespace EndpointCreation {
 
     let reserved: Set<number> | undefined;
     const taken = new Set<number>();
-    let first = guess;
     // The endpoint carries its service's name; the write holds only while the service still has it, so
     // a rename that lands between our read and our write cannot leave the old name behind for good.
     let serviceName = service.name;
 
     const attempt = async (): Promise<Created> => {
-      let ip = fixedIp ?? first;
-      first = undefined;
+      let ip = fixedIp;
       if (ip === undefined) {
         reserved ??= await IpAllocation.reserved(uin, subnet.id);
         ip = IpAllocation.pickFree(block, new Set([...reserved, ...taken]));

@@ -1,6 +1,3 @@
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { Db } from "../db/client.ts";
-import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
@@ -8,13 +5,15 @@ import { Cidr, Ipv4, type Ipv4Cidr } from "../util/cidr.ts";
 
 /**
  * Which address an endpoint takes in its subnet. Uniqueness is not decided here: the creation
- * transaction puts the address's reservation item on `attribute_not_exists`, and a loser tries another.
- * This module only makes losing rare and cheap:
- *   - a first guess from the subnet's allocation cursor (`ipCursor`, one atomic ADD per creation, made
- *     while the creation's other reads are in flight), so concurrent creations get distinct addresses
- *     without reading the subnet's reservations, and
- *   - after a loss (the cursor wrapped onto a reserved address, or an address was taken meanwhile) a
- *     read of the reservations and a random free address, so retries spread out.
+ * transaction puts the address's reservation item on `attribute_not_exists`, and a loser reads the
+ * reservations again and tries another. A random free address makes losing rare among concurrent
+ * creations while the subnet has room.
+ *
+ * Tried and dropped: a per-subnet cursor (`ADD` on the subnet item, sent alongside the creation's
+ * BatchGetItem) handing out distinct first guesses without the reservations Query. DynamoDB Local makes
+ * a plain write wait for every transaction that holds the item, and every creation's transaction holds
+ * the subnet (its reference count), so under a burst the cursor queued behind the whole burst and timed
+ * out (AWS would refuse it with TransactionConflictException instead).
  */
 export namespace IpAllocation {
   /** Addresses an endpoint may take: not the network address, the gateway (first host) or broadcast. */
@@ -39,33 +38,6 @@ export namespace IpAllocation {
       );
     }
     return ip;
-  }
-
-  /**
-   * Moves the caller's subnet's cursor by one and answers the address it points at now (wrapping round
-   * the usable range), or undefined when it could not (the creation's own read says why, with the
-   * right error, if it matters).
-   */
-  export async function next(uin: string, subnetId: string): Promise<number | undefined> {
-    // Only a hint: whatever goes wrong (not the caller's subnet, a conflict with a creation's transaction
-    // on AWS, throttling), the creation reads the reservations instead, and its own reads say the rest.
-    const out = await call(() =>
-      Db.client().send(
-        new UpdateCommand({
-          TableName: Db.table(),
-          Key: Keys.owned(uin, "SUBNET", subnetId),
-          UpdateExpression: "ADD ipCursor :one",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":one": 1 },
-          ReturnValues: "ALL_NEW",
-        }),
-      ),
-    ).catch(() => undefined);
-    const item = out?.Attributes;
-    const block = typeof item?.cidrBlock === "string" ? Cidr.parse(item.cidrBlock) : undefined;
-    if (!block?.ok) return undefined;
-    const { first, last } = usableRange(block.cidr);
-    return first + ((Number(item?.ipCursor) - 1) % (last - first + 1));
   }
 
   /** Addresses already reserved in a subnet (one Query, paged for very large subnets). */

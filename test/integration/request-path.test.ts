@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Credential } from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { ServiceUnavailableError } from "../../core/errors.ts";
-import { call, created, newTenant, operatorAuth } from "../support/api.ts";
+import { call, newTenant, operatorAuth } from "../support/api.ts";
 import { type Interposed, interpose } from "../support/interpose.ts";
-import { consumer, endpoint, provider, service } from "../support/privatelink.ts";
 
 // What keeps the request path close to its DynamoDB floor, each with the behaviour it must keep.
 let hook: Interposed | undefined;
@@ -83,40 +82,5 @@ describe("credential lookups", () => {
     expect(hook.count).toBe(1);
     expect(inFlight.status).toBe(200);
     expect(after.status).toBe(401);
-  });
-});
-
-describe("endpoint addresses", () => {
-  it("come from the subnet's cursor: a creation reads no reservations and concurrent ones do not collide", async () => {
-    // Prepare
-    const p = await provider();
-    const s = await service(p);
-    const c = await consumer("ap-guangzhou", "10.1.9.0/24");
-    await call("POST", `/v1/endpoint-services/${s.id}/allowlist`, { auth: p.auth, body: { uin: c.uin } });
-    // Act
-    const { commands, result } = await Db.recordCommands(() =>
-      Promise.all(Array.from({ length: 10 }, (_, i) => endpoint(c, s.id, { name: `e${i}` }))),
-    );
-    // Assess: ten creations, ten transactions, no retry, no Query of the reservations.
-    expect(result.map((r) => r.status)).toEqual(Array(10).fill(201));
-    expect(new Set(result.map((r) => r.body.ip)).size).toBe(10);
-    expect(commands.filter((x) => x === "TransactWriteItems")).toHaveLength(10);
-    expect(commands).not.toContain("Query");
-  });
-
-  it("take another free address when the cursor points at a taken one", async () => {
-    // Prepare: the cursor's next address (.3 after .2) is taken by an endpoint that asked for it.
-    const p = await provider();
-    const s = await service(p);
-    const c = await consumer("ap-guangzhou", "10.1.10.0/24");
-    await call("POST", `/v1/endpoint-services/${s.id}/allowlist`, { auth: p.auth, body: { uin: c.uin } });
-    const first = await created(endpoint(c, s.id));
-    const fixed = await created(endpoint(c, s.id, { ip: "10.1.10.3" }));
-    // Act
-    const next = await created(endpoint(c, s.id));
-    // Assess
-    expect(first.ip).toBe("10.1.10.2");
-    expect(fixed.ip).toBe("10.1.10.3");
-    expect([first.ip, fixed.ip]).not.toContain(next.ip);
   });
 });
