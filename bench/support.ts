@@ -39,7 +39,7 @@ export async function batchWrite(items: Record<string, unknown>[], inFlight: num
   await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
-/** An endpoint item with every attribute `Endpoint.create` stores, so reads of it cost what real ones do. */
+/** An endpoint item with every attribute `EndpointCreation.create` stores, so reads of it cost what real ones do. */
 export function endpointItem(o: {
   i: number;
   uin: string;

@@ -126,7 +126,7 @@ export namespace Credential {
         ),
       { onConditionFailed: () => new NotFoundError("credential", secretId) },
     );
-    cache.delete(secretId);
+    forget(secretId);
     return toInfo(out.Attributes ?? {});
   }
 
@@ -163,7 +163,7 @@ export namespace Credential {
             : undefined,
       },
     );
-    cache.delete(secretId);
+    forget(secretId);
   }
 
   // ---- Authentication -------------------------------------------------------------------------------
@@ -187,9 +187,36 @@ export namespace Credential {
    */
   const cache = new Map<string, CacheEntry>();
 
-  async function lookup(secretId: string): Promise<CacheEntry | undefined> {
+  /** Lookups in flight: requests that miss the cache together share one read (and one decryption). */
+  const reading = new Map<string, Promise<CacheEntry | undefined>>();
+
+  /** A change in this process: the next request reads again, and a read already in flight is not kept. */
+  function forget(secretId: string): void {
+    cache.delete(secretId);
+    reading.delete(secretId);
+  }
+
+  function lookup(secretId: string): Promise<CacheEntry | undefined> {
     const hit = cache.get(secretId);
-    if (hit && hit.expiresAt > Date.now()) return hit;
+    if (hit && hit.expiresAt > Date.now()) return Promise.resolve(hit);
+    const pending = reading.get(secretId);
+    if (pending) return pending;
+    const read: Promise<CacheEntry | undefined> = load(secretId).then((entry) => {
+      // Kept only if no change was made meanwhile (forget() took the read out of `reading`).
+      if (reading.get(secretId) === read) {
+        reading.delete(secretId);
+        if (entry && Config.get().authCacheSeconds > 0) cache.set(secretId, entry);
+      }
+      return entry;
+    });
+    reading.set(secretId, read);
+    read.catch(() => {
+      if (reading.get(secretId) === read) reading.delete(secretId);
+    });
+    return read;
+  }
+
+  async function load(secretId: string): Promise<CacheEntry | undefined> {
     const out = await call(() =>
       Db.client().send(
         new GetCommand({ TableName: Db.table(), Key: Keys.credential(secretId), ConsistentRead: true }),
@@ -206,7 +233,6 @@ export namespace Credential {
       secretKey: Sealed.open(encryptionKey(), stored.sealedKey, stored.secretId),
       expiresAt: Date.now() + Config.get().authCacheSeconds * 1000,
     };
-    if (Config.get().authCacheSeconds > 0) cache.set(secretId, entry);
     return entry;
   }
 
@@ -239,5 +265,6 @@ export namespace Credential {
   /** Tests and the operator routes in other processes: forget everything cached. */
   export function clearCache(): void {
     cache.clear();
+    reading.clear();
   }
 }

@@ -13,6 +13,8 @@ const THROTTLING = new Set([
   "ThrottlingException",
   "RequestLimitExceeded",
   "TransactionInProgressException",
+  // A plain write to an item an in-flight transaction holds (AWS; DynamoDB Local waits instead).
+  "TransactionConflictException",
 ]);
 const UNAVAILABLE = new Set(["TimeoutError", "RequestTimeout", "ServiceUnavailable", "InternalServerError"]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);

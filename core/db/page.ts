@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { InvalidParameterError } from "../errors.ts";
 import { Db } from "./client.ts";
@@ -142,4 +142,32 @@ export async function getItem(
     Db.client().send(new GetCommand({ TableName: Db.table(), Key: key, ConsistentRead: consistent })),
   );
   return out.Item as Record<string, unknown> | undefined;
+}
+
+/**
+ * Items by key, 100 keys a BatchGetItem; keys DynamoDB hands back unprocessed (it may, under load) are
+ * asked for again, a few times. Missing items are simply absent from the answer.
+ */
+export async function batchGet(
+  keys: Array<{ pk: string; sk: string }>,
+  options: { consistent?: boolean; projection?: string; names?: Record<string, string> } = {},
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100).map((k) => ({ ...k }));
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt++) {
+      const request = {
+        Keys: pending,
+        ConsistentRead: options.consistent,
+        ProjectionExpression: options.projection,
+        ExpressionAttributeNames: options.names,
+      };
+      const out = await call(() =>
+        Db.client().send(new BatchGetCommand({ RequestItems: { [Db.table()]: request } })),
+      );
+      found.push(...(out.Responses?.[Db.table()] ?? []));
+      pending = out.UnprocessedKeys?.[Db.table()]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return found;
 }

@@ -14,7 +14,7 @@ import {
 } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
-import { Connection } from "./connection.ts";
+import { ConnectionBatch } from "./connection-batch.ts";
 import { EndpointService } from "./service.ts";
 
 /**
@@ -254,7 +254,7 @@ export namespace Allowlist {
       { onConditionFailed: () => new NotFoundError("allowlist entry", `${uin} on ${serviceId}`) },
     );
     return rejectConnections
-      ? Connection.rejectLive(providerUin, serviceId, "removed from the allowlist", uin)
+      ? ConnectionBatch.rejectLive(providerUin, serviceId, "removed from the allowlist", uin)
       : 0;
   }
 

@@ -1,4 +1,4 @@
-import { BatchGetCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
@@ -73,7 +73,7 @@ export namespace Connection {
   ]);
   export type Result = z.infer<typeof Result>;
 
-  const TARGET: Record<Action, ConnectionState> = { accept: "available", reject: "rejected" };
+  export const TARGET: Record<Action, ConnectionState> = { accept: "available", reject: "rejected" };
 
   export interface Transition {
     endpoint: Endpoint.Stored;
@@ -100,17 +100,28 @@ export namespace Connection {
     }
   }
 
+  /** What one transition writes besides the service's live count, and how that count moves. */
+  export interface Planned {
+    /** The endpoint's conditional update, history entry N+1 and, for auto-accept, the allowlist check. */
+    items: TransactItem[];
+    /** Index of the allowlist check in `items`, or -1. */
+    allowIndex: number;
+    /** The change of the service's live count: 0 when the connection stays live (an accept of a pending one). */
+    delta: number;
+    /** The endpoint as read, and as it is once the transition is written. */
+    before: Endpoint.Stored;
+    next: Endpoint.Stored;
+  }
+
   /**
-   * One conditional transition. Throws RaceLostError when the endpoint moved since it was read (the
-   * caller re-reads and calls again), ResourceUnavailable when accepting on a service being deleted.
+   * The writes of one transition (ep.state ≠ to). The state moves conditional on the state and version
+   * read, and on the provider; the service's counter is left to the caller, which adds it once per
+   * transaction (see `counterItem`). Accepting on a service that is gone is ResourceUnavailable.
    */
-  export async function transition(t: Transition): Promise<Endpoint.Stored> {
+  export function plan(t: Transition, at = nowIso()): Planned {
     const { endpoint: ep, to } = t;
-    if (ep.state === to) return ep;
-    const delta = (LIVE_STATES.has(to) ? 1 : 0) - (LIVE_STATES.has(ep.state) ? 1 : 0);
-    const at = nowIso();
+    if (ep.serviceDeleted && LIVE_STATES.has(to)) throw unavailable(ep.endpointServiceId);
     const version = ep.stateVersion + 1;
-    const names: Record<string, string> = { "#state": "state" };
     const values: Record<string, unknown> = {
       ":to": to,
       ":from": ep.state,
@@ -134,31 +145,15 @@ export namespace Connection {
           UpdateExpression:
             "SET #state = :to, stateVersion = :next, stateChangedAt = :at, lastActor = :actor, lastReason = :reason",
           ConditionExpression: condition,
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: values,
         },
       },
       Endpoint.historyPut(ep.id, version, { from: ep.state, to, actor: t.actor, at, reason: t.reason }),
     ];
-    // Accepting needs a live service; rejecting works on one being deleted (that is how deletion empties it).
-    const serviceIndex = ep.serviceDeleted ? -1 : items.length;
-    if (!ep.serviceDeleted) {
-      const accepting = LIVE_STATES.has(to);
-      items.push({
-        Update: {
-          TableName: Db.table(),
-          Key: Keys.service(ep.endpointServiceId),
-          UpdateExpression: "ADD liveCount :d",
-          ConditionExpression: accepting ? "#status = :active" : "attribute_exists(pk)",
-          ExpressionAttributeNames: accepting ? { "#status": "status" } : undefined,
-          ExpressionAttributeValues: { ":d": delta, ...(accepting ? { ":active": "active" } : {}) },
-        },
-      });
-    } else if (LIVE_STATES.has(to)) {
-      throw unavailable(ep.endpointServiceId);
-    }
-    const allowIndex = t.allowlistEntryCreatedAt === undefined ? -1 : items.length;
+    let allowIndex = -1;
     if (t.allowlistEntryCreatedAt !== undefined) {
+      allowIndex = items.length;
       items.push({
         ConditionCheck: {
           TableName: Db.table(),
@@ -168,12 +163,56 @@ export namespace Connection {
         },
       });
     }
+    // A deleted service's count is gone with it: rejecting there moves nothing (that is how deletion empties it).
+    const delta = ep.serviceDeleted ? 0 : (LIVE_STATES.has(to) ? 1 : 0) - (LIVE_STATES.has(ep.state) ? 1 : 0);
+    const next = {
+      ...ep,
+      state: to,
+      stateVersion: version,
+      stateChangedAt: at,
+      lastActor: t.actor,
+      lastReason: t.reason,
+    };
+    return { items, allowIndex, delta, before: ep, next };
+  }
+
+  /**
+   * The service's live count moved by `delta` (≠ 0), once for a whole transaction. A connection made live
+   * needs a live service; one taken out of the count works on a service being deleted.
+   */
+  export function counterItem(serviceId: string, delta: number): TransactItem {
+    const live = delta > 0;
+    return {
+      Update: {
+        TableName: Db.table(),
+        Key: Keys.service(serviceId),
+        UpdateExpression: "ADD liveCount :d",
+        ConditionExpression: live ? "#status = :active" : "attribute_exists(pk)",
+        ExpressionAttributeNames: live ? { "#status": "status" } : undefined,
+        ExpressionAttributeValues: { ":d": delta, ...(live ? { ":active": "active" } : {}) },
+      },
+    };
+  }
+
+  /**
+   * One conditional transition. Throws RaceLostError when the endpoint moved since it was read (the
+   * caller re-reads and calls again), ResourceUnavailable when making a connection live on a service
+   * being deleted. The service item is written only when the live count changes: an accept of a pending
+   * connection touches the endpoint and its history alone (docs/data-model.md, "Counters").
+   */
+  export async function transition(t: Transition): Promise<Endpoint.Stored> {
+    const { endpoint: ep, to } = t;
+    if (ep.state === to) return ep;
+    const planned = plan(t);
+    const items = [...planned.items];
+    const serviceIndex = planned.delta === 0 ? -1 : items.length;
+    if (planned.delta !== 0) items.push(counterItem(ep.endpointServiceId, planned.delta));
     await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
       onCancelled: (reasons) => {
         if (serviceIndex >= 0 && reasons[serviceIndex]?.Code === "ConditionalCheckFailed") {
           return unavailable(ep.endpointServiceId);
         }
-        if (allowIndex >= 0 && reasons[allowIndex]?.Code === "ConditionalCheckFailed") {
+        if (planned.allowIndex >= 0 && reasons[planned.allowIndex]?.Code === "ConditionalCheckFailed") {
           return new NotAllowlistedError(ep.ownerUin, ep.endpointServiceId);
         }
         if (reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
@@ -182,17 +221,10 @@ export namespace Connection {
         return undefined;
       },
     });
-    return {
-      ...ep,
-      state: to,
-      stateVersion: version,
-      stateChangedAt: at,
-      lastActor: t.actor,
-      lastReason: t.reason,
-    };
+    return planned.next;
   }
 
-  function unavailable(serviceId: string): LinkplaneError {
+  export function unavailable(serviceId: string): LinkplaneError {
     return new LinkplaneError(
       "conflict",
       "ResourceUnavailable",
@@ -204,7 +236,7 @@ export namespace Connection {
    * Moves one connection to the action's target on the provider's behalf, re-reading and deciding again
    * as often as concurrent transitions win (each loss means another transition happened).
    */
-  async function decide(
+  export async function decideOne(
     providerUin: string,
     serviceId: string,
     first: Endpoint.Stored | undefined,
@@ -222,79 +254,6 @@ export namespace Connection {
       }
       return transition({ endpoint: ep, to: TARGET[action], actor: providerUin, reason, providerUin });
     });
-  }
-
-  /** How many transitions run at once in a batch: enough to be quick, few enough not to throttle. */
-  const BATCH_CONCURRENCY = 10;
-
-  /**
-   * Accepts or rejects many connections of one service. One BatchGetItem per 100 IDs reads them; then
-   * each transition is its own conditional transaction, at most 10 in flight. A transaction per item
-   * (not 25 per transaction) because each must hold its own expected-state condition and history entry,
-   * because all of them touch the service's counter (an item may appear once per transaction), and so
-   * that one bad ID cannot cancel the others. Answers per item, in the order given. With `allOrNothing`
-   * (the Tencent surface, whose clients read an error as "nothing happened"), an ID that is not a
-   * connection of this service is ResourceNotFound before anything changes.
-   */
-  export async function batch(
-    providerUin: string,
-    serviceId: string,
-    action: Action,
-    input: unknown,
-    options: { allOrNothing?: boolean } = {},
-  ): Promise<Result[]> {
-    const parsed = BatchInput.parse(input);
-    await EndpointService.load(providerUin, serviceId);
-    const ids = parsed.endpointIds;
-    const loaded = new Map<string, Endpoint.Stored>();
-    const wellFormed = [...new Set(ids.filter((id) => Endpoint.Id.safeParse(id).success))];
-    for (let i = 0; i < wellFormed.length; i += 100) {
-      const keys = wellFormed.slice(i, i + 100).map((id) => ({ ...Keys.endpoint(id) }));
-      const out = await call(() =>
-        Db.client().send(
-          new BatchGetCommand({ RequestItems: { [Db.table()]: { Keys: keys, ConsistentRead: true } } }),
-        ),
-      );
-      for (const item of out.Responses?.[Db.table()] ?? [])
-        loaded.set(String(item.id), item as Endpoint.Stored);
-    }
-    if (options.allOrNothing) {
-      // Every ID is checked before any changes: a client that reads an error as "nothing happened" is right.
-      const unknown = ids.find((id) => {
-        const ep = loaded.get(id);
-        return !ep || ep.endpointServiceId !== serviceId || ep.serviceOwnerUin !== providerUin;
-      });
-      if (unknown !== undefined) throw new NotFoundError("endpoint", `${unknown} on ${serviceId}`);
-    }
-    const reason =
-      parsed.reason ?? (action === "accept" ? "accepted by the provider" : "rejected by the provider");
-    const results: Result[] = new Array(ids.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const index = next++;
-        const id = ids[index] as string;
-        results[index] = await one(id);
-      }
-    };
-    const one = async (id: string): Promise<Result> => {
-      if (!Endpoint.Id.safeParse(id).success) {
-        return {
-          endpointId: id,
-          ok: false,
-          error: { code: "InvalidParameterValue.Malformed", message: `${id} is not an endpoint ID` },
-        };
-      }
-      try {
-        const ep = await decide(providerUin, serviceId, loaded.get(id), id, action, reason);
-        return { endpointId: id, ok: true, state: ep.state };
-      } catch (error) {
-        if (!isLinkplaneError(error) || error.kind === "internal") throw error;
-        return { endpointId: id, ok: false, error: { code: error.code, message: error.message } };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, ids.length) }, worker));
-    return results;
   }
 
   /** The provider's list of its service's connections, newest first, optionally in one state. */
@@ -351,27 +310,6 @@ export namespace Connection {
       },
     });
     for await (const item of items) yield item as unknown as Endpoint.Stored;
-  }
-
-  /** Rejects every live connection of a service (or of one consumer account on it). */
-  export async function rejectLive(
-    providerUin: string,
-    serviceId: string,
-    reason: string,
-    ownerUin?: string,
-  ): Promise<number> {
-    let rejected = 0;
-    for await (const listed of endpointsOf(serviceId, { ownerUin })) {
-      // The index may be behind (an acceptance just made): decide on a fresh read, not on the listing.
-      const ep = await decide(providerUin, serviceId, undefined, listed.id, "reject", reason).catch(
-        (error) => {
-          if (error instanceof NotFoundError) return undefined;
-          throw error;
-        },
-      );
-      if (ep) rejected++;
-    }
-    return rejected;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Connection } from "./connection.ts";
+import { ConnectionBatch } from "./connection-batch.ts";
 import { EndpointService } from "./service.ts";
 
 /** Operations that span services and their connections. */
@@ -13,7 +13,7 @@ export namespace PrivateLink {
     rejectConnections: boolean,
   ): Promise<void> {
     await EndpointService.remove(providerUin, serviceId, { rejectConnections }, async (service) => {
-      await Connection.rejectLive(providerUin, service.id, "endpoint service deleted");
+      await ConnectionBatch.rejectLive(providerUin, service.id, "endpoint service deleted");
     });
   }
 }

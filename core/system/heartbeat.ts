@@ -59,6 +59,27 @@ export namespace Heartbeat {
     }
   }
 
+  /** How long `recent` answers from the last read: a load balancer's health check costs no table read per call. */
+  export const RECENT_MS = 1_000;
+  let last: { client: unknown; at: number; status: Promise<Status> } | undefined;
+
+  /**
+   * `status()`, read at most once per RECENT_MS per process (and once, not once each, for calls that
+   * arrive while a read is in flight). A failed read is not kept: the next call reads again, so a table
+   * that stops answering shows at the next call after it failed. Durations use the monotonic clock.
+   */
+  export function recent(): Promise<Status> {
+    const client = Db.client();
+    const now = performance.now();
+    if (last && last.client === client && now - last.at < RECENT_MS) return last.status;
+    const entry = { client, at: now, status: status() };
+    last = entry;
+    entry.status.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return entry.status;
+  }
+
   export async function status(): Promise<Status> {
     const [beat, seen] = await Promise.all(
       [Keys.heartbeat(), Keys.heartbeatSeen()].map((Key) =>

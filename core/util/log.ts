@@ -7,11 +7,30 @@ const ORDER = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const
 const SECRET_KEY = /secret|authorization|token|password|credential|signature|^key$/i;
 
 export type LogSink = (line: string) => void;
-let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+/**
+ * Standard output, one write per event-loop turn: writes to a file or a pipe are synchronous system
+ * calls, and an access line per request made one call per request. Lines keep their order; what is
+ * pending is written at exit, however the process exits (an uncaught error included; not SIGKILL).
+ */
+let pending: string[] = [];
+function flush(): void {
+  if (pending.length === 0) return;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  process.stdout.write(text);
+}
+export const stdoutSink: LogSink = (line) => {
+  pending.push(line);
+  if (pending.length === 1) setImmediate(flush);
+};
+process.once("exit", flush);
+
+let sink: LogSink = stdoutSink;
 
 /** Where log lines go (tests capture them to prove that no secret is written). */
 export function setLogSink(next: LogSink | undefined): void {
-  sink = next ?? ((line) => process.stdout.write(`${line}\n`));
+  sink = next ?? stdoutSink;
 }
 
 function redact(value: unknown, depth = 0): unknown {

@@ -43,7 +43,7 @@ export const app = createApi("none").openapi(
   async (c) => {
     const time = Clock.date().toISOString();
     try {
-      return c.json({ status: "ok" as const, time, heartbeat: await Heartbeat.status() }, 200);
+      return c.json({ status: "ok" as const, time, heartbeat: await Heartbeat.recent() }, 200);
     } catch (error) {
       const e = toLinkplaneError(error);
       if (e.kind !== "unavailable" && e.kind !== "throttled") throw error;

@@ -11,8 +11,8 @@ import { MetricLoad } from "../../core/metrics/load.ts";
 import type { SAMPLE_METRICS } from "../../core/metrics/model.ts";
 import { floorTo, HOUR } from "../../core/metrics/model.ts";
 import { Allowlist } from "../../core/privatelink/allowlist.ts";
-import { Connection } from "../../core/privatelink/connection.ts";
-import { Endpoint } from "../../core/privatelink/endpoint.ts";
+import { ConnectionBatch } from "../../core/privatelink/connection-batch.ts";
+import { EndpointCreation } from "../../core/privatelink/endpoint-create.ts";
 import { EndpointService } from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
@@ -84,7 +84,7 @@ async function build(): Promise<DemoState> {
     services.push(service.id);
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const { endpoint } = await Endpoint.create(consumer.uin, {
+      const { endpoint } = await EndpointCreation.create(consumer.uin, {
         name: `${spec.type.toLowerCase()}-ep-${i + 1}`,
         vpcId: cvpc.id,
         subnetId: subnet.id,
@@ -92,11 +92,12 @@ async function build(): Promise<DemoState> {
       });
       ids.push(endpoint.id);
     }
-    if (!spec.autoAccept) await Connection.batch(provider.uin, service.id, "accept", { endpointIds: ids });
+    if (!spec.autoAccept)
+      await ConnectionBatch.decide(provider.uin, service.id, "accept", { endpointIds: ids });
     endpoints.push(...ids);
   }
   // One connection left waiting, so the pending list is not empty either.
-  const { endpoint: waiting } = await Endpoint.create(consumer.uin, {
+  const { endpoint: waiting } = await EndpointCreation.create(consumer.uin, {
     name: "waiting-approval",
     vpcId: cvpc.id,
     subnetId: subnet.id,

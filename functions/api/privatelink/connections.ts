@@ -4,6 +4,7 @@ import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Connection } from "../../../core/privatelink/connection.ts";
+import { ConnectionBatch } from "../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
@@ -45,7 +46,12 @@ export const app = createApi("account")
   .openapi(batchRoute("accept"), async (c) =>
     c.json(
       {
-        results: await Connection.batch(callerUin(c), c.req.valid("param").id, "accept", c.req.valid("json")),
+        results: await ConnectionBatch.decide(
+          callerUin(c),
+          c.req.valid("param").id,
+          "accept",
+          c.req.valid("json"),
+        ),
       },
       200,
     ),
@@ -53,7 +59,12 @@ export const app = createApi("account")
   .openapi(batchRoute("reject"), async (c) =>
     c.json(
       {
-        results: await Connection.batch(callerUin(c), c.req.valid("param").id, "reject", c.req.valid("json")),
+        results: await ConnectionBatch.decide(
+          callerUin(c),
+          c.req.valid("param").id,
+          "reject",
+          c.req.valid("json"),
+        ),
       },
       200,
     ),

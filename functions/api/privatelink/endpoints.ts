@@ -3,13 +3,15 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
+import { EndpointCreation } from "../../../core/privatelink/endpoint-create.ts";
+import { EndpointSecurityGroups } from "../../../core/privatelink/endpoint-security-groups.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(Endpoint.Info, "Endpoint");
-const Bindings = z.object({ items: z.array(named(Endpoint.SecurityGroupBinding, "SecurityGroupBinding")) });
+const Bindings = z.object({ items: z.array(named(EndpointSecurityGroups.Binding, "SecurityGroupBinding")) });
 const History = z.object({ items: z.array(named(Endpoint.HistoryEntry, "EndpointHistoryEntry")) });
 const common = { tags: ["Endpoints"], security: security("account") };
 const byId = { params: IdParam("endpoint ID", "vpce-1a2b3c4d") };
@@ -51,7 +53,7 @@ export const app = createApi("account")
       },
     }),
     async (c) => {
-      const { endpoint, replayed } = await Endpoint.create(callerUin(c), c.req.valid("json"));
+      const { endpoint, replayed } = await EndpointCreation.create(callerUin(c), c.req.valid("json"));
       if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json(endpoint, 201);
     },
@@ -119,7 +121,8 @@ export const app = createApi("account")
       request: byId,
       responses: { 200: jsonResponse(Bindings, "The bindings") },
     }),
-    async (c) => c.json({ items: await Endpoint.securityGroups(callerUin(c), c.req.valid("param").id) }, 200),
+    async (c) =>
+      c.json({ items: await EndpointSecurityGroups.list(callerUin(c), c.req.valid("param").id) }, 200),
   )
   .openapi(
     createRoute({
@@ -127,13 +130,13 @@ export const app = createApi("account")
       method: "put",
       path: "/v1/endpoints/{id}/security-groups",
       summary: "Replace the bound security groups; their order is their priority (at most 5)",
-      request: { ...byId, body: jsonBody(Endpoint.SecurityGroupsInput) },
+      request: { ...byId, body: jsonBody(EndpointSecurityGroups.Input) },
       responses: { 200: jsonResponse(Bindings, "The bindings") },
     }),
     async (c) =>
       c.json(
         {
-          items: await Endpoint.setSecurityGroups(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
+          items: await EndpointSecurityGroups.set(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
         },
         200,
       ),
@@ -149,7 +152,7 @@ export const app = createApi("account")
     }),
     async (c) => {
       const { id, sgId } = c.req.valid("param");
-      return c.json({ items: await Endpoint.unbindSecurityGroup(callerUin(c), id, sgId) }, 200);
+      return c.json({ items: await EndpointSecurityGroups.unbind(callerUin(c), id, sgId) }, 200);
     },
   )
   .openapi(

@@ -1,7 +1,9 @@
 import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
-import { Connection } from "../../../../core/privatelink/connection.ts";
+import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
 import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
+import { EndpointCreation } from "../../../../core/privatelink/endpoint-create.ts";
+import { EndpointSecurityGroups } from "../../../../core/privatelink/endpoint-security-groups.ts";
 import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
 import {
@@ -35,7 +37,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       await vpcInRegion(ctx, p.VpcId);
-      const { endpoint } = await Endpoint.create(ctx.uin, {
+      const { endpoint } = await EndpointCreation.create(ctx.uin, {
         name: p.EndPointName,
         vpcId: p.VpcId,
         subnetId: p.SubnetId,
@@ -90,7 +92,7 @@ export const endpointActions: Record<string, Action> = {
       const rename =
         p.EndPointName === undefined ? undefined : validate(Endpoint.UpdateInput, { name: p.EndPointName });
       if (p.SecurityGroupIds !== undefined)
-        await Endpoint.setSecurityGroups(ctx.uin, ep.id, { securityGroupIds: p.SecurityGroupIds });
+        await EndpointSecurityGroups.set(ctx.uin, ep.id, { securityGroupIds: p.SecurityGroupIds });
       if (rename) await Endpoint.update(ctx.uin, ep.id, rename);
       return {};
     },
@@ -117,7 +119,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       await ownService(ctx, p.EndPointServiceId);
-      const results = await Connection.batch(
+      const results = await ConnectionBatch.decide(
         ctx.uin,
         p.EndPointServiceId,
         p.AcceptFlag ? "accept" : "reject",
@@ -142,7 +144,7 @@ export const endpointActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       inRegion(await Endpoint.get(ctx.uin, p.EndPointId), ctx.region, "endpoint", p.EndPointId);
-      await Endpoint.unbindSecurityGroups(ctx.uin, p.EndPointId, p.SecurityGroupIds);
+      await EndpointSecurityGroups.unbindAll(ctx.uin, p.EndPointId, p.SecurityGroupIds);
       return {};
     },
   ),
