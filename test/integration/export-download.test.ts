@@ -43,9 +43,7 @@ async function seed(tenant: Tenant, count: number) {
       createdAt,
     }),
   );
-  // Two requests in flight: the suite shares one DynamoDB Local, and eight starved the files running beside
-  // this one (racing-creation tests answered 503).
-  await batchWrite(items, 2);
+  await batchWrite(items, 8);
 }
 
 beforeAll(async () => {

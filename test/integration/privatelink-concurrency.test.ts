@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
-import { Db } from "../../core/db/client.ts";
 import { call, created } from "../support/api.ts";
 import { allow, consumer, decide, endpoint, provider, service, startStream } from "../support/privatelink.ts";
 
@@ -8,14 +7,7 @@ import { allow, consumer, decide, endpoint, provider, service, startStream } fro
 process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_VPC = "1000";
 process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE = "1000";
 process.env.LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT = "3";
-// What these tests check is the invariant under contention, not the timeouts (the stalled-database
-// tests check that): DynamoDB Local runs the racing transactions one after another, and on a CI machine
-// busy with other test files their queue can outlast the production budgets (1 s to connect, 2 s to
-// answer), answering 503.
-process.env.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS = "30000";
-process.env.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS = "30000";
 Config.reset();
-Db.use(undefined);
 
 let stream: ReturnType<typeof startStream>;
 beforeAll(() => {

@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
-import { Db } from "../../core/db/client.ts";
 import { call } from "../support/api.ts";
 import { allow, type Consumer, consumer, endpoint, provider, service } from "../support/privatelink.ts";
-
-// The quota under 60 racing creations is what is checked, not the timeouts (the stalled-database
-// tests check that): on a CI machine busy with other test files, DynamoDB Local's queue of racing
-// transactions can outlast the production budgets (1 s to connect, 2 s to answer).
-process.env.LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS = "30000";
-process.env.LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS = "30000";
-Config.reset();
-Db.use(undefined);
 
 describe("default quotas", () => {
   it("lets exactly 50 of 60 concurrent creations into one VPC succeed", async () => {
