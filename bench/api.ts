@@ -68,7 +68,7 @@ for (let i = 0; ; i++) {
   }
   await new Promise((r) => setTimeout(r, 100));
 }
-const { api, tenant } = client(B, operatorToken);
+const { api, world } = client(B, operatorToken);
 const T = () => Db.table();
 const rows: Array<{ path: string; value: string; floor: string; ratio: number; goal: string }> = [];
 
@@ -144,39 +144,8 @@ async function p50Row(
 
 try {
   // ---- Tenants and a service --------------------------------------------------------------------
-  const p = await tenant();
-  const c = await tenant();
-  const pvpc = await api("POST", "/v1/vpcs", p.h, {
-    region: "ap-guangzhou",
-    name: "p",
-    cidrBlock: "10.0.0.0/16",
-  });
-  const cvpc = await api("POST", "/v1/vpcs", c.h, {
-    region: "ap-guangzhou",
-    name: "c",
-    cidrBlock: "10.1.0.0/16",
-  });
-  const subnet = (cidrBlock: string) =>
-    api("POST", "/v1/subnets", c.h, { vpcId: cvpc.id, zone: "ap-guangzhou-3", name: "s", cidrBlock });
-  const service = async (name: string) => {
-    const lb = await api("POST", "/v1/backend-instances", p.h, {
-      type: "CLB",
-      vpcId: pvpc.id,
-      vip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
-      port: 80,
-      name,
-    });
-    const svc = await api("POST", "/v1/endpoint-services", p.h, {
-      name,
-      vpcId: pvpc.id,
-      serviceType: "CLB",
-      backendInstanceId: lb.id,
-    });
-    await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, p.h, { uin: c.uin });
-    return svc;
-  };
+  const { p, c, cvpc, subnet: sub, newSubnet: subnet, service } = await world();
   const svc = await service("bench");
-  const sub = await subnet("10.1.0.0/20");
   const create = (subnetId: string, name: string) =>
     api("POST", "/v1/endpoints", c.h, { name, vpcId: cvpc.id, subnetId, endpointServiceId: svc.id });
   const pendings = async (n: number, subnetId: string) => {

@@ -24,42 +24,11 @@ const runtime = await startLocal({
 });
 const B = runtime.url;
 // The same client the webhook bench uses: operator calls, tenants with credentials.
-const { api, tenant } = client(B, runtime.operatorToken);
+const { api, world } = client(B, runtime.operatorToken);
 
 try {
-  const p = await tenant();
-  const c = await tenant();
-  const pvpc = await api("POST", "/v1/vpcs", p.h, {
-    region: "ap-guangzhou",
-    name: "p",
-    cidrBlock: "10.0.0.0/16",
-  });
-  const cvpc = await api("POST", "/v1/vpcs", c.h, {
-    region: "ap-guangzhou",
-    name: "c",
-    cidrBlock: "10.1.0.0/16",
-  });
-  const subnet = await api("POST", "/v1/subnets", c.h, {
-    vpcId: cvpc.id,
-    zone: "ap-guangzhou-3",
-    name: "s",
-    cidrBlock: "10.1.0.0/20",
-  });
-  const lb = await api("POST", "/v1/backend-instances", p.h, {
-    type: "CLB",
-    vpcId: pvpc.id,
-    vip: "10.0.0.10",
-    port: 80,
-    name: "lb",
-  });
-  const svc = await api("POST", "/v1/endpoint-services", p.h, {
-    name: "auto",
-    vpcId: pvpc.id,
-    serviceType: "CLB",
-    backendInstanceId: lb.id,
-    autoAccept: true,
-  });
-  await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, p.h, { uin: c.uin });
+  const { p, c, cvpc, subnet, service } = await world();
+  const svc = await service("auto", { autoAccept: true });
 
   // 1 and 2: sequential creations, each timed, then polled until available.
   const create: number[] = [];

@@ -104,7 +104,41 @@ export function client(base: string, operatorToken: string) {
       h: { authorization: `Bearer ${cred.secretId}:${cred.secretKey}`, "content-type": "application/json" },
     };
   }
-  return { api, tenant, op };
+  /**
+   * What every bench starts from: a provider with a VPC (10.0/16) and a consumer with a VPC (10.1/16)
+   * and a subnet in it; `service` adds a CLB service of the provider that the consumer may connect to.
+   */
+  async function world(subnetCidr = "10.1.0.0/20") {
+    const p = await tenant();
+    const c = await tenant();
+    const region = "ap-guangzhou";
+    const pvpc = await api("POST", "/v1/vpcs", p.h, { region, name: "p", cidrBlock: "10.0.0.0/16" });
+    const cvpc = await api("POST", "/v1/vpcs", c.h, { region, name: "c", cidrBlock: "10.1.0.0/16" });
+    const subnet = (cidrBlock: string) =>
+      api("POST", "/v1/subnets", c.h, { vpcId: cvpc.id, zone: "ap-guangzhou-3", name: "s", cidrBlock });
+    let backends = 0;
+    const service = async (name: string, options: { autoAccept?: boolean } = {}) => {
+      backends += 1;
+      const lb = await api("POST", "/v1/backend-instances", p.h, {
+        type: "CLB",
+        vpcId: pvpc.id,
+        vip: `10.0.${Math.floor(backends / 250)}.${(backends % 250) + 1}`,
+        port: 80,
+        name,
+      });
+      const svc = await api("POST", "/v1/endpoint-services", p.h, {
+        name,
+        vpcId: pvpc.id,
+        serviceType: "CLB",
+        backendInstanceId: lb.id,
+        ...options,
+      });
+      await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, p.h, { uin: c.uin });
+      return svc;
+    };
+    return { p, c, pvpc, cvpc, subnet: await subnet(subnetCidr), newSubnet: subnet, service };
+  }
+  return { api, tenant, op, world };
 }
 
 export const percentile = (xs: number[], p: number) =>

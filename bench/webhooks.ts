@@ -30,7 +30,7 @@ const runtime = await startLocal({
   dataDir: `/tmp/linkplane-bench-${randomBytes(4).toString("hex")}`,
   scheduler: false,
 });
-const { api, tenant } = client(runtime.url, runtime.operatorToken);
+const { api, world } = client(runtime.url, runtime.operatorToken);
 
 // A receiver that answers at once and notes when each event arrived.
 const arrived = new Map<string, number>();
@@ -48,38 +48,8 @@ await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
 
 try {
-  const p = await tenant();
-  const c = await tenant();
-  const pvpc = await api("POST", "/v1/vpcs", p.h, {
-    region: "ap-guangzhou",
-    name: "p",
-    cidrBlock: "10.0.0.0/16",
-  });
-  const cvpc = await api("POST", "/v1/vpcs", c.h, {
-    region: "ap-guangzhou",
-    name: "c",
-    cidrBlock: "10.1.0.0/16",
-  });
-  const subnet = await api("POST", "/v1/subnets", c.h, {
-    vpcId: cvpc.id,
-    zone: "ap-guangzhou-3",
-    name: "s",
-    cidrBlock: "10.1.0.0/20",
-  });
-  const lb = await api("POST", "/v1/backend-instances", p.h, {
-    type: "CLB",
-    vpcId: pvpc.id,
-    vip: "10.0.0.10",
-    port: 80,
-    name: "lb",
-  });
-  const svc = await api("POST", "/v1/endpoint-services", p.h, {
-    name: "manual",
-    vpcId: pvpc.id,
-    serviceType: "CLB",
-    backendInstanceId: lb.id,
-  });
-  await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, p.h, { uin: c.uin });
+  const { p, c, cvpc, subnet, service } = await world();
+  const svc = await service("manual");
   const sub = await api("POST", "/v1/webhooks", c.h, { url, events: ["connection.accepted"] });
 
   // 1: one accept at a time; the clock starts before the request is sent (so it counts the API too).
