@@ -39,7 +39,6 @@ export const requestIdMiddleware: MiddlewareHandler<ApiEnv> = async (c, next) =>
   await next();
 };
 
-/** One JSON line per request. Headers are never logged, so credentials cannot leak through here. */
 /**
  * JSON answers end with a newline, as command-line tools' output does: `curl` without `jq` then leaves
  * the shell prompt on a line of its own. JSON parsers ignore it. Answers are small, so reading one
@@ -54,6 +53,7 @@ export const jsonNewline: MiddlewareHandler<ApiEnv> = async (c, next) => {
   c.res = new Response(text.endsWith("\n") ? text : `${text}\n`, { status: c.res.status, headers });
 };
 
+/** One JSON line per request. Headers are never logged, so credentials cannot leak through here. */
 export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const started = performance.now();
   await next();
