@@ -6,6 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { type ServerType, serve } from "@hono/node-server";
 import { Config } from "../../core/config.ts";
+import { type BulkWrites, useBulkWrites } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
 import { log } from "../../core/util/log.ts";
 import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
@@ -69,6 +70,14 @@ export interface LocalRuntime {
  * the stream poller feeding the Lambda stream handler, the scheduler firing the cron handlers, and every
  * route on one port.
  */
+/**
+ * SQLite under DynamoDB Local syncs each item of a batch to disk on its own, and a transaction's items
+ * together (core/db/batch.ts); in memory there is no disk to wait for, and batches are as fast.
+ */
+export function bulkWritesFor(dbPath: string | undefined): BulkWrites {
+  return dbPath ? "transactions" : "batches";
+}
+
 export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
   const started = performance.now();
   const projectRoot = options.projectRoot ?? resolve(import.meta.dirname, "../..");
@@ -107,6 +116,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       adoptSharedDatabase(dbPath, Db.localCredentials().accessKeyId, Config.get().awsRegion);
     }
     dynamo = await startDynamoDbLocal({ dbPath });
+    useBulkWrites(bulkWritesFor(dbPath));
   }
   const endpoint = givenEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   process.env.LINKPLANE_DYNAMODB_ENDPOINT = endpoint;
@@ -156,6 +166,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     admin.destroy();
     streams.destroy();
     await dynamo?.stop();
+    useBulkWrites("batches");
   };
 
   try {

@@ -8,8 +8,10 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient, ListStreamsCommand } from "@aws-sdk/client-dynamodb-streams";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
+import { batchPut } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
 import { type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";
 
@@ -129,5 +131,18 @@ describe("DynamoDB Local under npm start", () => {
     expect(account.status).toBe(200);
     expect(((await account.json()) as { name: string }).name).toBe("written before the upgrade");
     expect(existsSync(join(dataDir, "dynamodb", "shared-local-instance.db"))).toBe(false);
+  });
+
+  it("writes bulk puts as 100-item transactions, which its SQLite syncs to disk once each, not per item", async () => {
+    // Prepare
+    const items = Array.from({ length: 250 }, (_, i) => ({ pk: `BULK#${i}`, sk: "BULK", type: "Test" }));
+    // Act
+    const { commands } = await Db.recordCommands(() => batchPut(items, "test", 2));
+    // Assess
+    expect(commands).toEqual(["TransactWriteItems", "TransactWriteItems", "TransactWriteItems"]);
+    const last = await Db.client().send(
+      new GetCommand({ TableName: Db.table(), Key: { pk: "BULK#249", sk: "BULK" } }),
+    );
+    expect(last.Item?.type).toBe("Test");
   });
 });

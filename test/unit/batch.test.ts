@@ -1,9 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { batchPut } from "../../core/db/batch.ts";
+import { batchPut, useBulkWrites } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
+import { bulkWritesFor } from "../../infra/local/runtime.ts";
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const items = Array.from({ length: 30 }, (_, i) => ({ pk: `P#${i}`, sk: "S" }));
@@ -13,7 +14,10 @@ beforeEach(() => {
   ddb.reset();
   Db.use(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })));
 });
-afterEach(() => Db.use(undefined));
+afterEach(() => {
+  Db.use(undefined);
+  useBulkWrites("batches");
+});
 
 describe("batchPut", () => {
   it("sends 25 items a request and resends what DynamoDB left unprocessed", async () => {
@@ -51,5 +55,54 @@ describe("batchPut", () => {
     ddb.on(BatchWriteCommand).rejects(Object.assign(new Error("bad item"), { name: "ValidationException" }));
     await expect(batchPut(items.slice(0, 10), "test")).rejects.toThrow();
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+});
+
+describe("batchPut as transactions (DynamoDB Local on disk)", () => {
+  const many = Array.from({ length: 230 }, (_, i) => ({ pk: `P#${i}`, sk: "S" }));
+  const conflict = () =>
+    Object.assign(new Error("Transaction cancelled"), {
+      name: "TransactionCanceledException",
+      CancellationReasons: [{ Code: "None" }, { Code: "TransactionConflict" }],
+    });
+
+  it("is what the local runtime asks for with a data folder, and not in memory", () => {
+    expect(bulkWritesFor("/data/dynamodb")).toBe("transactions");
+    expect(bulkWritesFor(undefined)).toBe("batches");
+  });
+
+  it("sends 100 puts a transaction, and no batch", async () => {
+    // Prepare
+    useBulkWrites("transactions");
+    ddb.on(TransactWriteCommand).resolves({});
+    // Act
+    await batchPut(many, "test", 2);
+    // Assess
+    const sizes = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length);
+    expect(sizes.sort()).toEqual([100, 100, 30]);
+    const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
+    expect(put?.TableName).toBe(Db.table());
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  it("sends a transaction again when it lost to a concurrent one, since its puts are whole and blind", async () => {
+    // Prepare
+    useBulkWrites("transactions");
+    ddb.on(TransactWriteCommand).rejectsOnce(conflict()).resolves({});
+    // Act
+    await batchPut(many.slice(0, 10), "test");
+    // Assess
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it("gives up at once on an error that is not the table's load", async () => {
+    // Prepare
+    useBulkWrites("transactions");
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error("bad item"), { name: "ValidationException" }));
+    // Act / Assess
+    await expect(batchPut(many.slice(0, 10), "test")).rejects.toThrow();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 });
