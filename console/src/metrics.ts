@@ -187,21 +187,11 @@ export function metricsPanel(source: MetricSource, metrics: string[]): HTMLEleme
               lineChart(s.metric, s.unit, [
                 { label: "This period", points: s.points },
                 {
-                  label: "Compared period",
+                  label: `From ${new Date(view.compareFrom * 1000).toLocaleString()}`,
                   points: s.points.map((p) => ({ t: p.t, value: p.compareValue })),
                   dashed: true,
                 },
               ]),
-              h(
-                "div",
-                { class: "legend" },
-                h("span", { class: "key s0" }, "This period"),
-                h(
-                  "span",
-                  { class: "key s1 dashed" },
-                  `From ${new Date(view.compareFrom * 1000).toLocaleString()}`,
-                ),
-              ),
             );
           }),
         );
