@@ -1,3 +1,4 @@
+import "./style.css";
 import { client, loadSession, ok, type Session, saveSession } from "./api.ts";
 import { attempt, clear, field, h } from "./dom.ts";
 import { navigate, REGIONS } from "./nav.ts";
