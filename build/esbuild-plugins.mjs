@@ -51,9 +51,10 @@ export const zodOpenApiNarrowExtend = {
 };
 
 /**
- * The console route's Lambda serves the console's two files. Rather than carry esbuild or a folder of
- * files, its bundle gets them inlined: `console/assets.ts` is replaced by a module holding the output of
- * `npm run build:console`, which runs once per build (tsx compiles the console's build script).
+ * The console route's Lambda serves the console's two files. Rather than carry Vite (which builds them)
+ * or a folder of files, its bundle gets them inlined: `console/assets.ts` is replaced by a module holding
+ * the output of `npm run build:console`, which runs once per build (tsx compiles the console's build
+ * script, which runs Vite's build).
  */
 let consoleBuilt;
 export const consoleInline = {

@@ -1,9 +1,12 @@
 /**
- * The console's only way out: the public REST API, with the credentials the user signed in with. Every
- * path used here is checked against /openapi.json by test/unit/console-api.test.ts, so the console cannot
- * call a route that does not exist.
+ * The console's only way out: the public REST API, with the credentials the user signed in with, through
+ * a client generated from /openapi.json (`api-schema.ts`, openapi-fetch). Paths, path and query
+ * parameters and request bodies are checked against the API's description by the console's type check,
+ * so a wrong path or body field fails `tsc -p console/tsconfig.json`; test/unit/console-api.test.ts also
+ * checks every path against the live /openapi.json.
  */
 
+import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./api-schema.ts";
 
 export type Session =
@@ -45,60 +48,74 @@ function authHeader(session: Session): string {
     : `Bearer ${session.secretId}:${session.secretKey}`;
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+/** Every request carries the signed-in session's credentials, read when it is sent (sign-in changes them). */
+const authorize: Middleware = {
+  onRequest({ request }) {
+    const session = loadSession();
+    if (session) request.headers.set("authorization", authHeader(session));
+    return request;
+  },
+};
 
-export function withQuery(path: string, query: Query = {}): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query))
-    if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
-  const s = params.toString();
-  return s ? `${path}?${s}` : path;
-}
-
-async function send(method: string, path: string, body?: unknown, query?: Query): Promise<Response> {
-  const session = loadSession();
-  const headers: Record<string, string> = {};
-  if (session) headers.authorization = authHeader(session);
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(withQuery(path, query), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
+/** A non-2xx answer becomes an ApiError with the API's code, message and request ID, for every call. */
+const failLoudly: Middleware = {
+  async onResponse({ response }) {
+    if (response.ok) return undefined;
     let code = `HTTP ${response.status}`;
     let message = response.statusText;
     let requestId: string | undefined;
     try {
-      const parsed = (await response.json()) as {
-        error?: { code: string; message: string; requestId?: string };
-      };
+      const parsed = (await response.clone().json()) as components["schemas"]["Error"];
       if (parsed.error) ({ code, message, requestId } = parsed.error);
     } catch {
       // not JSON: keep the status line
     }
     throw new ApiError(response.status, code, message, requestId);
-  }
-  return response;
+  },
+};
+
+/**
+ * Empty form fields mean "not given", as they did for the API's own query parsing: a search box left
+ * empty sends no `q=` rather than a search for "".
+ */
+function querySerializer(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
+  return params.toString();
 }
 
-export async function api<T = unknown>(
-  method: string,
-  path: string,
-  body?: unknown,
-  query?: Query,
-): Promise<T> {
-  const response = await send(method, path, body, query);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+/** The typed client: `client.GET("/v1/endpoints/{id}", { params: { path: { id } } })`. */
+export const client = createClient<paths>({ querySerializer });
+client.use(authorize, failLoudly);
+
+/**
+ * The body of a call's 2xx answer (`await ok(client.GET(...))`). Any other answer has already thrown an
+ * ApiError in `failLoudly`, so there is no error branch left to handle.
+ */
+export async function ok<T>(call: Promise<{ data?: T; response: Response }>): Promise<T> {
+  return (await call).data as T;
+}
+
+/**
+ * A listing that can be narrowed to chosen `fields` declares every field of its rows optional; the
+ * console never narrows, so the API answers them all. Typed, so a row field must still be one of T's.
+ */
+export function allFields<T>(
+  page: Promise<{ items: Partial<T>[]; nextCursor: string | null }>,
+): Promise<Page<T>> {
+  return page as Promise<Page<T>>;
 }
 
 /** A file the API answers (CSV/JSON export), saved through the browser's download. */
-export async function download(path: string, query: Query, fallbackName: string): Promise<void> {
-  const response = await send("GET", path, undefined, query);
+export async function download(
+  call: Promise<{ data?: Blob; response: Response }>,
+  fallbackName: string,
+): Promise<void> {
+  const { data, response } = await call;
   const disposition = response.headers.get("content-disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(data ?? new Blob([]));
   const a = document.createElement("a");
   a.href = url;
   a.download = name;
@@ -113,13 +130,6 @@ export async function download(path: string, query: Query, fallbackName: string)
  * field the API renames or retypes breaks the console's type check, not a page at run time.
  */
 type Schemas = components["schemas"];
-type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
-/** The 200 answer of `method path`. */
-type Answer<P extends keyof paths, M extends "get" | "post"> = paths[P] extends {
-  [m in M]: { responses: { 200: infer R } };
-}
-  ? Json<R>
-  : never;
 
 export interface Page<T> {
   items: T[];
@@ -131,30 +141,28 @@ export type State = Schemas["Endpoint"]["state"];
 
 export type Account = Schemas["Account"];
 export type Credential = Schemas["Credential"] & { secretKey?: Schemas["CredentialCreated"]["secretKey"] };
-export type Job = Schemas["Job"];
 export type Vpc = Schemas["Vpc"];
 export type Subnet = Schemas["Subnet"];
 export type BackendInstance = Schemas["BackendInstance"];
 export type SecurityGroup = Schemas["SecurityGroup"];
 export type EndpointService = Schemas["EndpointService"];
-export type Connection = Schemas["Connection"];
-export type ConnectionResult = Schemas["ConnectionResult"];
-export type HistoryEntry = Schemas["ConnectionHistoryEntry"];
+/**
+ * A service as lists show it: all of it for the caller's own, only these fields for another account's
+ * that allowlists the caller ("services I may connect to").
+ */
+export type ListedService = Pick<
+  EndpointService,
+  "id" | "name" | "serviceType" | "autoAccept" | "ownerUin" | "region" | "createdAt"
+> &
+  Partial<EndpointService>;
 export type AllowlistEntry = Schemas["AllowlistEntry"];
-export type AllowlistRemoveResult = Schemas["AllowlistRemoveResult"];
+export type Connection = Schemas["Connection"];
+export type HistoryEntry = Schemas["ConnectionHistoryEntry"];
 export type Endpoint = Schemas["Endpoint"];
-export type Binding = Schemas["SecurityGroupBinding"];
-export type Verify = Answer<"/v1/endpoint-services/{id}/verify", "post">;
-export type MetricView = Schemas["MetricView"];
-export type Series = MetricView["series"][number];
-export type Comparison = Schemas["MetricComparison"];
-export type ComparedPoint = Comparison["series"][number]["points"][number];
 export type MetricExport = Schemas["MetricExport"];
-export type MetricExportRun = Schemas["MetricExportRun"];
 export type Webhook = Schemas["WebhookSubscription"] & {
   secret?: Schemas["WebhookSubscriptionWithSecret"]["secret"];
 };
 export type WebhookMessage = Schemas["WebhookMessage"] & {
   attempts?: Schemas["WebhookMessageDetail"]["attempts"];
 };
-export type Attempt = Schemas["WebhookMessageDetail"]["attempts"][number];

@@ -1,4 +1,5 @@
-import { api, loadSession, type Session, saveSession } from "./api.ts";
+import "./style.css";
+import { client, loadSession, ok, type Session, saveSession } from "./api.ts";
 import { attempt, clear, field, h } from "./dom.ts";
 import { navigate, REGIONS } from "./nav.ts";
 import { endpointDetail, endpointsPage, newEndpoint } from "./pages/endpoints.ts";
@@ -109,11 +110,11 @@ function signIn(root: HTMLElement): void {
           };
     saveSession(session);
     // Check the credentials with a cheap read before going in, so a typo shows the API's own error.
-    const ok = await attempt(form, async () => {
-      if (session.kind === "operator") await api("GET", "/v1/operator/jobs");
-      else await api("GET", "/v1/vpcs", undefined, { limit: 1 });
+    const signedIn = await attempt(form, async () => {
+      if (session.kind === "operator") await ok(client.GET("/v1/operator/jobs"));
+      else await ok(client.GET("/v1/vpcs", { params: { query: { limit: 1 } } }));
     });
-    if (!ok) {
+    if (!signedIn) {
       saveSession(undefined);
       return;
     }

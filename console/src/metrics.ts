@@ -1,4 +1,5 @@
-import { api, type Comparison, download, type MetricView, type Query } from "./api.ts";
+import { client, download, ok } from "./api.ts";
+import type { operations } from "./api-schema.ts";
 import { formatValue, lineChart } from "./chart.ts";
 import { attempt, clear, field, h, select } from "./dom.ts";
 
@@ -12,7 +13,7 @@ export const SAMPLE_METRICS = [
   "PacketsOut",
   "PacketsDropped",
   "RstPackets",
-];
+] as const;
 /** Rates the API derives from the counters (bit/s, packets/s). */
 const DERIVED_METRICS = ["BandwidthIn", "BandwidthOut", "PacketRateIn", "PacketRateOut"];
 export const ENDPOINT_METRICS = [
@@ -34,12 +35,47 @@ function epoch(local: string): string {
   return String(Math.floor(new Date(local).getTime() / 1000));
 }
 
+/** Whose metrics: an endpoint's, or a service's (the whole service, or one connected endpoint). */
+export type MetricSource = { endpoint: string } | { service: string; endpointId?: string };
+
+/** What the panel's controls ask for; the same parameters for a service and an endpoint. */
+type MetricQuery = NonNullable<operations["getEndpointMetrics"]["parameters"]["query"]>;
+
+function metricCalls(source: MetricSource) {
+  if ("endpoint" in source) {
+    const path = { id: source.endpoint };
+    return {
+      view: (query: MetricQuery) => client.GET("/v1/endpoints/{id}/metrics", { params: { path, query } }),
+      compare: (query: MetricQuery & { compareFrom: string }) =>
+        client.GET("/v1/endpoints/{id}/metrics/compare", { params: { path, query } }),
+      file: (query: MetricQuery & { format: "csv" | "json" }) =>
+        client.GET("/v1/endpoints/{id}/metrics/export", { params: { path, query }, parseAs: "blob" }),
+    };
+  }
+  const path = { id: source.service };
+  const endpointId = source.endpointId || undefined;
+  return {
+    view: (query: MetricQuery) =>
+      client.GET("/v1/endpoint-services/{id}/metrics", { params: { path, query: { ...query, endpointId } } }),
+    compare: (query: MetricQuery & { compareFrom: string }) =>
+      client.GET("/v1/endpoint-services/{id}/metrics/compare", {
+        params: { path, query: { ...query, endpointId } },
+      }),
+    file: (query: MetricQuery & { format: "csv" | "json" }) =>
+      client.GET("/v1/endpoint-services/{id}/metrics/export", {
+        params: { path, query: { ...query, endpointId } },
+        parseAs: "blob",
+      }),
+  };
+}
+
 /**
  * The monitoring view of one service or endpoint: period (real time, 24 h, 7 d, custom), granularity,
  * statistic, metric picker, a chart per metric, an optional second period overlaid with its change, and
- * export of what is shown. `base` is the resource's path (`/v1/endpoints/ep-…`).
+ * export of what is shown.
  */
-export function metricsPanel(base: string, metrics: string[], extra: () => Query = () => ({})): HTMLElement {
+export function metricsPanel(source: MetricSource, metrics: string[]): HTMLElement {
+  const calls = metricCalls(source);
   const now = Math.floor(Date.now() / 1000);
   const period = select(
     "period",
@@ -107,13 +143,13 @@ export function metricsPanel(base: string, metrics: string[], extra: () => Query
     defaultCompareFrom();
   });
 
-  function query(): Query {
-    const q: Query = {
-      ...extra(),
+  // The selects offer exactly the values the API takes ("" is "the API's default").
+  function query(): MetricQuery {
+    const q: MetricQuery = {
       metrics: [...chosen].join(","),
-      period: period.value,
-      granularity: granularity.value,
-      stat: stat.value,
+      period: period.value as MetricQuery["period"],
+      granularity: (granularity.value || undefined) as MetricQuery["granularity"],
+      stat: (stat.value || undefined) as MetricQuery["stat"],
     };
     if (period.value === "custom") {
       q.from = epoch(from.value);
@@ -125,10 +161,7 @@ export function metricsPanel(base: string, metrics: string[], extra: () => Query
   async function show(): Promise<void> {
     await attempt(panel, async () => {
       if (compare.checked) {
-        const view = await api<Comparison>("GET", `${base}/metrics/compare`, undefined, {
-          ...query(),
-          compareFrom: epoch(compareFrom.value),
-        });
+        const view = await ok(calls.compare({ ...query(), compareFrom: epoch(compareFrom.value) }));
         clear(
           charts,
           view.series.map((s) => {
@@ -154,27 +187,17 @@ export function metricsPanel(base: string, metrics: string[], extra: () => Query
               lineChart(s.metric, s.unit, [
                 { label: "This period", points: s.points },
                 {
-                  label: "Compared period",
+                  label: `From ${new Date(view.compareFrom * 1000).toLocaleString()}`,
                   points: s.points.map((p) => ({ t: p.t, value: p.compareValue })),
                   dashed: true,
                 },
               ]),
-              h(
-                "div",
-                { class: "legend" },
-                h("span", { class: "key s0" }, "This period"),
-                h(
-                  "span",
-                  { class: "key s1 dashed" },
-                  `From ${new Date(view.compareFrom * 1000).toLocaleString()}`,
-                ),
-              ),
             );
           }),
         );
         return;
       }
-      const view = await api<MetricView>("GET", `${base}/metrics`, undefined, query());
+      const view = await ok(calls.view(query()));
       clear(
         charts,
         view.series.length === 0 ? h("p", {}, "Pick at least one metric.") : null,
@@ -227,9 +250,7 @@ export function metricsPanel(base: string, metrics: string[], extra: () => Query
         type: "button",
         on: {
           click: () =>
-            void attempt(panel, () =>
-              download(`${base}/metrics/export`, { ...query(), format: "csv" }, "metrics.csv"),
-            ),
+            void attempt(panel, () => download(calls.file({ ...query(), format: "csv" }), "metrics.csv")),
         },
       },
       "Export CSV",
@@ -240,9 +261,7 @@ export function metricsPanel(base: string, metrics: string[], extra: () => Query
         type: "button",
         on: {
           click: () =>
-            void attempt(panel, () =>
-              download(`${base}/metrics/export`, { ...query(), format: "json" }, "metrics.json"),
-            ),
+            void attempt(panel, () => download(calls.file({ ...query(), format: "json" }), "metrics.json")),
         },
       },
       "Export JSON",

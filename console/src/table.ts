@@ -1,4 +1,4 @@
-import type { Page, Query } from "./api.ts";
+import type { Page } from "./api.ts";
 import { attempt, clear, h } from "./dom.ts";
 
 export interface Column<T> {
@@ -9,11 +9,20 @@ export interface Column<T> {
   hidden?: boolean;
 }
 
+/** Where a list is: the API's cursor and page size. */
+export interface PageQuery {
+  limit: number;
+  cursor?: string;
+}
+/** The values of a list's search box and filter controls, by their `name`; empty ones are left out. */
+export type Filters = Partial<Record<string, string>>;
+
 export interface ListOptions<T> {
   /** Names the list for the column chooser's memory and for test hooks. */
   id: string;
   columns: Column<T>[];
-  load: (query: Query) => Promise<Page<T>>;
+  /** One page: `page` is the cursor and size, `filters` the search box and filter controls by name. */
+  load: (page: PageQuery, filters: Filters) => Promise<Page<T>>;
   rowKey: (row: T) => string;
   search?: string;
   /** Extra filters as form controls; their values go into the query. */
@@ -28,7 +37,7 @@ export interface ListView<T> {
   element: HTMLElement;
   reload: () => Promise<void>;
   selected: () => T[];
-  query: () => Query;
+  query: () => Filters;
 }
 
 // Names in Chinese and in Latin script sort the way a reader of either expects.
@@ -116,8 +125,8 @@ export function listView<T>(options: ListOptions<T>): ListView<T> {
    * The search box and the filters only: the toolbar also holds actions (a reject reason, say) whose
    * inputs are not the listing's parameters, and the API refuses parameters it does not know.
    */
-  function query(): Query {
-    const q: Query = {};
+  function query(): Filters {
+    const q: Filters = {};
     const owners = [searchInput, ...(options.filters ?? [])].filter((e): e is HTMLElement => Boolean(e));
     for (const owner of owners) {
       const controls = owner.matches("[name]") ? [owner] : [...owner.querySelectorAll("[name]")];
@@ -248,7 +257,7 @@ export function listView<T>(options: ListOptions<T>): ListView<T> {
     if (index < 0) return;
     const cursor = index === pageIndex + 1 ? (nextCursor ?? undefined) : cursors[index];
     await attempt(holder, async () => {
-      const page = await options.load({ ...query(), limit: options.pageSize ?? 20, cursor });
+      const page = await options.load({ limit: options.pageSize ?? 20, cursor }, query());
       rows = page.items;
       nextCursor = page.nextCursor;
       cursors[index] = cursor;

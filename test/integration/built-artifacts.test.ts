@@ -102,7 +102,7 @@ describe("built route function (API Gateway HTTP API event)", () => {
 });
 
 describe("built console function", () => {
-  it("serves the console's page and files from its bundle alone: no esbuild, no folder beside it", async () => {
+  it("serves the console's page and files from its bundle alone: no Vite, no folder beside it", async () => {
     // Prepare: the bundle sits in a temporary folder, away from console/ and node_modules/.
     const get = (path: string) =>
       invokeBuilt<HttpResult>(builtFiles[CONSOLE] as string, httpEvent("GET", path, path));

@@ -1,5 +1,14 @@
-import { api, type Page, type Tag } from "../api.ts";
+import {
+  type BackendInstance,
+  client,
+  ok,
+  type Page,
+  type SecurityGroup,
+  type Tag,
+  type Vpc,
+} from "../api.ts";
 import { h } from "../dom.ts";
+import type { PageQuery } from "../table.ts";
 
 /** The name rule of the reference product: 1–80 of letters, digits, `_`, `-` and Chinese characters. */
 export const NAME_RULE = /^[A-Za-z0-9_\-\u4e00-\u9fa5]{1,80}$/;
@@ -10,31 +19,42 @@ export function nameInput(value = ""): { input: HTMLInputElement; hint: HTMLElem
   const input = h("input", { name: "name", required: true, maxlength: 80, value, "aria-describedby": "" });
   const check = () => {
     const v = input.value;
-    const ok = NAME_RULE.test(v);
-    hint.textContent = ok
+    const allowed = NAME_RULE.test(v);
+    hint.textContent = allowed
       ? `${[...v].length}/80 ✓`
       : v.length === 0
         ? "1–80 characters: letters, digits, _ - and Chinese characters"
         : "Only letters, digits, _ - and Chinese characters, at most 80";
-    hint.className = ok ? "hint ok" : v.length === 0 ? "hint" : "hint bad";
-    input.setCustomValidity(ok ? "" : hint.textContent);
+    hint.className = allowed ? "hint ok" : v.length === 0 ? "hint" : "hint bad";
+    input.setCustomValidity(allowed ? "" : hint.textContent);
   };
   input.addEventListener("input", check);
   check();
   return { input, hint };
 }
 
-/** Every page of a list, for pickers (inventory is small; the API pages at 100). */
-export async function all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+/**
+ * Every page of a list, for pickers (inventory is small; the API pages at 100):
+ * `all((page) => ok(client.GET("/v1/vpcs", { params: { query: { ...page, region } } })))`.
+ */
+export async function all<T>(load: (page: PageQuery) => Promise<Page<T>>): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api<Page<T>>("GET", path, undefined, { ...query, limit: 100, cursor });
+    const page = await load({ limit: 100, cursor });
     out.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && out.length < 1000);
   return out;
 }
+
+/** The caller's VPCs, backend instances and security groups in a region, for pickers. */
+export const vpcsIn = (region: string): Promise<Vpc[]> =>
+  all((page) => ok(client.GET("/v1/vpcs", { params: { query: { ...page, region } } })));
+export const backendsIn = (region: string): Promise<BackendInstance[]> =>
+  all((page) => ok(client.GET("/v1/backend-instances", { params: { query: { ...page, region } } })));
+export const securityGroupsIn = (region: string): Promise<SecurityGroup[]> =>
+  all((page) => ok(client.GET("/v1/security-groups", { params: { query: { ...page, region } } })));
 
 /** "env=prod, team=网络" ⇄ tags. */
 export function parseTags(text: string): Tag[] {

@@ -1,21 +1,9 @@
-import {
-  api,
-  type Binding,
-  download,
-  type Endpoint,
-  type EndpointService,
-  type HistoryEntry,
-  type Page,
-  type SecurityGroup,
-  type Subnet,
-  type Verify,
-  type Vpc,
-} from "../api.ts";
+import { allFields, client, download, type Endpoint, type ListedService, ok, type State } from "../api.ts";
 import { actionForm, attempt, badge, clear, field, formDialog, h, select, toast, when } from "../dom.ts";
 import { ENDPOINT_METRICS, metricsPanel } from "../metrics.ts";
 import { navigate, region } from "../nav.ts";
 import { listView } from "../table.ts";
-import { all, facts, nameInput, parseTags, tabs, tagsText } from "./common.ts";
+import { all, facts, nameInput, parseTags, securityGroupsIn, tabs, tagsText, vpcsIn } from "./common.ts";
 import { timeline } from "./services.ts";
 
 export async function endpointsPage(root: HTMLElement): Promise<void> {
@@ -49,7 +37,14 @@ export async function endpointsPage(root: HTMLElement): Promise<void> {
       { key: "createdAt", label: "Created", render: (e) => when(e.createdAt) },
     ],
     rowKey: (e) => e.id,
-    load: (q) => api<Page<Endpoint>>("GET", "/v1/endpoints", undefined, { ...q, region: region() }),
+    load: (page, f) =>
+      allFields(
+        ok(
+          client.GET("/v1/endpoints", {
+            params: { query: { ...page, region: region(), q: f.q, state: f.state as State | undefined } },
+          }),
+        ),
+      ),
     actions: [
       h(
         "button",
@@ -58,8 +53,14 @@ export async function endpointsPage(root: HTMLElement): Promise<void> {
           on: {
             click: () =>
               void attempt(list.element, () => {
-                const { q, state: s } = list.query();
-                return download("/v1/endpoints/export", { region: region(), q, state: s }, "endpoints.csv");
+                const f = list.query();
+                return download(
+                  client.GET("/v1/endpoints/export", {
+                    params: { query: { region: region(), q: f.q, state: f.state as State | undefined } },
+                    parseAs: "blob",
+                  }),
+                  "endpoints.csv",
+                );
               }),
           },
         },
@@ -76,10 +77,18 @@ export async function endpointsPage(root: HTMLElement): Promise<void> {
 export async function newEndpoint(root: HTMLElement): Promise<void> {
   document.title = "Create endpoint · Linkplane";
   const [vpcs, subnets, groups, authorized] = await Promise.all([
-    all<Vpc>("/v1/vpcs", { region: region() }),
-    all<Subnet>("/v1/subnets", { region: region() }),
-    all<SecurityGroup>("/v1/security-groups", { region: region() }),
-    all<EndpointService>("/v1/endpoint-services", { region: region(), authorized: "true" }),
+    vpcsIn(region()),
+    all((page) => ok(client.GET("/v1/subnets", { params: { query: { ...page, region: region() } } }))),
+    securityGroupsIn(region()),
+    all((page) =>
+      allFields<ListedService>(
+        ok(
+          client.GET("/v1/endpoint-services", {
+            params: { query: { ...page, region: region(), authorized: "true" } },
+          }),
+        ),
+      ),
+    ),
   ]);
   const serviceId = h("input", {
     name: "endpointServiceId",
@@ -95,12 +104,11 @@ export async function newEndpoint(root: HTMLElement): Promise<void> {
   const verdict = h("div", { class: "verdict", "aria-live": "polite" });
   const verify = async () => {
     await attempt(verdict, async () => {
-      const v = await api<Verify>(
-        "POST",
-        `/v1/endpoint-services/${encodeURIComponent(serviceId.value.trim())}/verify`,
-        {
-          region: region(),
-        },
+      const v = await ok(
+        client.POST("/v1/endpoint-services/{id}/verify", {
+          params: { path: { id: serviceId.value.trim() } },
+          body: { region: region() },
+        }),
       );
       clear(
         verdict,
@@ -194,16 +202,20 @@ export async function newEndpoint(root: HTMLElement): Promise<void> {
       ),
     ],
     async (v) => {
-      const created = await api<Endpoint>("POST", "/v1/endpoints", {
-        name: v.name,
-        vpcId: v.vpcId,
-        subnetId: v.subnetId,
-        endpointServiceId: (v.endpointServiceId ?? "").trim(),
-        ip: v.ipMode === "custom" ? v.ip : undefined,
-        securityGroupId: v.securityGroupId || undefined,
-        tags: parseTags(v.tags ?? ""),
-        clientToken,
-      }).catch((error: unknown) => {
+      const created = await ok(
+        client.POST("/v1/endpoints", {
+          body: {
+            name: v.name ?? "",
+            vpcId: v.vpcId ?? "",
+            subnetId: v.subnetId ?? "",
+            endpointServiceId: (v.endpointServiceId ?? "").trim(),
+            ip: v.ipMode === "custom" ? v.ip : undefined,
+            securityGroupId: v.securityGroupId || undefined,
+            tags: parseTags(v.tags ?? ""),
+            clientToken,
+          },
+        }),
+      ).catch((error: unknown) => {
         // A refused request created nothing: the corrected one is a new request.
         clientToken = crypto.randomUUID();
         throw error;
@@ -216,7 +228,7 @@ export async function newEndpoint(root: HTMLElement): Promise<void> {
 }
 
 export async function endpointDetail(root: HTMLElement, id: string, tab = "overview"): Promise<void> {
-  const ep = await api<Endpoint>("GET", `/v1/endpoints/${encodeURIComponent(id)}`);
+  const ep = await ok(client.GET("/v1/endpoints/{id}", { params: { path: { id } } }));
   document.title = `${ep.name} · Linkplane`;
   const section = h("section", { class: "tab-body" });
   const header = h(
@@ -255,10 +267,10 @@ export async function endpointDetail(root: HTMLElement, id: string, tab = "overv
     section,
   );
   if (tab === "metrics") {
-    clear(section, metricsPanel(`/v1/endpoints/${ep.id}`, ENDPOINT_METRICS));
+    clear(section, metricsPanel({ endpoint: ep.id }, ENDPOINT_METRICS));
     return;
   }
-  const [hist] = await Promise.all([api<{ items: HistoryEntry[] }>("GET", `/v1/endpoints/${ep.id}/history`)]);
+  const hist = await ok(client.GET("/v1/endpoints/{id}/history", { params: { path: { id: ep.id } } }));
   const groups = h("div");
   clear(section, h("h2", {}, "State history"), timeline(hist.items), h("h2", {}, "Security groups"), groups);
   await securityGroups(groups, ep);
@@ -266,16 +278,19 @@ export async function endpointDetail(root: HTMLElement, id: string, tab = "overv
 
 async function securityGroups(holder: HTMLElement, ep: Endpoint): Promise<void> {
   const [bound, available] = await Promise.all([
-    api<{ items: Binding[] }>("GET", `/v1/endpoints/${ep.id}/security-groups`),
-    all<SecurityGroup>("/v1/security-groups", { region: ep.region }),
+    ok(client.GET("/v1/endpoints/{id}/security-groups", { params: { path: { id: ep.id } } })),
+    securityGroupsIn(ep.region),
   ]);
   const names = new Map(available.map((g) => [g.id, g.name]));
   let order = bound.items.sort((a, b) => a.priority - b.priority).map((b) => b.securityGroupId);
   const save = async (next: string[]) => {
     await attempt(holder, async () => {
-      const answer = await api<{ items: Binding[] }>("PUT", `/v1/endpoints/${ep.id}/security-groups`, {
-        securityGroupIds: next,
-      });
+      const answer = await ok(
+        client.PUT("/v1/endpoints/{id}/security-groups", {
+          params: { path: { id: ep.id } },
+          body: { securityGroupIds: next },
+        }),
+      );
       order = answer.items.sort((a, b) => a.priority - b.priority).map((b) => b.securityGroupId);
       draw();
     });
@@ -356,9 +371,10 @@ async function securityGroups(holder: HTMLElement, ep: Endpoint): Promise<void> 
                           on: {
                             click: () =>
                               void attempt(holder, async () => {
-                                const answer = await api<{ items: Binding[] }>(
-                                  "DELETE",
-                                  `/v1/endpoints/${ep.id}/security-groups/${sg}`,
+                                const answer = await ok(
+                                  client.DELETE("/v1/endpoints/{id}/security-groups/{sgId}", {
+                                    params: { path: { id: ep.id, sgId: sg } },
+                                  }),
                                 );
                                 order = answer.items
                                   .sort((a, b) => a.priority - b.priority)
@@ -391,7 +407,9 @@ async function securityGroups(holder: HTMLElement, ep: Endpoint): Promise<void> 
 function rename(ep: Endpoint): void {
   const name = nameInput(ep.name);
   formDialog("Rename endpoint", [field("Name", name.input, name.hint)], "Save", async (v, close) => {
-    await api("PATCH", `/v1/endpoints/${ep.id}`, { name: v.name });
+    await ok(
+      client.PATCH("/v1/endpoints/{id}", { params: { path: { id: ep.id } }, body: { name: v.name ?? "" } }),
+    );
     close();
     toast("Renamed");
     navigate(location.hash.slice(2));
@@ -404,7 +422,7 @@ function remove(ep: Endpoint): void {
     [h("p", {}, `Delete ${ep.name} (${ep.id})? Its IP ${ep.ip} is freed and its connection ends.`)],
     "Delete",
     async (_v, close) => {
-      await api("DELETE", `/v1/endpoints/${ep.id}`);
+      await ok(client.DELETE("/v1/endpoints/{id}", { params: { path: { id: ep.id } } }));
       close();
       toast(`Deleted ${ep.id}`);
       navigate("endpoints");

@@ -1,9 +1,11 @@
-import { api, download, type MetricExport, type MetricExportRun, type Page } from "../api.ts";
+import { client, download, type MetricExport, ok } from "../api.ts";
+import type { operations } from "../api-schema.ts";
 import { actionForm, attempt, badge, clear, dialog, field, h, select, toast, when } from "../dom.ts";
 import { SAMPLE_METRICS } from "../metrics.ts";
 import { listView } from "../table.ts";
 
-const STORED = [...SAMPLE_METRICS, "ConnectedEndpoints"];
+type NewExport = operations["createMetricExport"]["requestBody"]["content"]["application/json"];
+const STORED: NonNullable<NewExport["metrics"]> = [...SAMPLE_METRICS, "ConnectedEndpoints"];
 
 export async function exportsPage(root: HTMLElement): Promise<void> {
   document.title = "Metric exports · Linkplane";
@@ -36,9 +38,12 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
                 on: {
                   click: () =>
                     void attempt(list.element, async () => {
-                      await api("PATCH", `/v1/metric-exports/${x.id}`, {
-                        status: x.status === "active" ? "paused" : "active",
-                      });
+                      await ok(
+                        client.PATCH("/v1/metric-exports/{id}", {
+                          params: { path: { id: x.id } },
+                          body: { status: x.status === "active" ? "paused" : "active" },
+                        }),
+                      );
                       await list.reload();
                     }),
                 },
@@ -54,7 +59,7 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
                 on: {
                   click: () =>
                     void attempt(list.element, async () => {
-                      await api("DELETE", `/v1/metric-exports/${x.id}`);
+                      await ok(client.DELETE("/v1/metric-exports/{id}", { params: { path: { id: x.id } } }));
                       await list.reload();
                     }),
                 },
@@ -65,13 +70,13 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
       },
     ],
     rowKey: (x) => x.id,
-    load: (q) => api<Page<MetricExport>>("GET", "/v1/metric-exports", undefined, q),
+    load: (page) => ok(client.GET("/v1/metric-exports", { params: { query: page } })),
     empty: "No scheduled export.",
   });
   async function runs(x: MetricExport): Promise<void> {
-    const page = await api<Page<MetricExportRun>>("GET", `/v1/metric-exports/${x.id}/runs`, undefined, {
-      limit: 50,
-    });
+    const page = await ok(
+      client.GET("/v1/metric-exports/{id}/runs", { params: { path: { id: x.id }, query: { limit: 50 } } }),
+    );
     dialog(`Runs of ${x.name}`, () => {
       const box = h(
         "div",
@@ -125,8 +130,10 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
                                 click: () =>
                                   void attempt(box, () =>
                                     download(
-                                      `/v1/metric-exports/${x.id}/runs/${r.runId}/file`,
-                                      {},
+                                      client.GET("/v1/metric-exports/{id}/runs/{runId}/file", {
+                                        params: { path: { id: x.id, runId: r.runId } },
+                                        parseAs: "blob",
+                                      }),
                                       `${x.name}.${x.format}`,
                                     ),
                                   ),
@@ -190,19 +197,23 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
       const metrics = STORED.filter(
         (m) => (form.elements.namedItem(`metric-${m}`) as HTMLInputElement).checked,
       );
-      await api("POST", "/v1/metric-exports", {
-        name: v.name,
-        resources: v.resources?.trim()
-          ? v.resources
-              .split(",")
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : "all",
-        metrics: metrics.length ? metrics : undefined,
-        granularity: v.granularity,
-        format: v.format,
-        schedule: v.schedule,
-      });
+      await ok(
+        client.POST("/v1/metric-exports", {
+          body: {
+            name: v.name ?? "",
+            resources: v.resources?.trim()
+              ? v.resources
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : "all",
+            metrics: metrics.length ? metrics : undefined,
+            granularity: v.granularity as NewExport["granularity"],
+            format: v.format as NewExport["format"],
+            schedule: v.schedule as NewExport["schedule"],
+          },
+        }),
+      );
       toast("Export scheduled");
       form.reset();
       await list.reload();

@@ -1,30 +1,46 @@
-import { api, type BackendInstance, type Page, type SecurityGroup, type Subnet, type Vpc } from "../api.ts";
+import {
+  type BackendInstance,
+  client,
+  ok,
+  type Page,
+  type SecurityGroup,
+  type ServiceType,
+  type Subnet,
+  type Vpc,
+} from "../api.ts";
 import { actionForm, attempt, clear, field, h, select, toast, when } from "../dom.ts";
 import { region } from "../nav.ts";
-import { type Column, listView } from "../table.ts";
-import { all, nameInput, tabs } from "./common.ts";
+import { type Column, listView, type PageQuery } from "../table.ts";
+import { nameInput, tabs, vpcsIn } from "./common.ts";
 
+/** One kind of inventory: its columns, its create form, and its three API calls. */
 interface Kind<T> {
-  path: string;
   title: string;
   columns: Column<T>[];
-  /** The create form's controls, and the body they make. */
+  /** The create form's controls. */
   form: () => Promise<HTMLElement[]>;
-  body: (v: Record<string, string>) => unknown;
+  list: (page: PageQuery) => Promise<Page<T>>;
+  /** Creates one from the form's values. */
+  create: (v: Record<string, string>) => Promise<{ id: string }>;
+  remove: (id: string) => Promise<unknown>;
 }
 
 const vpcOptions = async () =>
   select(
     "vpcId",
-    (await all<Vpc>("/v1/vpcs", { region: region() })).map((v) => [
-      v.id,
-      `${v.name} (${v.id}, ${v.cidrBlock})`,
-    ]),
+    (await vpcsIn(region())).map((v) => [v.id, `${v.name} (${v.id}, ${v.cidrBlock})`]),
   );
 
-const KINDS: Record<string, Kind<never>> = {
-  vpcs: {
-    path: "/v1/vpcs",
+/**
+ * The page treats every kind alike, by ID. Each kind is checked as its own type first (`inventoryKind<Vpc>(…)`:
+ * its columns, the API's answers and the bodies it sends), then seen as rows that have an ID.
+ */
+function inventoryKind<T extends { id: string }>(k: Kind<T>): Kind<{ id: string }> {
+  return k as unknown as Kind<{ id: string }>;
+}
+
+const KINDS: Record<string, Kind<{ id: string }>> = {
+  vpcs: inventoryKind<Vpc>({
     title: "VPCs",
     columns: [
       { key: "id", label: "ID" },
@@ -32,7 +48,7 @@ const KINDS: Record<string, Kind<never>> = {
       { key: "cidrBlock", label: "CIDR" },
       { key: "subnetCount", label: "Subnets" },
       { key: "createdAt", label: "Created", render: (v: Vpc) => when(v.createdAt) },
-    ] as Column<Vpc>[],
+    ],
     form: async () => {
       const name = nameInput();
       return [
@@ -40,10 +56,16 @@ const KINDS: Record<string, Kind<never>> = {
         field("IPv4 CIDR", h("input", { name: "cidrBlock", required: true, placeholder: "10.0.0.0/16" })),
       ];
     },
-    body: (v) => ({ region: region(), name: v.name, cidrBlock: v.cidrBlock }),
-  },
-  subnets: {
-    path: "/v1/subnets",
+    list: (page) => ok(client.GET("/v1/vpcs", { params: { query: { ...page, region: region() } } })),
+    create: (v) =>
+      ok(
+        client.POST("/v1/vpcs", {
+          body: { region: region(), name: v.name ?? "", cidrBlock: v.cidrBlock ?? "" },
+        }),
+      ),
+    remove: (id) => ok(client.DELETE("/v1/vpcs/{id}", { params: { path: { id } } })),
+  }),
+  subnets: inventoryKind<Subnet>({
     title: "Subnets",
     columns: [
       { key: "id", label: "ID" },
@@ -56,7 +78,7 @@ const KINDS: Record<string, Kind<never>> = {
         label: "Free IPs",
         render: (s: Subnet) => `${s.availableIpCount} / ${s.totalIpCount}`,
       },
-    ] as Column<Subnet>[],
+    ],
     form: async () => {
       const name = nameInput();
       return [
@@ -70,10 +92,21 @@ const KINDS: Record<string, Kind<never>> = {
         ),
       ];
     },
-    body: (v) => ({ vpcId: v.vpcId, zone: v.zone, name: v.name, cidrBlock: v.cidrBlock }),
-  },
-  "backend-instances": {
-    path: "/v1/backend-instances",
+    list: (page) => ok(client.GET("/v1/subnets", { params: { query: { ...page, region: region() } } })),
+    create: (v) =>
+      ok(
+        client.POST("/v1/subnets", {
+          body: {
+            vpcId: v.vpcId ?? "",
+            zone: v.zone ?? "",
+            name: v.name ?? "",
+            cidrBlock: v.cidrBlock ?? "",
+          },
+        }),
+      ),
+    remove: (id) => ok(client.DELETE("/v1/subnets/{id}", { params: { path: { id } } })),
+  }),
+  "backend-instances": inventoryKind<BackendInstance>({
     title: "Backend instances",
     columns: [
       { key: "id", label: "ID" },
@@ -81,7 +114,7 @@ const KINDS: Record<string, Kind<never>> = {
       { key: "type", label: "Type" },
       { key: "vpcId", label: "VPC" },
       { key: "vip", label: "VIP", render: (b: BackendInstance) => `${b.vip}:${b.port}` },
-    ] as Column<BackendInstance>[],
+    ],
     form: async () => {
       const name = nameInput();
       return [
@@ -102,17 +135,30 @@ const KINDS: Record<string, Kind<never>> = {
         ),
       ];
     },
-    body: (v) => ({ type: v.type, vpcId: v.vpcId, name: v.name, vip: v.vip, port: Number(v.port) }),
-  },
-  "security-groups": {
-    path: "/v1/security-groups",
+    list: (page) =>
+      ok(client.GET("/v1/backend-instances", { params: { query: { ...page, region: region() } } })),
+    create: (v) =>
+      ok(
+        client.POST("/v1/backend-instances", {
+          body: {
+            type: v.type as ServiceType,
+            vpcId: v.vpcId ?? "",
+            name: v.name ?? "",
+            vip: v.vip ?? "",
+            port: Number(v.port),
+          },
+        }),
+      ),
+    remove: (id) => ok(client.DELETE("/v1/backend-instances/{id}", { params: { path: { id } } })),
+  }),
+  "security-groups": inventoryKind<SecurityGroup>({
     title: "Security groups",
     columns: [
       { key: "id", label: "ID" },
       { key: "name", label: "Name" },
       { key: "description", label: "Description" },
       { key: "createdAt", label: "Created", render: (g: SecurityGroup) => when(g.createdAt) },
-    ] as Column<SecurityGroup>[],
+    ],
     form: async () => {
       const name = nameInput();
       return [
@@ -120,8 +166,16 @@ const KINDS: Record<string, Kind<never>> = {
         field("Description", h("input", { name: "description", maxlength: 100 })),
       ];
     },
-    body: (v) => ({ region: region(), name: v.name, description: v.description || undefined }),
-  },
+    list: (page) =>
+      ok(client.GET("/v1/security-groups", { params: { query: { ...page, region: region() } } })),
+    create: (v) =>
+      ok(
+        client.POST("/v1/security-groups", {
+          body: { region: region(), name: v.name ?? "", description: v.description || undefined },
+        }),
+      ),
+    remove: (id) => ok(client.DELETE("/v1/security-groups/{id}", { params: { path: { id } } })),
+  }),
 };
 
 export async function inventoryPage(root: HTMLElement, which = "vpcs"): Promise<void> {
@@ -146,7 +200,7 @@ export async function inventoryPage(root: HTMLElement, which = "vpcs"): Promise<
               on: {
                 click: () =>
                   void attempt(list.element, async () => {
-                    await api("DELETE", `${kind.path}/${row.id}`);
+                    await kind.remove(row.id);
                     toast(`Deleted ${row.id}`);
                     await list.reload();
                   }),
@@ -157,7 +211,7 @@ export async function inventoryPage(root: HTMLElement, which = "vpcs"): Promise<
       },
     ],
     rowKey: (r) => r.id,
-    load: (q) => api<Page<{ id: string }>>("GET", kind.path, undefined, { ...q, region: region() }),
+    load: (page) => kind.list(page),
   });
   const form = actionForm(
     {
@@ -166,7 +220,7 @@ export async function inventoryPage(root: HTMLElement, which = "vpcs"): Promise<
     },
     [...(await kind.form()), h("button", { type: "submit", class: "primary" }, "Create")],
     async (v) => {
-      const created = await api<{ id: string }>("POST", kind.path, kind.body(v));
+      const created = await kind.create(v);
       toast(`Created ${created.id}`);
       form.reset();
       await list.reload();

@@ -1,4 +1,4 @@
-import { type Account, api, type Credential, type Job, type Page } from "../api.ts";
+import { type Account, type Credential, client, ok } from "../api.ts";
 import { actionForm, attempt, badge, clear, dialog, field, h, headRow, toast, when } from "../dom.ts";
 import { listView } from "../table.ts";
 import { tabs } from "./common.ts";
@@ -23,11 +23,10 @@ function showCredential(c: Credential): void {
 }
 
 async function credentials(account: Account): Promise<void> {
-  const page = await api<Page<Credential>>(
-    "GET",
-    `/v1/operator/accounts/${account.uin}/credentials`,
-    undefined,
-    { limit: 100 },
+  const page = await ok(
+    client.GET("/v1/operator/accounts/{uin}/credentials", {
+      params: { path: { uin: account.uin }, query: { limit: 100 } },
+    }),
   );
   dialog(`Credentials of ${account.name} (${account.uin})`, (close) => {
     const box = h(
@@ -58,12 +57,11 @@ async function credentials(account: Account): Promise<void> {
                     on: {
                       click: () =>
                         void attempt(box, async () => {
-                          await api(
-                            "PATCH",
-                            `/v1/operator/accounts/${account.uin}/credentials/${c.secretId}`,
-                            {
-                              status: c.status === "enabled" ? "disabled" : "enabled",
-                            },
+                          await ok(
+                            client.PATCH("/v1/operator/accounts/{uin}/credentials/{secretId}", {
+                              params: { path: { uin: account.uin, secretId: c.secretId } },
+                              body: { status: c.status === "enabled" ? "disabled" : "enabled" },
+                            }),
                           );
                           close();
                           await credentials(account);
@@ -80,9 +78,10 @@ async function credentials(account: Account): Promise<void> {
                     on: {
                       click: () =>
                         void attempt(box, async () => {
-                          await api(
-                            "DELETE",
-                            `/v1/operator/accounts/${account.uin}/credentials/${c.secretId}`,
+                          await ok(
+                            client.DELETE("/v1/operator/accounts/{uin}/credentials/{secretId}", {
+                              params: { path: { uin: account.uin, secretId: c.secretId } },
+                            }),
                           );
                           close();
                           await credentials(account);
@@ -110,7 +109,7 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
   if (tab === "jobs") {
     const holder = h("div");
     const draw = async () => {
-      const jobs = await api<{ items: Job[] }>("GET", "/v1/operator/jobs");
+      const jobs = await ok(client.GET("/v1/operator/jobs"));
       clear(
         holder,
         h(
@@ -146,7 +145,11 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
                       on: {
                         click: () =>
                           void attempt(holder, async () => {
-                            await api("POST", `/v1/operator/jobs/${j.name}/run`);
+                            await ok(
+                              client.POST("/v1/operator/jobs/{name}/run", {
+                                params: { path: { name: j.name } },
+                              }),
+                            );
                             toast(`${j.name} ran`);
                             await draw();
                           }),
@@ -188,7 +191,11 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
                   click: () =>
                     void attempt(list.element, async () => {
                       showCredential(
-                        await api<Credential>("POST", `/v1/operator/accounts/${a.uin}/credentials`),
+                        await ok(
+                          client.POST("/v1/operator/accounts/{uin}/credentials", {
+                            params: { path: { uin: a.uin } },
+                          }),
+                        ),
                       );
                     }),
                 },
@@ -208,7 +215,7 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
       },
     ],
     rowKey: (a) => a.uin,
-    load: (q) => api<Page<Account>>("GET", "/v1/operator/accounts", undefined, q),
+    load: (page) => ok(client.GET("/v1/operator/accounts", { params: { query: page } })),
   });
   const form = actionForm(
     {
@@ -221,10 +228,9 @@ export async function operatorPage(root: HTMLElement, tab = "accounts"): Promise
       h("button", { type: "submit", class: "primary" }, "Create account"),
     ],
     async (v) => {
-      const a = await api<Account>("POST", "/v1/operator/accounts", {
-        name: v.name,
-        uin: v.uin || undefined,
-      });
+      const a = await ok(
+        client.POST("/v1/operator/accounts", { body: { name: v.name ?? "", uin: v.uin || undefined } }),
+      );
       toast(`Created account ${a.uin}`);
       form.reset();
       await list.reload();

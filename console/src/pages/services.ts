@@ -1,17 +1,17 @@
 import {
   type AllowlistEntry,
-  type AllowlistRemoveResult,
-  api,
-  type BackendInstance,
+  allFields,
   type Connection,
-  type ConnectionResult,
+  client,
   download,
   type EndpointService,
   type HistoryEntry,
-  type Page,
-  type Query,
-  type Vpc,
+  type ListedService,
+  ok,
+  type ServiceType,
+  type State,
 } from "../api.ts";
+import type { operations } from "../api-schema.ts";
 import {
   actionForm,
   attempt,
@@ -29,17 +29,16 @@ import {
 import { metricsPanel, SERVICE_METRICS } from "../metrics.ts";
 import { navigate, region } from "../nav.ts";
 import { listView } from "../table.ts";
-import { all, facts, nameInput, parseTags, tabs, tagsText } from "./common.ts";
+import { all, backendsIn, facts, nameInput, parseTags, tabs, tagsText, vpcsIn } from "./common.ts";
 
-/** `tag` "env=prod" in the form → the API's `tag:env=prod` filter. */
-function listQuery(q: Query): Query {
-  const { tag, ...rest } = q;
-  const out: Query = { ...rest, region: region() };
-  if (typeof tag === "string" && tag.includes("=")) {
-    const [k, ...v] = tag.split("=");
-    out[`tag:${(k ?? "").trim()}`] = v.join("=").trim();
-  }
-  return out;
+/**
+ * `tag` "env=prod" in the form → the API's `tag:env=prod` filter. Its name holds the tag's key, so the
+ * schema can only describe it as `tag:{key}`; this is the one query parameter the type check cannot name.
+ */
+function tagFilter(tag: string | undefined): Record<`tag:${string}`, string> {
+  if (!tag?.includes("=")) return {};
+  const [k, ...v] = tag.split("=");
+  return { [`tag:${(k ?? "").trim()}`]: v.join("=").trim() };
 }
 
 export async function servicesPage(root: HTMLElement): Promise<void> {
@@ -50,7 +49,7 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
   ]);
   scope.setAttribute("aria-label", "Which services");
   const tag = h("input", { name: "tag", placeholder: "tag key=value", "aria-label": "Tag filter" });
-  const list = listView<EndpointService>({
+  const list = listView<ListedService>({
     id: "services",
     search: "Search by ID or name",
     filters: [scope, tag],
@@ -68,7 +67,22 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
       { key: "createdAt", label: "Created", render: (s) => when(s.createdAt) },
     ],
     rowKey: (s) => s.id,
-    load: (q) => api<Page<EndpointService>>("GET", "/v1/endpoint-services", undefined, listQuery(q)),
+    load: (page, f) =>
+      allFields<ListedService>(
+        ok(
+          client.GET("/v1/endpoint-services", {
+            params: {
+              query: {
+                ...page,
+                region: region(),
+                q: f.q,
+                authorized: f.authorized as "true" | undefined,
+                ...tagFilter(f.tag),
+              },
+            },
+          }),
+        ),
+      ),
     actions: [
       h(
         "button",
@@ -79,8 +93,10 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
               void attempt(list.element, () => {
                 const { q, vpcId } = list.query();
                 return download(
-                  "/v1/endpoint-services/export",
-                  { region: region(), q, vpcId },
+                  client.GET("/v1/endpoint-services/export", {
+                    params: { query: { region: region(), q, vpcId } },
+                    parseAs: "blob",
+                  }),
                   "endpoint-services.csv",
                 );
               }),
@@ -97,10 +113,7 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
 
 export async function newService(root: HTMLElement): Promise<void> {
   document.title = "Create endpoint service · Linkplane";
-  const [vpcs, backends] = await Promise.all([
-    all<Vpc>("/v1/vpcs", { region: region() }),
-    all<BackendInstance>("/v1/backend-instances", { region: region() }),
-  ]);
+  const [vpcs, backends] = await Promise.all([vpcsIn(region()), backendsIn(region())]);
   const name = nameInput();
   const vpc = select(
     "vpcId",
@@ -153,14 +166,18 @@ export async function newService(root: HTMLElement): Promise<void> {
       ),
     ],
     async (v) => {
-      const created = await api<EndpointService>("POST", "/v1/endpoint-services", {
-        name: v.name,
-        vpcId: v.vpcId,
-        serviceType: v.serviceType,
-        backendInstanceId: v.backendInstanceId,
-        autoAccept: v.autoAccept === "on",
-        tags: parseTags(v.tags ?? ""),
-      });
+      const created = await ok(
+        client.POST("/v1/endpoint-services", {
+          body: {
+            name: v.name ?? "",
+            vpcId: v.vpcId ?? "",
+            serviceType: v.serviceType as ServiceType,
+            backendInstanceId: v.backendInstanceId ?? "",
+            autoAccept: v.autoAccept === "on",
+            tags: parseTags(v.tags ?? ""),
+          },
+        }),
+      );
       toast(`Created ${created.id}`);
       navigate(`services/${created.id}`);
     },
@@ -169,7 +186,7 @@ export async function newService(root: HTMLElement): Promise<void> {
 }
 
 export async function serviceDetail(root: HTMLElement, id: string, tab = "connections"): Promise<void> {
-  const svc = await api<EndpointService>("GET", `/v1/endpoint-services/${encodeURIComponent(id)}`);
+  const svc = await ok(client.GET("/v1/endpoint-services/{id}", { params: { path: { id } } }));
   document.title = `${svc.name} · Linkplane`;
   const section = h("section", { class: "tab-body" });
   const tabNav = tabs(`services/${svc.id}`, tab || "connections", [
@@ -218,14 +235,20 @@ export async function serviceDetail(root: HTMLElement, id: string, tab = "connec
   else await connectionsTab(section, svc);
 }
 
+type ServicePatch = NonNullable<
+  operations["updateEndpointService"]["requestBody"]
+>["content"]["application/json"];
+
 function patchDialog(
   title: string,
   svc: EndpointService,
   body: HTMLElement[],
-  toBody: (v: Record<string, string>) => unknown,
+  toBody: (v: Record<string, string>) => ServicePatch,
 ): void {
   formDialog(title, body, "Save", async (v, close) => {
-    await api("PATCH", `/v1/endpoint-services/${svc.id}`, toBody(v));
+    await ok(
+      client.PATCH("/v1/endpoint-services/{id}", { params: { path: { id: svc.id } }, body: toBody(v) }),
+    );
     close();
     toast("Saved");
     navigate(location.hash.slice(2));
@@ -235,12 +258,12 @@ function patchDialog(
 function rename(svc: EndpointService): void {
   const name = nameInput(svc.name);
   patchDialog("Rename endpoint service", svc, [field("Name", name.input, name.hint)], (v) => ({
-    name: v.name,
+    name: v.name ?? "",
   }));
 }
 
 async function changeBackend(svc: EndpointService): Promise<void> {
-  const backends = (await all<BackendInstance>("/v1/backend-instances", { region: svc.region })).filter(
+  const backends = (await backendsIn(svc.region)).filter(
     (b) => b.type === svc.serviceType && b.vpcId === svc.vpcId,
   );
   patchDialog(
@@ -257,7 +280,7 @@ async function changeBackend(svc: EndpointService): Promise<void> {
         `A ${svc.serviceType} instance in ${svc.vpcId} that serves no other service.`,
       ),
     ],
-    (v) => ({ backendInstanceId: v.backendInstanceId }),
+    (v) => ({ backendInstanceId: v.backendInstanceId ?? "" }),
   );
 }
 
@@ -297,9 +320,14 @@ function remove(svc: EndpointService): void {
     ],
     "Delete",
     async (v, close) => {
-      await api("DELETE", `/v1/endpoint-services/${svc.id}`, undefined, {
-        rejectConnections: v.rejectConnections === "on" || undefined,
-      });
+      await ok(
+        client.DELETE("/v1/endpoint-services/{id}", {
+          params: {
+            path: { id: svc.id },
+            query: { rejectConnections: v.rejectConnections === "on" ? "true" : undefined },
+          },
+        }),
+      );
       close();
       toast(`Deleted ${svc.id}`);
       navigate("services");
@@ -341,10 +369,16 @@ async function connectionsTab(section: HTMLElement, svc: EndpointService): Promi
       return;
     }
     await attempt(section, async () => {
-      const answer = await api<{ results: ConnectionResult[] }>(
-        "POST",
-        `/v1/endpoint-services/${svc.id}/connections/${verb}`,
-        { endpointIds: chosen.map((c) => c.endpointId), reason: reason.value || undefined },
+      const answer = await ok(
+        client.POST(
+          verb === "accept"
+            ? "/v1/endpoint-services/{id}/connections/accept"
+            : "/v1/endpoint-services/{id}/connections/reject",
+          {
+            params: { path: { id: svc.id } },
+            body: { endpointIds: chosen.map((c) => c.endpointId), reason: reason.value || undefined },
+          },
+        ),
       );
       clear(
         results,
@@ -384,7 +418,12 @@ async function connectionsTab(section: HTMLElement, svc: EndpointService): Promi
       },
     ],
     rowKey: (c) => c.endpointId,
-    load: (q) => api<Page<Connection>>("GET", `/v1/endpoint-services/${svc.id}/connections`, undefined, q),
+    load: (page, f) =>
+      ok(
+        client.GET("/v1/endpoint-services/{id}/connections", {
+          params: { path: { id: svc.id }, query: { ...page, state: f.state as State | undefined } },
+        }),
+      ),
     actions: [
       reason,
       h(
@@ -401,9 +440,10 @@ async function connectionsTab(section: HTMLElement, svc: EndpointService): Promi
 }
 
 async function history(svc: EndpointService, c: Connection): Promise<void> {
-  const h1 = await api<{ items: HistoryEntry[] }>(
-    "GET",
-    `/v1/endpoint-services/${svc.id}/connections/${c.endpointId}/history`,
+  const h1 = await ok(
+    client.GET("/v1/endpoint-services/{id}/connections/{endpointId}/history", {
+      params: { path: { id: svc.id, endpointId: c.endpointId } },
+    }),
   );
   dialog(`History of ${c.endpointId}`, () => timeline(h1.items));
 }
@@ -451,7 +491,10 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
       },
     ],
     rowKey: (e) => e.uin,
-    load: (q) => api<Page<AllowlistEntry>>("GET", `/v1/endpoint-services/${svc.id}/allowlist`, undefined, q),
+    load: (page) =>
+      ok(
+        client.GET("/v1/endpoint-services/{id}/allowlist", { params: { path: { id: svc.id }, query: page } }),
+      ),
     actions: [
       h("label", { class: "inline" }, also, "Also reject their live connections"),
       h(
@@ -466,10 +509,11 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
     const chosen = list.selected();
     if (chosen.length === 0) return toast("Select one or more accounts first");
     await attempt(section, async () => {
-      const answer = await api<{ results: AllowlistRemoveResult[] }>(
-        "POST",
-        `/v1/endpoint-services/${svc.id}/allowlist/remove`,
-        { uins: chosen.map((e) => e.uin), rejectConnections: also.checked },
+      const answer = await ok(
+        client.POST("/v1/endpoint-services/{id}/allowlist/remove", {
+          params: { path: { id: svc.id } },
+          body: { uins: chosen.map((e) => e.uin), rejectConnections: also.checked },
+        }),
       );
       clear(
         results,
@@ -500,10 +544,15 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
       ],
       "Save",
       async (v, close) => {
-        await api("PATCH", `/v1/endpoint-services/${svc.id}/allowlist/${entry.uin}`, {
-          description: v.description,
-          connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : null,
-        });
+        await ok(
+          client.PATCH("/v1/endpoint-services/{id}/allowlist/{uin}", {
+            params: { path: { id: svc.id, uin: entry.uin } },
+            body: {
+              description: v.description,
+              connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : null,
+            },
+          }),
+        );
         close();
         await list.reload();
       },
@@ -524,11 +573,16 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
       h("button", { type: "submit", class: "primary" }, "Add"),
     ],
     async (v) => {
-      await api("POST", `/v1/endpoint-services/${svc.id}/allowlist`, {
-        uin: v.uin,
-        description: v.description || undefined,
-        connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : undefined,
-      });
+      await ok(
+        client.POST("/v1/endpoint-services/{id}/allowlist", {
+          params: { path: { id: svc.id } },
+          body: {
+            uin: v.uin ?? "",
+            description: v.description || undefined,
+            connectionLimit: v.connectionLimit ? Number(v.connectionLimit) : undefined,
+          },
+        }),
+      );
       add.reset();
       toast(`Added ${v.uin}`);
       await list.reload();
@@ -539,7 +593,11 @@ async function allowlistTab(section: HTMLElement, svc: EndpointService): Promise
 }
 
 async function serviceMetricsTab(section: HTMLElement, svc: EndpointService): Promise<void> {
-  const connections = await all<Connection>(`/v1/endpoint-services/${svc.id}/connections`);
+  const connections = await all((page) =>
+    ok(
+      client.GET("/v1/endpoint-services/{id}/connections", { params: { path: { id: svc.id }, query: page } }),
+    ),
+  );
   const which = select("endpointId", [
     ["", "The whole service"],
     ...connections.map((c): [string, string] => [
@@ -552,9 +610,8 @@ async function serviceMetricsTab(section: HTMLElement, svc: EndpointService): Pr
     clear(
       holder,
       metricsPanel(
-        `/v1/endpoint-services/${svc.id}`,
+        { service: svc.id, endpointId: which.value },
         which.value ? SERVICE_METRICS.filter((m) => m !== "ConnectedEndpoints") : SERVICE_METRICS,
-        () => ({ endpointId: which.value }),
       ),
     );
   which.addEventListener("change", draw);

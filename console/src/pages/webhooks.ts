@@ -1,7 +1,10 @@
-import { api, type Page, type Webhook, type WebhookMessage } from "../api.ts";
+import { client, ok, type Webhook, type WebhookMessage } from "../api.ts";
+import type { operations } from "../api-schema.ts";
 import { actionForm, attempt, badge, clear, dialog, field, h, select, toast, when } from "../dom.ts";
 import { navigate } from "../nav.ts";
 import { listView } from "../table.ts";
+
+type MessageQuery = NonNullable<operations["listWebhookMessages"]["parameters"]["query"]>;
 
 export const EVENT_TYPES = [
   "connection.requested",
@@ -53,7 +56,7 @@ export async function webhooksPage(root: HTMLElement): Promise<void> {
       { key: "createdAt", label: "Created", render: (w) => when(w.createdAt) },
     ],
     rowKey: (w) => w.id,
-    load: (q) => api<Page<Webhook>>("GET", "/v1/webhooks", undefined, q),
+    load: (page) => ok(client.GET("/v1/webhooks", { params: { query: page } })),
     empty: "No subscription yet.",
   });
   const form = actionForm(
@@ -89,17 +92,21 @@ export async function webhooksPage(root: HTMLElement): Promise<void> {
       const events = EVENT_TYPES.filter(
         (t) => (form.elements.namedItem(`event-${t}`) as HTMLInputElement).checked,
       );
-      const created = await api<Webhook>("POST", "/v1/webhooks", {
-        url: v.url,
-        events,
-        description: v.description || undefined,
-        serviceIds: v.serviceIds
-          ? v.serviceIds
-              .split(",")
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : undefined,
-      });
+      const created = await ok(
+        client.POST("/v1/webhooks", {
+          body: {
+            url: v.url ?? "",
+            events,
+            description: v.description || undefined,
+            serviceIds: v.serviceIds
+              ? v.serviceIds
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : undefined,
+          },
+        }),
+      );
       form.reset();
       await list.reload();
       showSecret(created);
@@ -110,7 +117,7 @@ export async function webhooksPage(root: HTMLElement): Promise<void> {
 }
 
 export async function webhookDetail(root: HTMLElement, id: string): Promise<void> {
-  const hook = await api<Webhook>("GET", `/v1/webhooks/${encodeURIComponent(id)}`);
+  const hook = await ok(client.GET("/v1/webhooks/{id}", { params: { path: { id } } }));
   document.title = `Webhook ${hook.id} · Linkplane`;
   const outcome = h("div", { class: "results-holder", "aria-live": "polite" });
   const status = select("status", [
@@ -147,11 +154,25 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
       },
     ],
     rowKey: (m) => m.id,
-    load: (q) => api<Page<WebhookMessage>>("GET", `/v1/webhooks/${hook.id}/messages`, undefined, q),
+    load: (page, f) =>
+      ok(
+        client.GET("/v1/webhooks/{id}/messages", {
+          params: {
+            path: { id: hook.id },
+            query: {
+              ...page,
+              status: f.status as MessageQuery["status"],
+              eventType: f.eventType as MessageQuery["eventType"],
+            },
+          },
+        }),
+      ),
     empty: "No message yet. Send a test.",
   });
   async function openMessage(msgId: string): Promise<void> {
-    const m = await api<WebhookMessage>("GET", `/v1/webhooks/${hook.id}/messages/${msgId}`);
+    const m = await ok(
+      client.GET("/v1/webhooks/{id}/messages/{msgId}", { params: { path: { id: hook.id, msgId } } }),
+    );
     dialog(`Message ${m.id}`, (close) =>
       h(
         "div",
@@ -196,9 +217,10 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
             on: {
               click: () =>
                 void attempt(outcome, async () => {
-                  const after = await api<WebhookMessage>(
-                    "POST",
-                    `/v1/webhooks/${hook.id}/messages/${m.id}/retry`,
+                  const after = await ok(
+                    client.POST("/v1/webhooks/{id}/messages/{msgId}/retry", {
+                      params: { path: { id: hook.id, msgId: m.id } },
+                    }),
                   );
                   close();
                   toast(`Retried: ${after.status}`);
@@ -241,11 +263,7 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
         "div",
         { class: "row" },
         act("Send test", async () => {
-          const r = await api<{
-            messageId: string;
-            delivered: boolean;
-            attempt: { statusCode: number | null; error: string | null; latencyMs: number };
-          }>("POST", `/v1/webhooks/${hook.id}/test`);
+          const r = await ok(client.POST("/v1/webhooks/{id}/test", { params: { path: { id: hook.id } } }));
           clear(
             outcome,
             h(
@@ -259,16 +277,25 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
           await messages.reload();
         }),
         act(hook.enabled ? "Disable" : "Enable", async () => {
-          await api("PATCH", `/v1/webhooks/${hook.id}`, { enabled: !hook.enabled });
+          await ok(
+            client.PATCH("/v1/webhooks/{id}", {
+              params: { path: { id: hook.id } },
+              body: { enabled: !hook.enabled },
+            }),
+          );
           navigate(`webhooks/${hook.id}`);
         }),
         act("Rotate secret", async () => {
-          const rotated = await api<Webhook>("POST", `/v1/webhooks/${hook.id}/rotate-secret`);
+          const rotated = await ok(
+            client.POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.id } } }),
+          );
           showSecret(rotated);
         }),
         act("Recover last 24 h", async () => {
           const since = new Date(Date.now() - 86400_000).toISOString();
-          const r = await api<{ scheduled: number }>("POST", `/v1/webhooks/${hook.id}/recover`, { since });
+          const r = await ok(
+            client.POST("/v1/webhooks/{id}/recover", { params: { path: { id: hook.id } }, body: { since } }),
+          );
           clear(outcome, h("p", { class: "ok" }, `${r.scheduled} failed message(s) scheduled again`));
           await messages.reload();
         }),
@@ -276,7 +303,7 @@ export async function webhookDetail(root: HTMLElement, id: string): Promise<void
           "Delete",
           async () => {
             if (!confirm(`Delete webhook ${hook.id}?`)) return;
-            await api("DELETE", `/v1/webhooks/${hook.id}`);
+            await ok(client.DELETE("/v1/webhooks/{id}", { params: { path: { id: hook.id } } }));
             navigate("webhooks");
           },
           "danger",
