@@ -12,7 +12,8 @@ import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
-import { streamConsumer } from "../plan.ts";
+import { handler as metricStreamHandler } from "../../functions/streams/metrics.ts";
+import { metricStreamConsumer, streamConsumer } from "../plan.ts";
 import { type DemoLoad, type DemoState, startDemo } from "./demo.ts";
 import {
   adoptSharedDatabase,
@@ -58,6 +59,8 @@ export interface LocalRuntime {
   dynamodb: { endpoint: string; pid: number | undefined };
   webhooks: { allowPrivate: boolean; allowHttp: boolean };
   poller: StreamPoller;
+  /** The second event source mapping: endpoint metric minutes into service minutes. */
+  metricPoller: StreamPoller;
   readyMs: number;
   /** `ready` settles when the demo's last 24 hours are loaded and rolled up. */
   demo?: DemoState & { created: boolean; ready: Promise<DemoLoad> };
@@ -66,7 +69,7 @@ export interface LocalRuntime {
 
 /**
  * Everything AWS would run, in one process: DynamoDB Local (unless an endpoint is given), the table,
- * the stream poller feeding the Lambda stream handler, the scheduler firing the cron handlers, and every
+ * the stream pollers feeding the two Lambda stream handlers, the scheduler firing the cron handlers, and every
  * route on one port.
  */
 export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
@@ -134,6 +137,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     ...Db.transport(config),
   });
   let poller: StreamPoller | undefined;
+  let metricPoller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
   let secureServer: ServerType | undefined;
@@ -143,6 +147,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
+    await metricPoller?.stop();
     await WebhookDispatch.get().stop();
     WebhookDispatch.use(undefined);
     await new Promise<void>((done) => {
@@ -174,7 +179,22 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
     });
     poller.start();
-    if (dynamo) followRestarts(dynamo, poller, () => ensureTable(admin, config.tableName));
+    metricPoller = new StreamPoller({
+      client: streams,
+      streamArn,
+      handler: metricStreamHandler,
+      region: config.awsRegion,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      batchSize: metricStreamConsumer.batchSize,
+      maxRetryAttempts: metricStreamConsumer.maximumRetryAttempts,
+      filters: metricStreamConsumer.filters,
+      tumblingWindowSeconds: metricStreamConsumer.tumblingWindowInSeconds,
+      checkpointFile: options.inMemory
+        ? undefined
+        : join(dataDir, `stream-checkpoints-metrics-${config.tableName}.json`),
+    });
+    metricPoller.start();
+    if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));
 
     if (options.scheduler !== false) {
       const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
@@ -237,6 +257,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       dynamodb: { endpoint, pid: dynamo?.pid },
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
+      metricPoller,
       readyMs,
       demo: demo ? { ...demo.state, created: demo.created, ready: demo.backfill } : undefined,
       stop,
@@ -248,25 +269,27 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 }
 
 /**
- * While DynamoDB Local is down the stream poller waits; once it is up again, the table is made sure of
- * (in memory it is gone, with its stream) and the poller reads on from its checkpoints.
+ * While DynamoDB Local is down the stream pollers wait; once it is up again, the table is made sure of
+ * (in memory it is gone, with its stream) and the pollers read on from their checkpoints.
  */
 function followRestarts(
   dynamo: DynamoDbLocal,
-  poller: StreamPoller,
+  pollers: StreamPoller[],
   table: () => Promise<{ streamArn: string }>,
 ): void {
   dynamo.onStateChange((state) => {
-    if (state === "down") poller.pause();
+    if (state === "down") for (const poller of pollers) poller.pause();
     if (state !== "up") return;
     table().then(
       ({ streamArn }) => {
-        poller.useStream(streamArn);
-        poller.resume();
+        for (const poller of pollers) {
+          poller.useStream(streamArn);
+          poller.resume();
+        }
       },
       (error: Error) => {
         log.warn("table not checked after DynamoDB Local restarted", { error: error.message });
-        poller.resume();
+        for (const poller of pollers) poller.resume();
       },
     );
   });

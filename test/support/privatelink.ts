@@ -3,8 +3,9 @@ import type { DynamoDBStreamEvent } from "aws-lambda";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { handler as metricStreamHandler } from "../../functions/streams/metrics.ts";
 import { type StreamHandler, StreamPoller } from "../../infra/local/stream-poller.ts";
-import { streamConsumer } from "../../infra/plan.ts";
+import { metricStreamConsumer, streamConsumer } from "../../infra/plan.ts";
 import { call, created, newTenant, type Tenant } from "./api.ts";
 import { tableState } from "./integration-setup.ts";
 
@@ -90,14 +91,11 @@ export function decide(p: Provider, serviceId: string, action: "accept" | "rejec
   });
 }
 
-/**
- * The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays.
- * `handler` replaces the sources' handler (the built-artifact test passes the built bundle's).
- */
-export function startStream(handler: StreamHandler = streamHandler): {
-  poller: StreamPoller;
-  batches: DynamoDBStreamEvent[];
-} {
+/** A local poller over this file's table, as the runtime builds one for an event source mapping. */
+function pollStream(
+  handler: StreamHandler,
+  mapping: { filters: typeof streamConsumer.filters; batchSize: number; tumblingWindowInSeconds?: number },
+): { poller: StreamPoller; batches: DynamoDBStreamEvent[] } {
   const batches: DynamoDBStreamEvent[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({
@@ -112,8 +110,45 @@ export function startStream(handler: StreamHandler = streamHandler): {
     },
     pollIntervalMs: 20,
     retryBaseMs: 20,
-    filters: streamConsumer.filters,
+    batchSize: mapping.batchSize,
+    filters: mapping.filters,
+    tumblingWindowSeconds: mapping.tumblingWindowInSeconds,
   });
-  poller.start();
   return { poller, batches };
+}
+
+/**
+ * The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays.
+ * `handler` replaces the sources' handler (the built-artifact test passes the built bundle's).
+ */
+export function startStream(handler: StreamHandler = streamHandler): {
+  poller: StreamPoller;
+  batches: DynamoDBStreamEvent[];
+} {
+  const stream = pollStream(handler, streamConsumer);
+  stream.poller.start();
+  return stream;
+}
+
+/**
+ * The metric stream's consumer (service minutes from endpoint minutes) fed by a local poller that runs
+ * only while `drain()` does: a test decides when the stream is applied, as it would lag in AWS. Batches
+ * handed over are kept for replays. The poller is made at the first drain (the table exists by then).
+ */
+export function metricStream(handler: StreamHandler = metricStreamHandler) {
+  let stream: ReturnType<typeof pollStream> | undefined;
+  const batches: DynamoDBStreamEvent[] = [];
+  return {
+    batches,
+    /** Hands everything written so far to the consumer, then stops. */
+    async drain(): Promise<void> {
+      stream ??= pollStream(async (event) => {
+        batches.push(structuredClone(event));
+        return handler(event);
+      }, metricStreamConsumer);
+      stream.poller.start();
+      await stream.poller.idle();
+      await stream.poller.stop();
+    },
+  };
 }
