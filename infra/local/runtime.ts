@@ -24,7 +24,7 @@ import {
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
-import { StreamPoller } from "./stream-poller.ts";
+import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
 import { ensureTable } from "./table.ts";
 
 export interface LocalOptions {
@@ -165,34 +165,27 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 
   try {
     const { streamArn } = await ensureTable(admin, config.tableName);
-    poller = new StreamPoller({
-      client: streams,
-      streamArn,
-      handler: streamHandler,
-      region: config.awsRegion,
-      pollIntervalMs: options.pollIntervalMs ?? 100,
-      batchSize: streamConsumer.batchSize,
-      maxRetryAttempts: streamConsumer.maximumRetryAttempts,
-      filters: streamConsumer.filters,
-      checkpointFile: options.inMemory
-        ? undefined
-        : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
-    });
+    // One poller per event source mapping, each with its own checkpoints, as Lambda keeps per mapping.
+    const mapping = (
+      plan: typeof streamConsumer | typeof metricStreamConsumer,
+      handler: StreamHandler,
+      name: string,
+    ) =>
+      new StreamPoller({
+        client: streams,
+        streamArn,
+        handler,
+        region: config.awsRegion,
+        pollIntervalMs: options.pollIntervalMs ?? 100,
+        batchSize: plan.batchSize,
+        maxRetryAttempts: plan.maximumRetryAttempts,
+        filters: plan.filters,
+        tumblingWindowSeconds: "tumblingWindowInSeconds" in plan ? plan.tumblingWindowInSeconds : 0,
+        checkpointFile: options.inMemory ? undefined : join(dataDir, `${name}-${config.tableName}.json`),
+      });
+    poller = mapping(streamConsumer, streamHandler, "stream-checkpoints");
+    metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "stream-checkpoints-metrics");
     poller.start();
-    metricPoller = new StreamPoller({
-      client: streams,
-      streamArn,
-      handler: metricStreamHandler,
-      region: config.awsRegion,
-      pollIntervalMs: options.pollIntervalMs ?? 100,
-      batchSize: metricStreamConsumer.batchSize,
-      maxRetryAttempts: metricStreamConsumer.maximumRetryAttempts,
-      filters: metricStreamConsumer.filters,
-      tumblingWindowSeconds: metricStreamConsumer.tumblingWindowInSeconds,
-      checkpointFile: options.inMemory
-        ? undefined
-        : join(dataDir, `stream-checkpoints-metrics-${config.tableName}.json`),
-    });
     metricPoller.start();
     if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));
 

@@ -5,17 +5,8 @@ import { Keys } from "../../core/db/keys.ts";
 import { MetricIngest } from "../../core/metrics/ingest.ts";
 import { MetricLoad } from "../../core/metrics/load.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
-import { created } from "../support/api.ts";
 import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
-import {
-  allow,
-  consumer,
-  decide,
-  endpoint,
-  metricStream,
-  provider,
-  service,
-} from "../support/privatelink.ts";
+import { metricStream, serviceWithEndpoints } from "../support/privatelink.ts";
 
 startClock(halfPastHour());
 afterAll(installSuiteClock);
@@ -29,13 +20,10 @@ let pending: string;
 const stream = metricStream();
 
 beforeAll(async () => {
-  const p = await provider();
-  const c = await consumer();
-  serviceId = (await service(p)).id;
-  await allow(p, serviceId, c.uin);
-  connected = (await created(endpoint(c, serviceId))).id;
-  pending = (await created(endpoint(c, serviceId))).id;
-  await decide(p, serviceId, "accept", [connected]);
+  const world = await serviceWithEndpoints(1, 1);
+  serviceId = world.serviceId;
+  [connected] = world.accepted as [string];
+  [pending] = world.pending as [string];
 });
 
 async function item(key: { pk: string; sk: string }) {

@@ -7,17 +7,9 @@ import { ServiceMinutes } from "../../core/metrics/service-minutes.ts";
 import type { Change } from "../../core/stream/change.ts";
 import { toChange } from "../../functions/streams/change.ts";
 import { handler, type ShardStreamEvent } from "../../functions/streams/metrics.ts";
-import { call, created, operatorAuth } from "../support/api.ts";
+import { call, operatorAuth } from "../support/api.ts";
 import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
-import {
-  allow,
-  consumer,
-  decide,
-  endpoint,
-  metricStream,
-  provider,
-  service,
-} from "../support/privatelink.ts";
+import { metricStream, serviceWithEndpoints } from "../support/privatelink.ts";
 
 // Service minutes are derived from the table's stream (core/metrics/service-minutes.ts): these tests
 // drive the stream themselves, replay its batches, and check the sums stay exact.
@@ -33,14 +25,10 @@ let ep3: string;
 const stream = metricStream();
 
 beforeAll(async () => {
-  const p = await provider();
-  const c = await consumer();
-  serviceId = (await service(p)).id;
-  await allow(p, serviceId, c.uin);
-  ep1 = (await created(endpoint(c, serviceId))).id;
-  ep2 = (await created(endpoint(c, serviceId))).id;
-  ep3 = (await created(endpoint(c, serviceId))).id;
-  await decide(p, serviceId, "accept", [ep1, ep2]);
+  const world = await serviceWithEndpoints(2, 1);
+  serviceId = world.serviceId;
+  [ep1, ep2] = world.accepted as [string, string];
+  [ep3] = world.pending as [string];
 });
 
 function ingest(samples: unknown[]) {

@@ -91,6 +91,18 @@ export function decide(p: Provider, serviceId: string, action: "accept" | "rejec
   });
 }
 
+/** A provider's service and a consumer's endpoints to it: the first `accepted` connected, the rest pending. */
+export async function serviceWithEndpoints(accepted: number, pending = 0) {
+  const p = await provider();
+  const c = await consumer();
+  const serviceId: string = (await service(p)).id;
+  await allow(p, serviceId, c.uin);
+  const ids: string[] = [];
+  for (let i = 0; i < accepted + pending; i++) ids.push((await created(endpoint(c, serviceId))).id);
+  await decide(p, serviceId, "accept", ids.slice(0, accepted));
+  return { p, c, serviceId, accepted: ids.slice(0, accepted), pending: ids.slice(accepted) };
+}
+
 /** A local poller over this file's table, as the runtime builds one for an event source mapping. */
 function pollStream(
   handler: StreamHandler,
