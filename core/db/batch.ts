@@ -12,7 +12,7 @@ const BATCH = 25;
 const BULK_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * Puts many items with BatchWriteItem, 25 at a time and `concurrency` batches in flight (never more
+ * Puts many items with BatchWriteItem, up to 25 at a time and `concurrency` batches in flight (never more
  * sockets than that, whatever the count). Unprocessed items, which DynamoDB hands back when it
  * throttles, are retried with backoff; a batch still not written after 8 tries throws, naming `what`.
  * Puts are blind: use it for deterministic items that may be rewritten, not for invariants.
@@ -22,13 +22,19 @@ export async function batchPut(
   what: string,
   concurrency = 1,
 ): Promise<void> {
+  const workers = Math.max(1, Math.min(concurrency, Math.ceil(items.length / BATCH)));
+  // Batches as even as the rounds allow: 1,000 items over 32 workers are two rounds of 16 each, not 32
+  // batches of 25 and then 8 more, which would leave 24 workers idle while the last 8 are written.
+  // (One worker writes them one after another anyway: full batches.)
+  const rounds = Math.ceil(Math.ceil(items.length / BATCH) / workers);
+  const size = workers === 1 ? BATCH : Math.ceil(items.length / (rounds * workers));
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const start = next;
-      next += BATCH;
+      next += size;
       let requests: unknown[] | undefined = items
-        .slice(start, start + BATCH)
+        .slice(start, start + size)
         .map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests?.length && attempt < 8; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
@@ -49,6 +55,5 @@ export async function batchPut(
       if (requests?.length) throw new Error(`${what}: writes left unprocessed`);
     }
   };
-  const workers = Math.max(1, Math.min(concurrency, Math.ceil(items.length / BATCH)));
   await Promise.all(Array.from({ length: workers }, worker));
 }
