@@ -252,7 +252,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       poller,
       metricPoller,
       readyMs,
-      demo: demo ? { ...demo.state, created: demo.created, ready: demo.backfill } : undefined,
+      demo: demo
+        ? {
+            ...demo.state,
+            created: demo.created,
+            // Ready means complete: the services' minutes of the load come from the metric stream.
+            ready: demo.backfill.then(async (load) => {
+              await metricPoller?.idle();
+              return load;
+            }),
+          }
+        : undefined,
       stop,
     };
   } catch (error) {
