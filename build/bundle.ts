@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
-import { apiRoutes, cronJobs, streamConsumer, webhookDelivery } from "../infra/plan.ts";
+import { apiRoutes, cronJobs, metricStreamConsumer, streamConsumer, webhookDelivery } from "../infra/plan.ts";
 // @ts-expect-error: plain ESM for SST to load as it is; typed by use.
 import plugins from "./esbuild-plugins.mjs";
 
@@ -50,11 +50,8 @@ export function entries(): Entry[] {
     out.set(module(r.handler), { module: module(r.handler), kind: "api", install: r.install });
   for (const j of cronJobs())
     out.set(module(j.handler), { module: module(j.handler), kind: "cron", install: [] });
-  out.set(module(streamConsumer.handler), {
-    module: module(streamConsumer.handler),
-    kind: "stream",
-    install: [],
-  });
+  for (const consumer of [streamConsumer, metricStreamConsumer])
+    out.set(module(consumer.handler), { module: module(consumer.handler), kind: "stream", install: [] });
   const delivery = module(webhookDelivery.handler);
   if (existsSync(resolve(root, delivery)))
     out.set(delivery, { module: delivery, kind: "queue", install: [] });

@@ -5,8 +5,8 @@ import type { FilterPattern } from "./local/stream-filter.ts";
 
 /**
  * What AWS gets, computed from the same registries the local runtime uses, so the two cannot drift:
- * one Lambda per route, one EventBridge Scheduler schedule per job, the stream consumer and the webhook
- * delivery consumer, and which links (least privilege) each of them gets. Plain data; the SST files in
+ * one Lambda per route, one EventBridge Scheduler schedule per job, the two stream consumers (entities,
+ * metric minutes) and the webhook delivery consumer, and which links (least privilege) each of them gets. Plain data; the SST files in
  * this folder turn it into components, and test/unit/registry.test.ts checks it.
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -161,6 +161,29 @@ export const streamConsumer = {
   startingPosition: "TRIM_HORIZON",
   functionResponseTypes: ["ReportBatchItemFailures"],
   bisectBatchOnFunctionError: true,
+} as const;
+
+/**
+ * The second event source mapping on the same stream: endpoint metric minutes only, summed into their
+ * services' minutes (functions/streams/metrics.ts). Its own function and batch size, so a burst of samples
+ * (up to 1,000 minutes a request) never queues in front of auto-accept and webhooks, and theirs never in
+ * front of it. Service minutes (resourceId is the service's ID) are not let through: they are this
+ * consumer's output. Only new images: an endpoint minute's expiry takes nothing from its service.
+ *
+ * The tumbling window is there for the `shardId` it puts in the event: the consumer's replay guard keeps
+ * one applied sequence number per shard. The window's state is not used.
+ */
+export const metricStreamConsumer = {
+  filters: [
+    { dynamodb: { NewImage: { type: { S: ["MetricMinute"] }, resourceId: { S: [{ prefix: "vpce-" }] } } } },
+  ] as FilterPattern[],
+  handler: "functions/streams/metrics.handler",
+  links: ["Table"] as LinkName[],
+  batchSize: 1000,
+  maximumRetryAttempts: 10,
+  startingPosition: "TRIM_HORIZON",
+  functionResponseTypes: ["ReportBatchItemFailures"],
+  tumblingWindowInSeconds: 60,
 } as const;
 
 /**

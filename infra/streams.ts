@@ -1,5 +1,5 @@
 import { functionArgs } from "./environment";
-import { streamConsumer } from "./plan";
+import { metricStreamConsumer, streamConsumer } from "./plan";
 import { table } from "./table";
 
 /** The stream consumer, with partial batch responses and retries as the local poller does them. */
@@ -15,6 +15,27 @@ table.subscribe(
         maximumRetryAttempts: streamConsumer.maximumRetryAttempts,
         bisectBatchOnFunctionError: streamConsumer.bisectBatchOnFunctionError,
         functionResponseTypes: [...streamConsumer.functionResponseTypes],
+      },
+    },
+  },
+);
+
+/**
+ * Endpoint metric minutes summed into service minutes: its own mapping (and batch size), with a
+ * tumbling window so that each event names its shard (the consumer's replay guard is per shard).
+ */
+table.subscribe(
+  "MetricStreamConsumer",
+  { ...functionArgs(metricStreamConsumer.handler, metricStreamConsumer.links), timeout: "120 seconds" },
+  {
+    filters: metricStreamConsumer.filters,
+    transform: {
+      eventSourceMapping: {
+        batchSize: metricStreamConsumer.batchSize,
+        startingPosition: metricStreamConsumer.startingPosition,
+        maximumRetryAttempts: metricStreamConsumer.maximumRetryAttempts,
+        functionResponseTypes: [...metricStreamConsumer.functionResponseTypes],
+        tumblingWindowInSeconds: metricStreamConsumer.tumblingWindowInSeconds,
       },
     },
   },

@@ -26,10 +26,10 @@ export function useBulkWrites(next: BulkWrites): void {
 const BULK_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * Puts many items with BatchWriteItem, 25 at a time and `concurrency` batches in flight (never more
- * sockets than that, whatever the count), or as 100-item transactions where `useBulkWrites` says so.
- * Unprocessed items, which DynamoDB hands back when it throttles, are retried with backoff; a chunk
- * still not written after 8 tries throws, naming `what`.
+ * Puts many items with BatchWriteItem, up to 25 at a time and `concurrency` batches in flight (never
+ * more sockets than that, whatever the count), or as transactions of up to 100 where `useBulkWrites`
+ * says so. Unprocessed items, which DynamoDB hands back when it throttles, are retried with backoff; a
+ * chunk still not written after 8 tries throws, naming `what`.
  * Puts are blind: use it for deterministic items that may be rewritten, not for invariants.
  */
 export async function batchPut(
@@ -37,7 +37,13 @@ export async function batchPut(
   what: string,
   concurrency = 1,
 ): Promise<void> {
-  const size = bulkWrites === "transactions" ? TRANSACTION : BATCH;
+  const most = bulkWrites === "transactions" ? TRANSACTION : BATCH;
+  const workers = Math.max(1, Math.min(concurrency, Math.ceil(items.length / most)));
+  // Chunks as even as the rounds allow: 1,000 items over 32 workers are two rounds of 16 each, not 32
+  // batches of 25 and then 8 more, which would leave 24 workers idle while the last 8 are written.
+  // (One worker writes them one after another anyway: full chunks.)
+  const rounds = Math.ceil(Math.ceil(items.length / most) / workers);
+  const size = workers === 1 ? most : Math.ceil(items.length / (rounds * workers));
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -47,7 +53,6 @@ export async function batchPut(
       else await putBatch(chunk, what);
     }
   };
-  const workers = Math.max(1, Math.min(concurrency, Math.ceil(items.length / size)));
   await Promise.all(Array.from({ length: workers }, worker));
 }
 

@@ -1,6 +1,7 @@
-import { BatchGetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Config } from "../config.ts";
+import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
@@ -11,15 +12,15 @@ import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } f
 import { Rollup } from "./rollup.ts";
 
 /**
- * Samples from the data plane: one per endpoint per minute. Each is one PutItem (re-sending a minute
- * overwrites it), and each service's minute is the sum over its endpoints, kept by one UpdateItem per
- * service-minute per request that ADDs the difference between each new sample and the one it replaced
- * (PutItem hands back the old one), so a retried request changes nothing.
+ * Samples from the data plane: one per endpoint per minute, written with BatchWriteItem (re-sending a
+ * minute overwrites it). Each service's minute, the sum over its endpoints, is not written here: the
+ * table's stream carries each endpoint minute's old and new image to `ServiceMinutes`, which ADDs the
+ * difference exactly once (core/metrics/service-minutes.ts).
  */
 export namespace MetricIngest {
   export const MAX_SAMPLES = 1000;
   const FUTURE_SECONDS = 300;
-  /** PutItems in flight per request (the ingest bench gives its floor the same). */
+  /** BatchWriteItem requests (25 minutes each) in flight per request; the ingest bench's floor gets the same. */
   export const CONCURRENCY = 32;
 
   const Value = z.number().finite().min(0);
@@ -108,64 +109,12 @@ export namespace MetricIngest {
       return false;
     });
 
-    const serviceDeltas = new Map<
-      string,
-      {
-        serviceId: string;
-        minute: number;
-        sums: Map<StoredMetric, number>;
-        counts: Map<StoredMetric, number>;
-      }
-    >();
-    const hoursWritten = new Set<number>();
-
-    let next = 0;
-    const worker = async () => {
-      while (next < accepted.length) {
-        const s = accepted[next++] as Accepted;
-        const ep = endpoints.get(s.resourceId) as Endpoint.Stored;
-        const item = minuteItem(s, ep, retention.raw);
-        const out = await call(() =>
-          Db.client().send(new PutCommand({ TableName: Db.table(), Item: item, ReturnValues: "ALL_OLD" })),
-        );
-        const old = out.Attributes ?? {};
-        const key = `${ep.endpointServiceId}#${s.minute}`;
-        let delta = serviceDeltas.get(key);
-        if (!delta) {
-          delta = { serviceId: ep.endpointServiceId, minute: s.minute, sums: new Map(), counts: new Map() };
-          serviceDeltas.set(key, delta);
-        }
-        for (const m of SAMPLE_METRICS) {
-          const now = item[attr.minute(m)] as number | undefined;
-          const before = old[attr.minute(m)] as number | undefined;
-          delta.sums.set(m, (delta.sums.get(m) ?? 0) + (now ?? 0) - (before ?? 0));
-          delta.counts.set(
-            m,
-            (delta.counts.get(m) ?? 0) + (now !== undefined ? 1 : 0) - (before !== undefined ? 1 : 0),
-          );
-        }
-        // A connected endpoint that reported in this minute for the first time.
-        if (!out.Attributes && ep.state === "available") {
-          delta.sums.set("ConnectedEndpoints", (delta.sums.get("ConnectedEndpoints") ?? 0) + 1);
-          delta.counts.set("ConnectedEndpoints", (delta.counts.get("ConnectedEndpoints") ?? 0) + 1);
-        }
-        hoursWritten.add(floorTo(s.minute, HOUR));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, accepted.length) }, worker));
-    const lateHours = await Rollup.lateAmong(hoursWritten);
-
-    await Promise.all(
-      [...serviceDeltas.values()].map((d) =>
-        addToService(
-          d.serviceId,
-          d.minute,
-          d.sums,
-          d.counts,
-          floorTo(d.minute, HOUR) + HOUR + retention.raw * DAY,
-        ),
-      ),
+    const items = accepted.map((s) =>
+      minuteItem(s, endpoints.get(s.resourceId) as Endpoint.Stored, retention.raw),
     );
+    await batchPut(items, "metric ingest", CONCURRENCY);
+    // Read after the writes: a rollup that began reading an hour before them may have missed them.
+    const lateHours = await Rollup.lateAmong(new Set(accepted.map((s) => floorTo(s.minute, HOUR))));
     await markLate(lateHours, now);
     return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
@@ -214,51 +163,6 @@ export namespace MetricIngest {
             }),
           ),
         ),
-      ),
-    );
-  }
-
-  async function addToService(
-    serviceId: string,
-    minute: number,
-    sums: Map<StoredMetric, number>,
-    counts: Map<StoredMetric, number>,
-    expiresAt: number,
-  ): Promise<void> {
-    const adds: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    let i = 0;
-    for (const [m, d] of sums) {
-      const n = counts.get(m) ?? 0;
-      if (d === 0 && n === 0) continue;
-      names[`#m${i}`] = attr.minute(m);
-      names[`#n${i}`] = attr.contributors(m);
-      values[`:m${i}`] = d;
-      values[`:n${i}`] = n;
-      adds.push(`#m${i} :m${i}`, `#n${i} :n${i}`);
-      i++;
-    }
-    if (adds.length === 0) return;
-    const marker = Keys.metricHourMarker(serviceId, minute);
-    await call(() =>
-      Db.client().send(
-        new UpdateCommand({
-          TableName: Db.table(),
-          Key: Keys.metricMinute(serviceId, minute),
-          UpdateExpression: `SET #type = :type, v = :v, resourceId = :rid, t = :t, gsi3pk = :g3pk, gsi3sk = :g3sk, expiresAt = :exp ADD ${adds.join(", ")}`,
-          ExpressionAttributeNames: { ...names, "#type": "type" },
-          ExpressionAttributeValues: {
-            ...values,
-            ":type": "MetricMinute",
-            ":v": 1,
-            ":rid": serviceId,
-            ":t": minute,
-            ":g3pk": marker.gsi3pk,
-            ":g3sk": marker.gsi3sk,
-            ":exp": expiresAt,
-          },
-        }),
       ),
     );
   }

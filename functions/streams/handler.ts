@@ -1,31 +1,10 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import type { EntityType } from "../../core/db/keys.ts";
-import type { Change, Consumer } from "../../core/stream/change.ts";
+import type { Consumer } from "../../core/stream/change.ts";
 import { log } from "../../core/util/log.ts";
+import { toChange } from "./change.ts";
 import { consumers as registered } from "./consumers.ts";
 
-const KINDS = { INSERT: "insert", MODIFY: "modify", REMOVE: "remove" } as const;
-
-export function toChange(record: DynamoDBRecord): Change {
-  const d = record.dynamodb ?? {};
-  // Lambda's AttributeValue type and the SDK's are the same wire shape under two declarations.
-  const image = (i: unknown) => (i ? unmarshall(i as Record<string, AttributeValue>) : undefined);
-  const newImage = image(d.NewImage);
-  const oldImage = image(d.OldImage);
-  const keys = image(d.Keys) as { pk: string; sk: string };
-  const entity = (newImage?.type ?? oldImage?.type ?? "Unknown") as EntityType | "Unknown";
-  return {
-    kind: KINDS[record.eventName ?? "MODIFY"],
-    entity,
-    keys,
-    newImage,
-    oldImage,
-    sequence: d.SequenceNumber ?? record.eventID ?? "",
-    at: new Date((d.ApproximateCreationDateTime ?? 0) * 1000),
-  };
-}
+export { toChange };
 
 /**
  * Builds a stream handler over a list of consumers. Records are handled in order; at the first failure

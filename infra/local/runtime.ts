@@ -13,7 +13,8 @@ import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
-import { streamConsumer } from "../plan.ts";
+import { handler as metricStreamHandler } from "../../functions/streams/metrics.ts";
+import { metricStreamConsumer, streamConsumer } from "../plan.ts";
 import { type DemoLoad, type DemoState, startDemo } from "./demo.ts";
 import {
   adoptSharedDatabase,
@@ -24,7 +25,7 @@ import {
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
-import { StreamPoller } from "./stream-poller.ts";
+import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
 import { ensureTable } from "./table.ts";
 
 export interface LocalOptions {
@@ -59,6 +60,8 @@ export interface LocalRuntime {
   dynamodb: { endpoint: string; pid: number | undefined };
   webhooks: { allowPrivate: boolean; allowHttp: boolean };
   poller: StreamPoller;
+  /** The second event source mapping: endpoint metric minutes into service minutes. */
+  metricPoller: StreamPoller;
   readyMs: number;
   /** `ready` settles when the demo's last 24 hours are loaded and rolled up. */
   demo?: DemoState & { created: boolean; ready: Promise<DemoLoad> };
@@ -67,7 +70,7 @@ export interface LocalRuntime {
 
 /**
  * Everything AWS would run, in one process: DynamoDB Local (unless an endpoint is given), the table,
- * the stream poller feeding the Lambda stream handler, the scheduler firing the cron handlers, and every
+ * the stream pollers feeding the two Lambda stream handlers, the scheduler firing the cron handlers, and every
  * route on one port.
  */
 /**
@@ -144,6 +147,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     ...Db.transport(config),
   });
   let poller: StreamPoller | undefined;
+  let metricPoller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
   let secureServer: ServerType | undefined;
@@ -153,6 +157,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
+    await metricPoller?.stop();
     await WebhookDispatch.get().stop();
     WebhookDispatch.use(undefined);
     await new Promise<void>((done) => {
@@ -171,21 +176,29 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 
   try {
     const { streamArn } = await ensureTable(admin, config.tableName);
-    poller = new StreamPoller({
-      client: streams,
-      streamArn,
-      handler: streamHandler,
-      region: config.awsRegion,
-      pollIntervalMs: options.pollIntervalMs ?? 100,
-      batchSize: streamConsumer.batchSize,
-      maxRetryAttempts: streamConsumer.maximumRetryAttempts,
-      filters: streamConsumer.filters,
-      checkpointFile: options.inMemory
-        ? undefined
-        : join(dataDir, `stream-checkpoints-${config.tableName}.json`),
-    });
+    // One poller per event source mapping, each with its own checkpoints, as Lambda keeps per mapping.
+    const mapping = (
+      plan: typeof streamConsumer | typeof metricStreamConsumer,
+      handler: StreamHandler,
+      name: string,
+    ) =>
+      new StreamPoller({
+        client: streams,
+        streamArn,
+        handler,
+        region: config.awsRegion,
+        pollIntervalMs: options.pollIntervalMs ?? 100,
+        batchSize: plan.batchSize,
+        maxRetryAttempts: plan.maximumRetryAttempts,
+        filters: plan.filters,
+        tumblingWindowSeconds: "tumblingWindowInSeconds" in plan ? plan.tumblingWindowInSeconds : 0,
+        checkpointFile: options.inMemory ? undefined : join(dataDir, `${name}-${config.tableName}.json`),
+      });
+    poller = mapping(streamConsumer, streamHandler, "stream-checkpoints");
+    metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "stream-checkpoints-metrics");
     poller.start();
-    if (dynamo) followRestarts(dynamo, poller, () => ensureTable(admin, config.tableName));
+    metricPoller.start();
+    if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));
 
     if (options.scheduler !== false) {
       const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
@@ -248,8 +261,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       dynamodb: { endpoint, pid: dynamo?.pid },
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
+      metricPoller,
       readyMs,
-      demo: demo ? { ...demo.state, created: demo.created, ready: demo.backfill } : undefined,
+      demo: demo
+        ? {
+            ...demo.state,
+            created: demo.created,
+            // Ready means complete: the services' minutes of the load come from the metric stream.
+            ready: demo.backfill.then(async (load) => {
+              await metricPoller?.idle();
+              return load;
+            }),
+          }
+        : undefined,
       stop,
     };
   } catch (error) {
@@ -259,25 +283,27 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 }
 
 /**
- * While DynamoDB Local is down the stream poller waits; once it is up again, the table is made sure of
- * (in memory it is gone, with its stream) and the poller reads on from its checkpoints.
+ * While DynamoDB Local is down the stream pollers wait; once it is up again, the table is made sure of
+ * (in memory it is gone, with its stream) and the pollers read on from their checkpoints.
  */
 function followRestarts(
   dynamo: DynamoDbLocal,
-  poller: StreamPoller,
+  pollers: StreamPoller[],
   table: () => Promise<{ streamArn: string }>,
 ): void {
   dynamo.onStateChange((state) => {
-    if (state === "down") poller.pause();
+    if (state === "down") for (const poller of pollers) poller.pause();
     if (state !== "up") return;
     table().then(
       ({ streamArn }) => {
-        poller.useStream(streamArn);
-        poller.resume();
+        for (const poller of pollers) {
+          poller.useStream(streamArn);
+          poller.resume();
+        }
       },
       (error: Error) => {
         log.warn("table not checked after DynamoDB Local restarted", { error: error.message });
-        poller.resume();
+        for (const poller of pollers) poller.resume();
       },
     );
   });

@@ -57,6 +57,11 @@ export interface StreamPollerOptions {
   checkpointFile?: string;
   /** The event source mapping's filters: other records are skipped, never handed to the handler. */
   filters?: readonly FilterPattern[];
+  /**
+   * The mapping's tumbling window: events then carry `shardId`, `window` and `state`, as Lambda's do.
+   * Only the shape is imitated (no closing invocation per window); 0 means none.
+   */
+  tumblingWindowSeconds?: number;
 }
 
 interface ShardState {
@@ -88,7 +93,9 @@ export class StreamPoller {
   private failingSince: number | undefined;
   private loop: Promise<void> | undefined;
   private nextDescribe = 0;
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
+  /** Passes over the shards begun so far. */
+  private passCount = 0;
   private readonly o: Required<Omit<StreamPollerOptions, "checkpointFile">> & {
     checkpointFile: string | undefined;
   };
@@ -106,6 +113,7 @@ export class StreamPoller {
       maxRetryAttempts: 10,
       retryBaseMs: 200,
       filters: [],
+      tumblingWindowSeconds: 0,
       ...options,
       checkpointFile: options.checkpointFile,
     };
@@ -125,9 +133,12 @@ export class StreamPoller {
     this.saveCheckpoints();
   }
 
-  /** Resolves once a full pass finds nothing new and nothing waiting to be retried. */
+  /**
+   * Resolves once a full pass begun after this call finds nothing new and nothing waiting to be retried:
+   * everything written before the call has been handed to the handler.
+   */
   idle(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => this.idleWaiters.push({ after: this.passCount, resolve }));
   }
 
   /**
@@ -164,6 +175,7 @@ export class StreamPoller {
   private async run(): Promise<void> {
     while (this.running) {
       let busy = false;
+      const pass = ++this.passCount;
       if (this.paused) {
         await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
         continue;
@@ -189,9 +201,9 @@ export class StreamPoller {
       }
       const waiting = [...this.shards.values()].some((s) => s.pending.length > 0);
       if (!busy && !waiting) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const resolve of waiters) resolve();
+        const done = this.idleWaiters.filter((w) => w.after < pass);
+        this.idleWaiters = this.idleWaiters.filter((w) => w.after >= pass);
+        for (const w of done) w.resolve();
       }
       if (!busy) await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
     }
@@ -300,6 +312,7 @@ export class StreamPoller {
   private async deliver(shard: ShardState): Promise<void> {
     const batch = shard.pending;
     const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
+    if (this.o.tumblingWindowSeconds > 0) Object.assign(event, this.windowOf(shard.id));
     this.delivered += batch.length;
     let failed: Set<string>;
     try {
@@ -339,6 +352,20 @@ export class StreamPoller {
         Date.now() + Math.min(this.o.retryBaseMs * 2 ** Math.max(0, shard.attempts - 1), 10_000);
     }
     this.saveCheckpoints();
+  }
+
+  /** What a tumbling window adds to Lambda's event (functions/streams/metrics.ts reads `shardId`). */
+  private windowOf(shardId: string) {
+    const size = this.o.tumblingWindowSeconds * 1000;
+    const start = Math.floor(Date.now() / size) * size;
+    return {
+      shardId,
+      eventSourceARN: this.o.streamArn,
+      window: { start: new Date(start).toISOString(), end: new Date(start + size).toISOString() },
+      state: {},
+      isFinalInvokeForWindow: false,
+      isWindowTerminatedEarly: false,
+    };
   }
 
   private toLambdaRecord(record: StreamRecord): DynamoDBRecord {

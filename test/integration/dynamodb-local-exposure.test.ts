@@ -137,7 +137,7 @@ describe("DynamoDB Local under npm start", () => {
     // Prepare
     const items = Array.from({ length: 250 }, (_, i) => ({ pk: `BULK#${i}`, sk: "BULK", type: "Test" }));
     // Act
-    const { commands } = await Db.recordCommands(() => batchPut(items, "test", 2));
+    const { commands } = await Db.recordCommands(() => batchPut(items, "test"));
     // Assess
     expect(commands).toEqual(["TransactWriteItems", "TransactWriteItems", "TransactWriteItems"]);
     const last = await Db.client().send(

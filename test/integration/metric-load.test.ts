@@ -5,9 +5,8 @@ import { Keys } from "../../core/db/keys.ts";
 import { MetricIngest } from "../../core/metrics/ingest.ts";
 import { MetricLoad } from "../../core/metrics/load.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
-import { created } from "../support/api.ts";
 import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
-import { allow, consumer, decide, endpoint, provider, service } from "../support/privatelink.ts";
+import { metricStream, serviceWithEndpoints } from "../support/privatelink.ts";
 
 startClock(halfPastHour());
 afterAll(installSuiteClock);
@@ -17,15 +16,14 @@ const thisMinute = nowSeconds() - (nowSeconds() % 60);
 let serviceId: string;
 let connected: string;
 let pending: string;
+/** Service minutes come from the stream, after ingest and load alike. */
+const stream = metricStream();
 
 beforeAll(async () => {
-  const p = await provider();
-  const c = await consumer();
-  serviceId = (await service(p)).id;
-  await allow(p, serviceId, c.uin);
-  connected = (await created(endpoint(c, serviceId))).id;
-  pending = (await created(endpoint(c, serviceId))).id;
-  await decide(p, serviceId, "accept", [connected]);
+  const world = await serviceWithEndpoints(1, 1);
+  serviceId = world.serviceId;
+  [connected] = world.accepted as [string];
+  [pending] = world.pending as [string];
 });
 
 async function item(key: { pk: string; sk: string }) {
@@ -42,18 +40,21 @@ const samples = (t: number): MetricLoad.Sample[] => [
 ];
 
 describe("metric load", () => {
-  it("writes the very items ingest writes, endpoint and service minutes alike", async () => {
+  it("writes the very endpoint minutes ingest writes, and the stream makes the same service minutes", async () => {
     // Prepare: the same two samples, one minute through ingest, another through the load.
     const viaIngest = thisMinute - 300;
     const viaLoad = thisMinute - 360;
     await MetricIngest.ingest({ samples: samples(viaIngest) });
     // Act
     const { commands } = await Db.recordCommands(() => MetricLoad.load(samples(viaLoad)));
-    // Assess: the same attributes (keys and times aside), written with BatchWriteItem only.
+    await stream.drain();
+    // Assess: the same attributes (keys, times and the stream's applied sequence numbers aside), the
+    // load's written with BatchWriteItem only.
     const same = async (id: string) => {
       const a = await item(Keys.metricMinute(id, viaIngest));
       const b = await item(Keys.metricMinute(id, viaLoad));
-      const strip = ({ pk: _p, sk: _s, gsi3sk: _g, t: _t, ...rest }: Record<string, unknown>) => rest;
+      const strip = ({ pk: _p, sk: _s, gsi3sk: _g, t: _t, ...rest }: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith("seq_")));
       expect(strip(b)).toEqual(strip(a));
       expect(b.t).toBe(viaLoad);
     };
@@ -75,9 +76,12 @@ describe("metric load", () => {
     await Rollup.run("hourly");
     expect(await Rollup.watermark("hourly")).toBeGreaterThanOrEqual(hour);
     await MetricLoad.load(samples(hour + 60));
+    await stream.drain();
     const first = await item(Keys.metricMinute(serviceId, hour + 60));
+    expect(first).toMatchObject({ m_BytesIn: 150, n_BytesIn: 2, m_ConnectedEndpoints: 1 });
     // Act
     const result = await MetricLoad.load(samples(hour + 60));
+    await stream.drain();
     // Assess
     expect(await item(Keys.metricMinute(serviceId, hour + 60))).toEqual(first);
     expect(result.late).toEqual([hour]);

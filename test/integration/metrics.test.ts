@@ -14,6 +14,7 @@ import {
   consumer,
   decide,
   endpoint,
+  metricStream,
   type Provider,
   provider,
   service,
@@ -33,6 +34,8 @@ let c: Consumer;
 let serviceId: string;
 let ep1: string;
 let ep2: string;
+/** Service minutes come from the stream: tests that read them drain it first. */
+const stream = metricStream();
 
 beforeAll(async () => {
   p = await provider();
@@ -121,6 +124,7 @@ describe("ingest", () => {
       { resourceId: ep2, timestamp: t, metrics: { BytesIn: 50 } },
     ]);
     await ingest([{ resourceId: ep2, timestamp: t, metrics: { BytesIn: 70, PacketsIn: 1 } }]);
+    await stream.drain();
     const svc = await item(Keys.metricMinute(serviceId, t));
     expect(svc).toMatchObject({
       m_BytesIn: 170,
@@ -131,18 +135,21 @@ describe("ingest", () => {
     });
   });
 
-  it("writes one item per endpoint-minute and one per service-minute", async () => {
+  it("writes endpoint minutes in batches, and the stream one UpdateItem per service-minute", async () => {
     const t = thisMinute - 240;
-    const { commands } = await Db.recordCommands(() =>
-      ingest([
-        { resourceId: ep1, timestamp: t, metrics: { BytesIn: 1 } },
-        { resourceId: ep2, timestamp: t, metrics: { BytesIn: 1 } },
-        { resourceId: ep1, timestamp: t - 60, metrics: { BytesIn: 1 } },
-      ]),
-    );
-    expect(commands.filter((x) => x === "PutItem")).toHaveLength(3);
-    expect(commands.filter((x) => x === "UpdateItem")).toHaveLength(2);
-    expect(commands).not.toContain("Scan");
+    const samples = [
+      { resourceId: ep1, timestamp: t, metrics: { BytesIn: 1 } },
+      { resourceId: ep2, timestamp: t, metrics: { BytesIn: 1 } },
+      { resourceId: ep1, timestamp: t - 60, metrics: { BytesIn: 1 } },
+    ];
+    await stream.drain();
+    const ingested = await Db.recordCommands(() => ingest(samples));
+    const streamed = await Db.recordCommands(() => stream.drain());
+    expect(ingested.commands.filter((x) => x === "BatchWriteItem")).toHaveLength(1);
+    expect(ingested.commands).not.toContain("PutItem");
+    expect(ingested.commands).not.toContain("UpdateItem");
+    expect(ingested.commands).not.toContain("Scan");
+    expect(streamed.commands.filter((x) => x === "UpdateItem")).toHaveLength(2);
   });
 
   it("takes the ingest token or the operator token, never an account credential", async () => {
@@ -182,6 +189,7 @@ describe("views", () => {
       { resourceId: ep1, timestamp: t, metrics: { NewConnections: 4 } },
       { resourceId: ep2, timestamp: t, metrics: { NewConnections: 6 } },
     ]);
+    await stream.drain();
     const all = await call(
       "GET",
       `/v1/endpoint-services/${serviceId}/metrics?metrics=NewConnections,ConnectedEndpoints`,
@@ -339,9 +347,11 @@ describe("rollups", () => {
   });
 
   it("rebuilds a service's hour from its endpoints, so a lost service ADD does not stay lost", async () => {
-    // Prepare: an endpoint minute whose request failed before its service ADD (written directly).
+    // Prepare: an endpoint minute whose stream record was never added to its service (the consumer
+    // discarded it after its retries): written while no consumer drains the stream, and not drained.
     const hour = thisHour - 20 * HOUR;
     await ingest([{ resourceId: ep1, timestamp: hour, metrics: { PacketsOut: 5 } }]);
+    await stream.drain();
     const lost = {
       ...(await item(Keys.metricMinute(ep2, hour))),
       ...Keys.metricMinute(ep2, hour),
@@ -364,7 +374,7 @@ describe("rollups", () => {
     );
     // Act
     await Rollup.rollPeriods("hourly", [hour]);
-    // Assess: the service minute ingest kept says 5; the hour says 12, with both endpoints connected.
+    // Assess: the service minute the stream kept says 5; the hour says 12, with both endpoints connected.
     expect((await item(Keys.metricMinute(serviceId, hour)))?.m_PacketsOut).toBe(5);
     const bucket = bucketValues((await item(Keys.metricHour(serviceId, hour))) as Record<string, unknown>);
     expect(bucket.PacketsOut).toEqual({ sum: 12, min: 12, max: 12, count: 1 });

@@ -3,8 +3,9 @@ import type { DynamoDBStreamEvent } from "aws-lambda";
 import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
+import { handler as metricStreamHandler } from "../../functions/streams/metrics.ts";
 import { type StreamHandler, StreamPoller } from "../../infra/local/stream-poller.ts";
-import { streamConsumer } from "../../infra/plan.ts";
+import { metricStreamConsumer, streamConsumer } from "../../infra/plan.ts";
 import { call, created, newTenant, type Tenant } from "./api.ts";
 import { tableState } from "./integration-setup.ts";
 
@@ -90,14 +91,23 @@ export function decide(p: Provider, serviceId: string, action: "accept" | "rejec
   });
 }
 
-/**
- * The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays.
- * `handler` replaces the sources' handler (the built-artifact test passes the built bundle's).
- */
-export function startStream(handler: StreamHandler = streamHandler): {
-  poller: StreamPoller;
-  batches: DynamoDBStreamEvent[];
-} {
+/** A provider's service and a consumer's endpoints to it: the first `accepted` connected, the rest pending. */
+export async function serviceWithEndpoints(accepted: number, pending = 0) {
+  const p = await provider();
+  const c = await consumer();
+  const serviceId: string = (await service(p)).id;
+  await allow(p, serviceId, c.uin);
+  const ids: string[] = [];
+  for (let i = 0; i < accepted + pending; i++) ids.push((await created(endpoint(c, serviceId))).id);
+  await decide(p, serviceId, "accept", ids.slice(0, accepted));
+  return { p, c, serviceId, accepted: ids.slice(0, accepted), pending: ids.slice(accepted) };
+}
+
+/** A local poller over this file's table, as the runtime builds one for an event source mapping. */
+function pollStream(
+  handler: StreamHandler,
+  mapping: { filters: typeof streamConsumer.filters; batchSize: number; tumblingWindowInSeconds?: number },
+): { poller: StreamPoller; batches: DynamoDBStreamEvent[] } {
   const batches: DynamoDBStreamEvent[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({
@@ -112,8 +122,45 @@ export function startStream(handler: StreamHandler = streamHandler): {
     },
     pollIntervalMs: 20,
     retryBaseMs: 20,
-    filters: streamConsumer.filters,
+    batchSize: mapping.batchSize,
+    filters: mapping.filters,
+    tumblingWindowSeconds: mapping.tumblingWindowInSeconds,
   });
-  poller.start();
   return { poller, batches };
+}
+
+/**
+ * The real stream handler fed by the local poller, as `npm start` runs it; batches are kept for replays.
+ * `handler` replaces the sources' handler (the built-artifact test passes the built bundle's).
+ */
+export function startStream(handler: StreamHandler = streamHandler): {
+  poller: StreamPoller;
+  batches: DynamoDBStreamEvent[];
+} {
+  const stream = pollStream(handler, streamConsumer);
+  stream.poller.start();
+  return stream;
+}
+
+/**
+ * The metric stream's consumer (service minutes from endpoint minutes) fed by a local poller that runs
+ * only while `drain()` does: a test decides when the stream is applied, as it would lag in AWS. Batches
+ * handed over are kept for replays. The poller is made at the first drain (the table exists by then).
+ */
+export function metricStream(handler: StreamHandler = metricStreamHandler) {
+  let stream: ReturnType<typeof pollStream> | undefined;
+  const batches: DynamoDBStreamEvent[] = [];
+  return {
+    batches,
+    /** Hands everything written so far to the consumer, then stops. */
+    async drain(): Promise<void> {
+      stream ??= pollStream(async (event) => {
+        batches.push(structuredClone(event));
+        return handler(event);
+      }, metricStreamConsumer);
+      stream.poller.start();
+      await stream.poller.idle();
+      await stream.poller.stop();
+    },
+  };
 }

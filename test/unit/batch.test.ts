@@ -39,6 +39,21 @@ describe("batchPut", () => {
     });
   });
 
+  it("spreads the items evenly over the batches in flight, so no round ends with a few workers busy", async () => {
+    // Prepare: a full ingest request, 1,000 items, with 32 batches in flight.
+    ddb.on(BatchWriteCommand).resolves({});
+    const many = Array.from({ length: 1000 }, (_, i) => ({ pk: `P#${i}`, sk: "S" }));
+    // Act
+    await batchPut(many, "test", 32);
+    // Assess: two rounds of 16-item batches, not 32 batches of 25 and then 8 more.
+    const sizes = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => (c.args[0].input.RequestItems?.[Db.table()] ?? []).length);
+    expect(Math.max(...sizes)).toBe(16);
+    expect(sizes).toHaveLength(63);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+  });
+
   it("sends a batch again when the table timed out, since its puts are whole and blind", async () => {
     ddb.on(BatchWriteCommand).rejectsOnce(timeout()).resolves({});
     await batchPut(items.slice(0, 10), "test");
@@ -76,10 +91,10 @@ describe("batchPut as transactions (DynamoDB Local on disk)", () => {
     useBulkWrites("transactions");
     ddb.on(TransactWriteCommand).resolves({});
     // Act
-    await batchPut(many, "test", 2);
+    await batchPut(many, "test");
     // Assess
     const sizes = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length);
-    expect(sizes.sort()).toEqual([100, 100, 30]);
+    expect(sizes).toEqual([100, 100, 30]);
     const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
     expect(put?.TableName).toBe(Db.table());
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);

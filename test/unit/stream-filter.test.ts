@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { passes } from "../../infra/local/stream-filter.ts";
-import { streamConsumer } from "../../infra/plan.ts";
+import { metricStreamConsumer, streamConsumer } from "../../infra/plan.ts";
 
 const record = (images: { NewImage?: string; OldImage?: string }) => ({
   eventName: images.NewImage ? "MODIFY" : "REMOVE",
@@ -22,6 +22,23 @@ describe("the stream consumer's filters", () => {
     };
     // Assess
     expect(verdicts).toEqual({ modify: true, remove: true, message: false, untyped: false });
+  });
+
+  it("give the metric consumer endpoint minutes only: not service minutes, removals or other entities", () => {
+    // Prepare
+    const filters = metricStreamConsumer.filters;
+    const minute = (resourceId: string) => ({ type: { S: "MetricMinute" }, resourceId: { S: resourceId } });
+    // Act
+    const verdicts = {
+      endpointMinute: passes(filters, { dynamodb: { NewImage: minute("vpce-1a2b3c4d") } }),
+      serviceMinute: passes(filters, { dynamodb: { NewImage: minute("vpcsvc-1a2b3c4d") } }),
+      expired: passes(filters, { dynamodb: { OldImage: minute("vpce-1a2b3c4d") } }),
+      endpoint: passes(filters, record({ NewImage: "Endpoint" })),
+    };
+    // Assess
+    expect(verdicts).toEqual({ endpointMinute: true, serviceMinute: false, expired: false, endpoint: false });
+    // And the entity consumer never sees metric minutes at all.
+    expect(passes(streamConsumer.filters, { dynamodb: { NewImage: minute("vpce-1a2b3c4d") } })).toBe(false);
   });
 
   it("lets everything through when there are no filters", () => {
