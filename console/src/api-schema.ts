@@ -346,7 +346,7 @@ export interface paths {
         };
         /**
          * The view as CSV (UTF-8 with BOM) or JSON rows
-         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The service's series are the sums over its endpoints, with ConnectedEndpoints. Only the service's owner sees them.
+         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The service's series are the sums over its endpoints, with ConnectedEndpoints. Only the service's owner sees them. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
          */
         get: operations["exportEndpointServiceMetrics"];
         put?: never;
@@ -386,7 +386,7 @@ export interface paths {
         };
         /**
          * Export a region's services as CSV (UTF-8 with BOM, streamed)
-         * @description The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+         * @description The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
          */
         get: operations["exportEndpointServices"];
         put?: never;
@@ -518,7 +518,7 @@ export interface paths {
         };
         /**
          * The view as CSV (UTF-8 with BOM) or JSON rows
-         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The endpoint's owner sees it; so does the provider of the service it is connected to while it is connected.
+         * @description The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. The endpoint's owner sees it; so does the provider of the service it is connected to while it is connected. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
          */
         get: operations["exportEndpointMetrics"];
         put?: never;
@@ -582,7 +582,7 @@ export interface paths {
         };
         /**
          * Export a region's endpoints as CSV (UTF-8 with BOM, streamed)
-         * @description The caller's endpoints in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the list's filters and `fields`, streamed; the file is named endpoints-<region>-<date>.csv. Cells a spreadsheet would run as a formula are prefixed with `'`.
+         * @description The caller's endpoints in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the list's filters and `fields`, streamed; the file is named endpoints-<region>-<date>.csv. Cells a spreadsheet would run as a formula are prefixed with `'`. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
          */
         get: operations["exportEndpoints"];
         put?: never;
@@ -674,7 +674,7 @@ export interface paths {
         };
         /**
          * Download a run's file (streamed)
-         * @description The run's file as it was written, streamed, with its SHA-256 in `X-Content-SHA256`. ResourceNotFound for a run that wrote no file.
+         * @description The run's file as it was written, streamed, with its SHA-256 in `X-Content-SHA256`. In AWS the file is in the export bucket, and the answer is `303` to a presigned URL of it, valid 15 minutes, with the same header. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin. ResourceNotFound for a run that wrote no file.
          */
         get: operations["downloadMetricExportFile"];
         put?: never;
@@ -1521,6 +1521,16 @@ export interface components {
             /** @enum {string} */
             status: "enabled" | "disabled";
         };
+        DownloadLink: {
+            /** @example text/csv; charset=utf-8 */
+            contentType: string;
+            /** @description When the URL stops working (ISO 8601, 15 minutes on) */
+            expiresAt: string;
+            /** @example endpoints-ap-guangzhou-2026-11-30.csv */
+            filename: string;
+            /** @description Presigned URL of the file; S3 names and types the download */
+            url: string;
+        };
         Endpoint: {
             createdAt: string;
             endpointServiceId: string;
@@ -1692,6 +1702,20 @@ export interface components {
             sha256: string | null;
             /** @enum {string} */
             status: "running" | "succeeded" | "failed";
+        };
+        MetricRows: {
+            /** @enum {string} */
+            granularity: "1m" | "1h" | "1d";
+            resourceId: string;
+            rows: {
+                metric: string;
+                /** @enum {string} */
+                stat: "sum" | "avg" | "max" | "min";
+                t: number;
+                time: string;
+                unit: string;
+                value: number | null;
+            }[];
         };
         MetricView: {
             from: number;
@@ -4684,6 +4708,8 @@ export interface operations {
     exportEndpointServiceMetrics: {
         parameters: {
             query?: {
+                /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
+                download?: "link";
                 /** @description One connected endpoint's series */
                 endpointId?: string;
                 format?: "csv" | "json";
@@ -4705,16 +4731,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rows */
+            /** @description The rows; or, with `download=link` where the file is in the bucket, its link (`Linkplane-Download: link`) */
             200: {
                 headers: {
+                    /** @description `link` when the body is the file's link rather than the file */
+                    "Linkplane-Download"?: "link";
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["MetricRows"] | components["schemas"]["DownloadLink"];
                     "text/csv": string;
                 };
             };
-            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file, and `download=link` is not given: the file's download URL, valid 15 minutes, in Location. Browsers navigating, SDKs and `curl -L` follow it */
             303: {
                 headers: {
                     /** @description Presigned S3 URL of the file */
@@ -4926,6 +4955,8 @@ export interface operations {
     exportEndpointServices: {
         parameters: {
             query: {
+                /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
+                download?: "link";
                 /** @description Comma-separated columns, in this order */
                 fields?: string;
                 q?: string;
@@ -4941,16 +4972,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV */
+            /** @description CSV; or, with `download=link` where the file is in the bucket, its link (`Linkplane-Download: link`) */
             200: {
                 headers: {
+                    /** @description `link` when the body is the file's link rather than the file */
+                    "Linkplane-Download"?: "link";
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["DownloadLink"];
                     "text/csv": string;
                 };
             };
-            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file, and `download=link` is not given: the file's download URL, valid 15 minutes, in Location. Browsers navigating, SDKs and `curl -L` follow it */
             303: {
                 headers: {
                     /** @description Presigned S3 URL of the file */
@@ -5870,6 +5904,8 @@ export interface operations {
     exportEndpointMetrics: {
         parameters: {
             query?: {
+                /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
+                download?: "link";
                 format?: "csv" | "json";
                 /** @description Epoch seconds or ISO 8601 (custom) */
                 from?: string;
@@ -5889,16 +5925,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rows */
+            /** @description The rows; or, with `download=link` where the file is in the bucket, its link (`Linkplane-Download: link`) */
             200: {
                 headers: {
+                    /** @description `link` when the body is the file's link rather than the file */
+                    "Linkplane-Download"?: "link";
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["MetricRows"] | components["schemas"]["DownloadLink"];
                     "text/csv": string;
                 };
             };
-            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file, and `download=link` is not given: the file's download URL, valid 15 minutes, in Location. Browsers navigating, SDKs and `curl -L` follow it */
             303: {
                 headers: {
                     /** @description Presigned S3 URL of the file */
@@ -6276,6 +6315,8 @@ export interface operations {
     exportEndpoints: {
         parameters: {
             query: {
+                /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
+                download?: "link";
                 /** @description Comma-separated columns, in this order */
                 fields?: string;
                 q?: string;
@@ -6293,16 +6334,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV */
+            /** @description CSV; or, with `download=link` where the file is in the bucket, its link (`Linkplane-Download: link`) */
             200: {
                 headers: {
+                    /** @description `link` when the body is the file's link rather than the file */
+                    "Linkplane-Download"?: "link";
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["DownloadLink"];
                     "text/csv": string;
                 };
             };
-            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file, and `download=link` is not given: the file's download URL, valid 15 minutes, in Location. Browsers navigating, SDKs and `curl -L` follow it */
             303: {
                 headers: {
                     /** @description Presigned S3 URL of the file */
@@ -6972,7 +7016,10 @@ export interface operations {
     };
     downloadMetricExportFile: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
+                download?: "link";
+            };
             header?: never;
             path: {
                 /** @description metric export ID */
@@ -6983,16 +7030,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file */
+            /** @description The file; or, with `download=link` where the file is in the bucket, its link (`Linkplane-Download: link`) */
             200: {
                 headers: {
+                    /** @description `link` when the body is the file's link rather than the file */
+                    "Linkplane-Download"?: "link";
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["DownloadLink"];
+                    "application/x-ndjson": string;
                     "text/csv": string;
                 };
             };
-            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file: the file's download URL, valid 15 minutes, in Location. Browsers, fetch and `curl -L` follow it */
+            /** @description In AWS, when the file is larger than a Lambda response (6 MB) or is a stored file, and `download=link` is not given: the file's download URL, valid 15 minutes, in Location. Browsers navigating, SDKs and `curl -L` follow it */
             303: {
                 headers: {
                     /** @description Presigned S3 URL of the file */
@@ -7001,7 +7052,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `UnknownParameter`: A body field or query parameter the operation does not take. */
+            /**
+             * @description `UnknownParameter`: A body field or query parameter the operation does not take.
+             *
+             *     `InvalidParameterValue`: A value the rules refuse; the message says which rule.
+             *
+             *     `InvalidParameterValue.Malformed`: A value not in its format: an address, a CIDR block, a time, a cursor.
+             *
+             *     `InvalidParameterValue.Range`: A number outside its range, or a list with too few or too many items.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -8,6 +8,7 @@
 
 import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./api-schema.ts";
+import { whatToSave } from "./download.ts";
 
 export type Session =
   | { kind: "account"; secretId: string; secretKey: string; region: string }
@@ -107,22 +108,37 @@ export function allFields<T>(
   return page as Promise<Page<T>>;
 }
 
-/** A file the API answers (CSV/JSON export), saved through the browser's download. */
+/**
+ * A file the API answers (CSV/JSON export, a run's file), saved through the browser's download. Every
+ * download is asked with `download=link` (`LINK`): where the API answers the file's link instead (in AWS,
+ * a file in the export bucket), the page navigates to it, which the CSP's connect-src does not govern, and
+ * S3 answers it as an attachment named by the signed `response-content-disposition`, so the page stays.
+ */
 export async function download(
   call: Promise<{ data?: Blob; response: Response }>,
   fallbackName: string,
 ): Promise<void> {
   const { data, response } = await call;
-  const disposition = response.headers.get("content-disposition") ?? "";
-  const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(data ?? new Blob([]));
+  const saving = await whatToSave(response, data ?? new Blob([]), fallbackName);
+  if ("link" in saving) {
+    click(saving.link.url);
+    return;
+  }
+  const url = URL.createObjectURL(saving.file);
+  click(url, saving.name);
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** What every download asks for: the link rather than a redirect fetch cannot follow. */
+export const LINK = { download: "link" } as const;
+
+function click(href: string, name?: string): void {
   const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
+  a.href = href;
+  if (name) a.download = name;
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /**

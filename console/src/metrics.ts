@@ -1,4 +1,4 @@
-import { client, download, ok } from "./api.ts";
+import { client, download, LINK, ok } from "./api.ts";
 import type { operations } from "./api-schema.ts";
 import { formatValue, lineChart } from "./chart.ts";
 import { attempt, clear, field, h, select } from "./dom.ts";
@@ -49,7 +49,10 @@ function metricCalls(source: MetricSource) {
       compare: (query: MetricQuery & { compareFrom: string }) =>
         client.GET("/v1/endpoints/{id}/metrics/compare", { params: { path, query } }),
       file: (query: MetricQuery & { format: "csv" | "json" }) =>
-        client.GET("/v1/endpoints/{id}/metrics/export", { params: { path, query }, parseAs: "blob" }),
+        client.GET("/v1/endpoints/{id}/metrics/export", {
+          params: { path, query: { ...query, ...LINK } },
+          parseAs: "blob",
+        }),
     };
   }
   const path = { id: source.service };
@@ -63,7 +66,7 @@ function metricCalls(source: MetricSource) {
       }),
     file: (query: MetricQuery & { format: "csv" | "json" }) =>
       client.GET("/v1/endpoint-services/{id}/metrics/export", {
-        params: { path, query: { ...query, endpointId } },
+        params: { path, query: { ...query, endpointId, ...LINK } },
         parseAs: "blob",
       }),
   };

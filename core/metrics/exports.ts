@@ -8,7 +8,7 @@ import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/
 import { ConflictError, InvalidParameterError, isLinkplaneError, NotFoundError } from "../errors.ts";
 import { Endpoint } from "../privatelink/endpoint.ts";
 import { EndpointService } from "../privatelink/service.ts";
-import { objectStore } from "../storage/index.ts";
+import { type DownloadLink, downloadLink, givesLinks, objectStore } from "../storage/index.ts";
 import { resourceId } from "../util/id.ts";
 import { log } from "../util/log.ts";
 import { Clock, nowIso } from "../util/time.ts";
@@ -208,8 +208,8 @@ export namespace MetricExport {
 
   /** A download link, when the store gives them (the bucket in AWS), else the file as a stream. */
   export type File = { run: Run; filename: string; contentType: string } & (
-    | { url: string; body?: undefined }
-    | { url?: undefined; body: ReadableStream<Uint8Array> }
+    | { link: DownloadLink; body?: undefined }
+    | { link?: undefined; body: ReadableStream<Uint8Array> }
   );
 
   /** The stored file of a succeeded run. */
@@ -228,19 +228,12 @@ export namespace MetricExport {
     const contentType = exp.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
     const store = objectStore();
     // Through the function a file could not be larger than a Lambda response (6 MB); S3 has no limit.
-    if (store.downloadUrl) {
-      const url = await store.downloadUrl(key, {
-        filename,
-        contentType,
-        expiresInSeconds: DOWNLOAD_LINK_SECONDS,
-      });
-      return { run, filename, contentType, url };
+    if (givesLinks(store)) {
+      const link = await downloadLink(store, key, { filename, contentType });
+      return { run, filename, contentType, link };
     }
     return { run, filename, contentType, body: await store.get(key) };
   }
-
-  /** How long a file's download link works. */
-  export const DOWNLOAD_LINK_SECONDS = 900;
 
   // ---- The job --------------------------------------------------------------------------------------
 

@@ -36,6 +36,40 @@ export interface Download {
   expiresInSeconds: number;
 }
 
+/** How long a download link works: enough to start the download, not to pass the link around. */
+export const DOWNLOAD_LINK_SECONDS = 900;
+
+/** A short-lived URL of a stored object, what it downloads as, and until when it works. */
+export interface DownloadLink {
+  url: string;
+  filename: string;
+  contentType: string;
+  /** ISO 8601; the URL stops working at this instant (or a moment after, never before). */
+  expiresAt: string;
+}
+
+/** A store that gives download URLs (the bucket in AWS). */
+export type LinkingStore = ObjectStore & Required<Pick<ObjectStore, "downloadUrl">>;
+
+/** Whether callers download from the store itself (the bucket) rather than through the function. */
+export function givesLinks(store: ObjectStore): store is LinkingStore {
+  return store.downloadUrl !== undefined;
+}
+
+/**
+ * The download link of `key`, valid DOWNLOAD_LINK_SECONDS. The instant is read before signing, so the
+ * URL (signed at that instant or later) never expires before `expiresAt`.
+ */
+export async function downloadLink(
+  store: LinkingStore,
+  key: string,
+  file: { filename: string; contentType: string },
+): Promise<DownloadLink> {
+  const expiresAt = new Date(Clock.now() + DOWNLOAD_LINK_SECONDS * 1000).toISOString();
+  const url = await store.downloadUrl(key, { ...file, expiresInSeconds: DOWNLOAD_LINK_SECONDS });
+  return { url, filename: file.filename, contentType: file.contentType, expiresAt };
+}
+
 /** Keys are built by Linkplane (`metric-exports/<uin>/<id>/<period>.csv`): refuse anything else. */
 function safeKey(key: string): string {
   if (!/^[A-Za-z0-9_\-./]+$/.test(key) || key.split("/").some((part) => part === ".." || part === "")) {

@@ -6,7 +6,9 @@ import { createApi } from "./factory.ts";
 
 /**
  * The web console: a static page and two assets. It calls only the public API, from the same origin, so
- * the policy below allows nothing else: no third-party script, style, font or connection.
+ * the policy below allows nothing else: no third-party script, style, font or connection. A file in the
+ * export bucket (in AWS) is asked for as a link (`download=link`) and downloaded by navigating to it,
+ * which connect-src does not govern, so the bucket's origin needs no place here either.
  */
 const POLICY = [
   "default-src 'none'",

@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { stringify } from "csv-stringify/sync";
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
-import { type ObjectStore, objectStore } from "../../core/storage/index.ts";
+import { downloadLink, givesLinks, type LinkingStore, objectStore } from "../../core/storage/index.ts";
 import { Clock } from "../../core/util/time.ts";
+import { type DownloadMode, linkResponse } from "./download.ts";
 
 /**
  * A CSV download, streamed one page at a time so that a 50,000-row export never sits in memory:
@@ -47,26 +48,28 @@ let inlineLimit = INLINE_LIMIT_BYTES;
 export function useInlineLimit(bytes: number | undefined): void {
   inlineLimit = bytes ?? INLINE_LIMIT_BYTES;
 }
-/** How long a download link works: enough to follow the redirect, not to pass the link around. */
-export const DOWNLOAD_LINK_SECONDS = 900;
-
 const CSV_TYPE = "text/csv; charset=utf-8";
 
 /**
  * The export as a download. Locally (a store without download URLs) it is streamed page by page. In
  * AWS it is answered inline while it fits in a Lambda response, and otherwise written to the bucket
  * (`downloads/`, kept a day) and answered `303` to a short-lived URL of it, which clients that follow
- * redirects (browsers, fetch, `curl -L`) download on their own.
+ * redirects (browsers, SDKs, `curl -L`) download on their own, or, with `download=link`, that URL as
+ * JSON (download.ts).
  */
-export function csvResponse(c: Context, csv: CsvExport): Response | Promise<Response> {
+export function csvResponse(
+  c: Context,
+  csv: CsvExport,
+  mode: DownloadMode | undefined,
+): Response | Promise<Response> {
   const store = objectStore();
-  if (!store.downloadUrl) {
+  if (!givesLinks(store)) {
     downloadHeaders(c, csv.filename);
     return stream(c, async (out) => {
       for await (const chunk of csvChunks(csv)) await out.write(chunk);
     });
   }
-  return inlineOrLink(c, csv, store as Required<ObjectStore>);
+  return inlineOrLink(c, csv, store, mode);
 }
 
 function downloadHeaders(c: Context, filename: string): void {
@@ -86,7 +89,12 @@ async function* csvChunks(csv: CsvExport): AsyncGenerator<string> {
   }
 }
 
-async function inlineOrLink(c: Context, csv: CsvExport, store: Required<ObjectStore>): Promise<Response> {
+async function inlineOrLink(
+  c: Context,
+  csv: CsvExport,
+  store: LinkingStore,
+  mode: DownloadMode | undefined,
+): Promise<Response> {
   const chunks = csvChunks(csv);
   const head: string[] = [];
   let escaped = 0;
@@ -106,13 +114,11 @@ async function inlineOrLink(c: Context, csv: CsvExport, store: Required<ObjectSt
   };
   const key = `downloads/${randomUUID()}/${csv.filename}`;
   await store.put(key, whole(), CSV_TYPE);
-  const url = await store.downloadUrl(key, {
-    filename: csv.filename,
-    contentType: CSV_TYPE,
-    expiresInSeconds: DOWNLOAD_LINK_SECONDS,
-  });
-  c.header("Cache-Control", "no-store");
-  return c.redirect(url, 303);
+  return linkResponse(
+    c,
+    await downloadLink(store, key, { filename: csv.filename, contentType: CSV_TYPE }),
+    mode,
+  );
 }
 
 /** `endpoint-services-ap-guangzhou-2026-11-29.csv` */

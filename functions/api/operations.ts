@@ -52,6 +52,11 @@ function inventory(
   };
 }
 
+/** Where a file comes from the export bucket rather than through the function (functions/api/download.ts). */
+const LINK =
+  "With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.";
+const LARGE_EXPORT = `In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered \`303\` to a presigned URL of it, valid 15 minutes. ${LINK}`;
+
 const METRIC_VIEW =
   "`period` is realtime (the last 60 minutes at 1m), 24h or 7d (1h points) or custom (`from`, `to`, `granularity` 1m, 1h or 1d); `stat` is avg, sum, max or min over each point. Hours and days not rolled up yet are folded from the minutes, so the series is complete up to now; a point without data is null. At most 1,500 points; 1m data is kept 7 days.";
 
@@ -71,7 +76,7 @@ function metricViews(base: string, kind: "Endpoint" | "EndpointService"): Record
     },
     [`GET ${base}/export`]: {
       id: `export${kind}Metrics`,
-      description: `The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. ${whose}`,
+      description: `The same view as rows (metric, stat, unit, time, t, value): CSV as UTF-8 with a BOM, or JSON. ${whose} ${LARGE_EXPORT}`,
     },
   };
 }
@@ -154,8 +159,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---- Endpoint services --------------------------------------------------------------------------
   "GET /v1/endpoint-services/export": {
     id: "exportEndpointServices",
-    description:
-      "The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`.",
+    description: `The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and \`fields\` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with \`'\`. ${LARGE_EXPORT}`,
   },
   "POST /v1/endpoint-services": {
     id: "createEndpointService",
@@ -244,8 +248,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---- Endpoints ----------------------------------------------------------------------------------
   "GET /v1/endpoints/export": {
     id: "exportEndpoints",
-    description:
-      "The caller's endpoints in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the list's filters and `fields`, streamed; the file is named endpoints-<region>-<date>.csv. Cells a spreadsheet would run as a formula are prefixed with `'`.",
+    description: `The caller's endpoints in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the list's filters and \`fields\`, streamed; the file is named endpoints-<region>-<date>.csv. Cells a spreadsheet would run as a formula are prefixed with \`'\`. ${LARGE_EXPORT}`,
   },
   "POST /v1/endpoints": {
     id: "createEndpoint",
@@ -337,8 +340,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   "GET /v1/metric-exports/{id}/runs/{runId}/file": {
     id: "downloadMetricExportFile",
-    description:
-      "The run's file as it was written, streamed, with its SHA-256 in `X-Content-SHA256`. ResourceNotFound for a run that wrote no file.",
+    description: `The run's file as it was written, streamed, with its SHA-256 in \`X-Content-SHA256\`. In AWS the file is in the export bucket, and the answer is \`303\` to a presigned URL of it, valid 15 minutes, with the same header. ${LINK} ResourceNotFound for a run that wrote no file.`,
   },
 
   // ---- Webhooks -----------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 import { readFile } from "node:fs/promises";
+import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
+import { S3Store, useObjectStore } from "../../core/storage/index.ts";
+import { useInlineLimit } from "../../functions/api/csv.ts";
 import { demoSample } from "../../infra/local/demo.ts";
 import { type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";
 import { launch, seriousViolations, shoot } from "../support/browser.ts";
@@ -45,6 +49,25 @@ beforeAll(async () => {
   page = await context.newPage();
   receiver = await startReceiver();
 }, 120_000);
+
+/**
+ * A page of the console signed in as the consumer, under its own Content-Security-Policy (unlike `page`,
+ * whose context bypasses it for axe-core), with every refusal the browser reports collected.
+ */
+async function underPolicy(hash: string) {
+  const strict = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+  // Browser-side scripts as text: the tests are type-checked without the DOM library.
+  const session = JSON.stringify({ kind: "account", ...people.consumer, region: "ap-guangzhou" });
+  await strict.addInitScript({
+    content: `sessionStorage.setItem("linkplane.session", ${JSON.stringify(session)});
+      window.refused = [];
+      document.addEventListener("securitypolicyviolation", (e) =>
+        window.refused.push(e.violatedDirective + " " + e.blockedURI));`,
+  });
+  const strictPage = await strict.newPage();
+  await strictPage.goto(`${runtime.url}/console${hash}`);
+  return { strict, strictPage, refused: () => strictPage.evaluate<string[]>("window.refused") };
+}
 
 // What the page showed when a step failed, next to the other screenshots.
 afterEach(async (ctx) => {
@@ -426,6 +449,59 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     await poll(() => page.locator('[data-list="endpoints"] tbody tr').count()).toBe(1);
   });
 
+  it("in AWS, downloads an export from the bucket under the console's CSP: the link, then a navigation", async () => {
+    // Prepare: the API as in AWS, where this export is past the inline limit: the bucket (mocked; the
+    // link is really signed) and, in the browser, S3 answering the signed URL as it would.
+    const s3 = mockClient(S3Client);
+    let uploaded: PutObjectCommandInput | undefined;
+    s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+      uploaded = input;
+      return {};
+    });
+    useObjectStore(
+      new S3Store(
+        "linkplane-exports-test",
+        new S3Client({
+          region: "eu-west-3",
+          credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "x" },
+        }),
+      ),
+    );
+    useInlineLimit(1);
+    const { strict, strictPage, refused } = await underPolicy("#/endpoints");
+    try {
+      await strict.route("https://linkplane-exports-test.s3.eu-west-3.amazonaws.com/**", (route) => {
+        const signed = new URL(route.request().url()).searchParams;
+        return route.fulfill({
+          status: 200,
+          headers: {
+            "content-type": signed.get("response-content-type") ?? "",
+            "content-disposition": signed.get("response-content-disposition") ?? "",
+          },
+          body: uploaded?.Body as Buffer,
+        });
+      });
+      await poll(() => strictPage.locator('[data-list="endpoints"] tbody tr').count()).toBe(1);
+      // Act
+      const download = strictPage.waitForEvent("download");
+      await strictPage.getByRole("button", { name: "Export CSV" }).click();
+      const saved = await download;
+      // Assess: the file S3 served, named by the signed disposition; the page stayed; nothing refused.
+      expect(uploaded?.Key).toMatch(/^downloads\/.+\/endpoints-ap-guangzhou-\d{4}-\d{2}-\d{2}\.csv$/);
+      expect(saved.suggestedFilename()).toBe(uploaded?.Key?.split("/").at(-1));
+      const csv = await readFile((await saved.path()) ?? "", "utf8");
+      expect(csv).toContain(endpointId);
+      expect(csv).toContain("支付-endpoint");
+      expect(strictPage.url()).toBe(`${runtime.url}/console#/endpoints`);
+      expect(await refused()).toEqual([]);
+    } finally {
+      await strict.close();
+      useInlineLimit(undefined);
+      useObjectStore(undefined);
+      s3.restore();
+    }
+  });
+
   it("shows 24 h metrics from the data plane's samples and compares two periods", async () => {
     // Prepare: the data plane's samples for two days, sent through the API, then the hourly rollup.
     const now = Math.floor(Date.now() / 60_000) * 60;
@@ -471,22 +547,11 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     expect((await legendAcross(chart, 2)).some((v) => v.endsWith("bit/s"))).toBe(true);
     // Assess: under the page's own Content-Security-Policy (this context does not bypass it, unlike the
     // one axe-core needs), uPlot draws the chart and the browser refuses nothing.
-    const strict = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const { strict, strictPage, refused } = await underPolicy(`#/endpoints/${endpointId}/metrics`);
     try {
-      // Browser-side scripts as text: the tests are type-checked without the DOM library.
-      const session = JSON.stringify({ kind: "account", ...people.consumer, region: "ap-guangzhou" });
-      await strict.addInitScript({
-        content: `sessionStorage.setItem("linkplane.session", ${JSON.stringify(session)});
-          window.refused = [];
-          document.addEventListener("securitypolicyviolation", (e) =>
-            window.refused.push(e.violatedDirective + " " + e.blockedURI));`,
-      });
-      const strictPage = await strict.newPage();
-      await strictPage.goto(`${runtime.url}/console#/endpoints/${endpointId}/metrics`);
       const strictChart = strictPage.locator('figure[data-metric="BandwidthIn"]');
       await poll(() => strictChart.locator("canvas").count()).toBeGreaterThan(0);
       await poll(() => strictChart.locator(".u-legend .u-series").count()).toBe(2);
-      const refused = () => strictPage.evaluate<string[]>("window.refused");
       expect(await refused()).toEqual([]);
       // The watch is live: a style attribute in markup, which the policy forbids, is reported.
       await strictPage.evaluate('document.body.setAttribute("style", "outline: 1px solid red")');

@@ -6,6 +6,7 @@ import { S3Store, useObjectStore } from "../../core/storage/index.ts";
 import { Clock } from "../../core/util/time.ts";
 import { INLINE_LIMIT_BYTES, useInlineLimit } from "../../functions/api/csv.ts";
 import { call, newTenant, type Tenant } from "../support/api.ts";
+import { atInstant } from "../support/clock.ts";
 
 /**
  * Exports in AWS: a Lambda response holds at most 6 MB, so an export larger than that is written to the
@@ -83,6 +84,24 @@ afterEach(() => {
 });
 afterAll(() => s3.restore());
 
+/** A presigned GET of `key` in the test bucket, as the 303 and the link both carry it. */
+function expectPresigned(location: string, key: string | undefined) {
+  const url = new URL(location);
+  expect(url.origin).toBe("https://linkplane-exports-test.s3.eu-west-3.amazonaws.com");
+  expect(decodeURIComponent(url.pathname.slice(1))).toBe(key);
+  expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+  expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+    /^ASIAEXAMPLE\/\d{8}\/eu-west-3\/s3\/aws4_request$/,
+  );
+  expect(url.searchParams.get("X-Amz-Security-Token")).toBe("session");
+  expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+  expect(url.searchParams.get("response-content-type")).toBe("text/csv; charset=utf-8");
+  expect(url.searchParams.get("response-content-disposition")).toBe(
+    `attachment; filename="${key?.split("/").at(-1)}"`,
+  );
+  return url;
+}
+
 function mockUploads() {
   s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     uploads.push(input);
@@ -115,18 +134,8 @@ describe("an export larger than a Lambda response, in AWS", () => {
     expect(body.length).toBeGreaterThan(LIMIT);
     expect(text.startsWith("\uFEFFid,")).toBe(true);
     expect(text.split("\r\n").filter(Boolean)).toHaveLength(ROWS + 1);
-    const url = new URL(reply.headers.get("location") ?? "");
-    expect(url.origin).toBe("https://linkplane-exports-test.s3.eu-west-3.amazonaws.com");
-    expect(decodeURIComponent(url.pathname.slice(1))).toBe(upload.Key);
-    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
-    expect(url.searchParams.get("X-Amz-Credential")).toMatch(
-      /^ASIAEXAMPLE\/\d{8}\/eu-west-3\/s3\/aws4_request$/,
-    );
-    expect(url.searchParams.get("X-Amz-Security-Token")).toBe("session");
-    expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
-    expect(url.searchParams.get("response-content-disposition")).toBe(
-      `attachment; filename="${upload.Key?.split("/").at(-1)}"`,
-    );
+    expectPresigned(reply.headers.get("location") ?? "", upload.Key);
+    expect(reply.headers.get("linkplane-download")).toBeNull();
   });
 
   it("is the same file that is streamed locally, where the route answers 200", async () => {
@@ -174,6 +183,122 @@ describe("an export larger than a Lambda response, in AWS", () => {
       /^attachment; filename="endpoints-ap-guangzhou-/,
     );
     expect(reply.text.split("\r\n").filter(Boolean)).toHaveLength(4);
+    expect(uploads).toHaveLength(0);
+  });
+});
+
+/** Every route that can answer 303 to the bucket with a file built on request, for one tenant. */
+async function exportPaths(tenant: Tenant): Promise<string[]> {
+  const endpoint = (await call("GET", "/v1/endpoints?region=ap-guangzhou", { auth: tenant.auth })).body
+    .items[0];
+  return [
+    "/v1/endpoints/export?region=ap-guangzhou",
+    "/v1/endpoint-services/export?region=ap-guangzhou",
+    `/v1/endpoints/${endpoint.id}/metrics/export?format=csv`,
+  ];
+}
+
+/**
+ * `download=link`: the console downloads with fetch under `connect-src 'self'`, so it cannot follow a 303
+ * to the bucket's origin; it asks for the link as JSON and navigates to it.
+ */
+describe("download=link", () => {
+  it("answers 200 with the presigned URL as JSON where the export would be answered 303", async () => {
+    // Prepare: the clock stopped on a whole second, so the link's expiry can be read off its signature.
+    awsStore();
+    mockUploads();
+    const at = Math.floor(Clock.now() / 1000) * 1000;
+    // Act
+    const reply = await atInstant(at, () =>
+      call("GET", "/v1/endpoints/export?region=ap-guangzhou&download=link", { auth: big.auth }),
+    );
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("linkplane-download")).toBe("link");
+    expect(reply.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(reply.headers.get("cache-control")).toBe("no-store");
+    expect(reply.headers.get("location")).toBeNull();
+    expect(uploads).toHaveLength(1);
+    const key = uploads[0]?.Key;
+    const filename = key?.split("/").at(-1);
+    expect(reply.body).toEqual({
+      url: expect.any(String),
+      filename,
+      contentType: "text/csv; charset=utf-8",
+      expiresAt: new Date(at + 900_000).toISOString(),
+    });
+    expect(filename).toMatch(/^endpoints-ap-guangzhou-\d{4}-\d{2}-\d{2}\.csv$/);
+    const url = expectPresigned(reply.body.url, key);
+    const signedAt = (url.searchParams.get("X-Amz-Date") ?? "").replace(
+      /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+      "$1-$2-$3T$4:$5:$6.000Z",
+    );
+    expect(Date.parse(signedAt) + 900_000).toBe(Date.parse(reply.body.expiresAt));
+  });
+
+  it("is taken by every route that can answer 303 to the bucket", async () => {
+    // Prepare: a limit every file crosses, so each route's own way to the bucket is taken.
+    awsStore();
+    mockUploads();
+    useInlineLimit(1);
+    const paths = await exportPaths(small);
+    for (const path of paths) {
+      // Act
+      const plain = await call("GET", path, { auth: small.auth });
+      const linked = await call("GET", `${path}&download=link`, { auth: small.auth });
+      // Assess
+      expect(plain.status, path).toBe(303);
+      expect(linked.status, path).toBe(200);
+      expect(linked.headers.get("linkplane-download"), path).toBe("link");
+      expect(linked.body.url, path).toMatch(
+        /^https:\/\/linkplane-exports-test\.s3\.eu-west-3\.amazonaws\.com\/downloads\//,
+      );
+      expect(linked.body.filename, path).toBe(uploads.at(-1)?.Key?.split("/").at(-1));
+    }
+    expect(uploads).toHaveLength(paths.length * 2);
+  });
+
+  /** The export asked without and with `download=link`: the same file both times, no link. */
+  async function expectFileEitherWay(tenant: Tenant, rows: number) {
+    // Act
+    const path = "/v1/endpoints/export?region=ap-guangzhou";
+    const plain = await call("GET", path, { auth: tenant.auth });
+    const linked = await call("GET", `${path}&download=link`, { auth: tenant.auth });
+    // Assess
+    expect(linked.status).toBe(200);
+    expect(linked.headers.get("linkplane-download")).toBeNull();
+    expect(linked.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(linked.headers.get("content-disposition")).toBe(plain.headers.get("content-disposition"));
+    expect(linked.text).toBe(plain.text);
+    expect(linked.text.split("\r\n").filter(Boolean)).toHaveLength(rows);
+  }
+
+  it("changes nothing where the file is answered inline", async () => {
+    // Prepare
+    awsStore();
+    mockUploads();
+    await expectFileEitherWay(small, 4);
+    expect(uploads).toHaveLength(0);
+  });
+
+  it("changes nothing where the file is streamed (locally, no bucket)", async () => {
+    await expectFileEitherWay(big, ROWS + 1);
+  });
+
+  it("refuses any other value with 400 naming the field, on every export route", async () => {
+    // Prepare
+    awsStore();
+    mockUploads();
+    for (const path of await exportPaths(small)) {
+      // Act
+      const reply = await call("GET", `${path}&download=redirect`, { auth: small.auth });
+      // Assess
+      expect(reply.status, path).toBe(400);
+      expect(reply.body.error, path).toMatchObject({
+        code: expect.stringMatching(/^InvalidParameterValue/),
+        field: "download",
+      });
+    }
     expect(uploads).toHaveLength(0);
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FolderStore, type ObjectStore, S3Store, useObjectStore } from "../../core/storage/index.ts";
 import { Clock } from "../../core/util/time.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";
-import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
+import { atInstant, halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
 import {
   allow,
   type Consumer,
@@ -69,6 +69,32 @@ beforeAll(async () => {
 afterAll(() => useObjectStore(undefined));
 
 const runJob = () => call("POST", "/v1/operator/jobs/metric-exports/run", { auth: operatorAuth() });
+
+/** An hourly export of one endpoint, run once: its run and the path of the run's file. */
+async function exportedFile(name: string, format: "csv" | "ndjson") {
+  const exp = await created(
+    call("POST", "/v1/metric-exports", {
+      auth: c.auth,
+      body: { name, resources: [eps[0]], granularity: "1h", format, schedule: "hourly" },
+    }),
+  );
+  await runJob();
+  const run = (await call("GET", `/v1/metric-exports/${exp.id}/runs`, { auth: c.auth })).body.items[0];
+  return { exp, run, path: `/v1/metric-exports/${exp.id}/runs/${run.runId}/file` };
+}
+
+/** The store the functions have in AWS: the bucket (signing needs no network). */
+function useBucket() {
+  useObjectStore(
+    new S3Store(
+      "linkplane-exports-test",
+      new S3Client({
+        region: "ap-guangzhou",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" },
+      }),
+    ),
+  );
+}
 
 describe("scheduled metric exports", () => {
   it("validates, lists, gets, pauses and deletes", async () => {
@@ -263,31 +289,9 @@ describe("scheduled metric exports", () => {
 
   it("in AWS, answers a run's file with 303 to a short-lived presigned URL of its object, and only to its owner", async () => {
     // Prepare: a run written to the folder store; then the store the functions have in AWS, the bucket.
-    const exp = await created(
-      call("POST", "/v1/metric-exports", {
-        auth: c.auth,
-        body: {
-          name: "linked",
-          resources: [eps[0]],
-          granularity: "1h",
-          format: "ndjson",
-          schedule: "hourly",
-        },
-      }),
-    );
-    await runJob();
-    const run = (await call("GET", `/v1/metric-exports/${exp.id}/runs`, { auth: c.auth })).body.items[0];
+    const { exp, run, path } = await exportedFile("linked", "ndjson");
     const stranger = await newTenant();
-    const path = `/v1/metric-exports/${exp.id}/runs/${run.runId}/file`;
-    useObjectStore(
-      new S3Store(
-        "linkplane-exports-test",
-        new S3Client({
-          region: "ap-guangzhou",
-          credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" },
-        }),
-      ),
-    );
+    useBucket();
     try {
       // Act
       const reply = await call("GET", path, { auth: c.auth });
@@ -304,8 +308,73 @@ describe("scheduled metric exports", () => {
         `attachment; filename="${exp.id}-${run.runId}.ndjson"`,
       );
       expect(theirs.status).toBe(404);
+      expect(reply.headers.get("linkplane-download")).toBeNull();
     } finally {
       useObjectStore(store);
     }
+  });
+
+  it("in AWS, with download=link, answers 200 with the same presigned URL as JSON instead, and only to its owner", async () => {
+    // Prepare: a run written to the folder store; then the bucket, with the clock stopped on a second.
+    const { exp, run, path } = await exportedFile("linked-json", "csv");
+    const stranger = await newTenant();
+    const at = Math.floor(Clock.now() / 1000) * 1000;
+    useBucket();
+    try {
+      // Act
+      const [plain, linked, theirs, bad] = await atInstant(at, async () => [
+        await call("GET", path, { auth: c.auth }),
+        await call("GET", `${path}?download=link`, { auth: c.auth }),
+        await call("GET", `${path}?download=link`, { auth: stranger.auth }),
+        await call("GET", `${path}?download=yes`, { auth: c.auth }),
+      ]);
+      // Assess: the link the 303 would have sent, as JSON, with what it downloads as and until when.
+      expect(linked?.status).toBe(200);
+      expect(linked?.headers.get("linkplane-download")).toBe("link");
+      expect(linked?.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(linked?.headers.get("cache-control")).toBe("no-store");
+      expect(linked?.headers.get("x-content-sha256")).toBe(run.sha256);
+      expect(linked?.headers.get("location")).toBeNull();
+      const filename = `${exp.id}-${run.runId}.csv`;
+      expect(linked?.body).toEqual({
+        url: plain?.headers.get("location"),
+        filename,
+        contentType: "text/csv; charset=utf-8",
+        expiresAt: new Date(at + 900_000).toISOString(),
+      });
+      const url = new URL(linked?.body.url);
+      expect(url.host).toBe("linkplane-exports-test.s3.ap-guangzhou.amazonaws.com");
+      expect(url.pathname).toBe(`/${run.objectKey}`);
+      expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+      expect(url.searchParams.get("response-content-type")).toBe("text/csv; charset=utf-8");
+      expect(url.searchParams.get("response-content-disposition")).toBe(`attachment; filename="${filename}"`);
+      // Without the parameter nothing changed: still the 303 of the test above.
+      expect(plain?.status).toBe(303);
+      expect(theirs?.status).toBe(404);
+      expect(bad?.status).toBe(400);
+      expect(bad?.body.error).toMatchObject({
+        code: expect.stringMatching(/^InvalidParameterValue/),
+        field: "download",
+      });
+    } finally {
+      useObjectStore(store);
+    }
+  });
+
+  it("locally, with download=link, streams the file as without it", async () => {
+    // Prepare
+    const { exp, run, path } = await exportedFile("local-link", "csv");
+    // Act
+    const plain = await call("GET", path, { auth: c.auth });
+    const linked = await call("GET", `${path}?download=link`, { auth: c.auth });
+    // Assess
+    expect(linked.status).toBe(200);
+    expect(linked.headers.get("linkplane-download")).toBeNull();
+    expect(linked.headers.get("content-type")).toBe(plain.headers.get("content-type"));
+    expect(linked.headers.get("content-disposition")).toBe(
+      `attachment; filename="${exp.id}-${run.runId}.csv"`,
+    );
+    expect(linked.text).toBe(plain.text);
+    expect(createHash("sha256").update(linked.text).digest("hex")).toBe(run.sha256);
   });
 });

@@ -39,6 +39,21 @@ describe("console API client", () => {
     expect(consolePaths().filter((p) => p.includes("${"))).toEqual([]);
   });
 
+  it("asks every download for the link, so that in AWS none is a redirect fetch cannot follow", () => {
+    // Prepare: each call that reads the answer as a file, from its `client.GET(` to its `parseAs`.
+    const calls = sources(srcDir).flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      return [...text.matchAll(/parseAs: "blob"/g)].map((m) =>
+        text.slice(text.lastIndexOf("client.GET(", m.index), m.index),
+      );
+    });
+    // Act
+    const unlinked = calls.filter((call) => !/\bLINK\b/.test(call));
+    // Assess: the endpoint and service exports, both metric views' exports, and a run's file.
+    expect(calls).toHaveLength(5);
+    expect(unlinked).toEqual([]);
+  });
+
   it("would notice a path the API does not have", () => {
     expect(apiPaths).toContain("/v1/endpoint-services/{id}/allowlist/remove");
     expect(apiPaths).not.toContain("/v1/endpoint-servics");

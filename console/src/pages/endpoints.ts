@@ -1,4 +1,13 @@
-import { allFields, client, download, type Endpoint, type ListedService, ok, type State } from "../api.ts";
+import {
+  allFields,
+  client,
+  download,
+  type Endpoint,
+  LINK,
+  type ListedService,
+  ok,
+  type State,
+} from "../api.ts";
 import { actionForm, attempt, badge, clear, field, formDialog, h, select, toast, when } from "../dom.ts";
 import { ENDPOINT_METRICS, metricsPanel } from "../metrics.ts";
 import { navigate, region } from "../nav.ts";
@@ -56,7 +65,9 @@ export async function endpointsPage(root: HTMLElement): Promise<void> {
                 const f = list.query();
                 return download(
                   client.GET("/v1/endpoints/export", {
-                    params: { query: { region: region(), q: f.q, state: f.state as State | undefined } },
+                    params: {
+                      query: { region: region(), q: f.q, state: f.state as State | undefined, ...LINK },
+                    },
                     parseAs: "blob",
                   }),
                   "endpoints.csv",

@@ -1,4 +1,4 @@
-import { client, download, type MetricExport, ok } from "../api.ts";
+import { client, download, LINK, type MetricExport, ok } from "../api.ts";
 import type { operations } from "../api-schema.ts";
 import { actionForm, attempt, badge, clear, dialog, field, h, select, toast, when } from "../dom.ts";
 import { SAMPLE_METRICS } from "../metrics.ts";
@@ -131,7 +131,7 @@ export async function exportsPage(root: HTMLElement): Promise<void> {
                                   void attempt(box, () =>
                                     download(
                                       client.GET("/v1/metric-exports/{id}/runs/{runId}/file", {
-                                        params: { path: { id: x.id, runId: r.runId } },
+                                        params: { path: { id: x.id, runId: r.runId }, query: LINK },
                                         parseAs: "blob",
                                       }),
                                       `${x.name}.${x.format}`,

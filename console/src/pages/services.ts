@@ -6,6 +6,7 @@ import {
   download,
   type EndpointService,
   type HistoryEntry,
+  LINK,
   type ListedService,
   ok,
   type ServiceType,
@@ -94,7 +95,7 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
                 const { q, vpcId } = list.query();
                 return download(
                   client.GET("/v1/endpoint-services/export", {
-                    params: { query: { region: region(), q, vpcId } },
+                    params: { query: { region: region(), q, vpcId, ...LINK } },
                     parseAs: "blob",
                   }),
                   "endpoint-services.csv",

@@ -3,8 +3,9 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { MetricExport } from "../../../core/metrics/exports.ts";
+import { DownloadQuery, downloadResponses, linkResponse } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
 const Info = named(MetricExport.Info, "MetricExport");
 const Run = named(MetricExport.Run, "MetricExportRun");
@@ -92,22 +93,20 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/metric-exports/{id}/runs/{runId}/file",
       summary: "Download a run's file (streamed)",
-      request: { params: IdParam("metric export ID", "mexp-1a2b3c4d").extend({ runId: z.string().max(32) }) },
-      responses: {
-        200: { description: "The file", content: { "text/csv": { schema: z.string() } } },
-        303: DOWNLOAD_REDIRECT,
+      request: {
+        params: IdParam("metric export ID", "mexp-1a2b3c4d").extend({ runId: z.string().max(32) }),
+        query: z.object(DownloadQuery),
       },
+      responses: downloadResponses("The file", {
+        "text/csv": { schema: z.string() },
+        "application/x-ndjson": { schema: z.string() },
+      }),
     }),
     async (c) => {
       const { id, runId } = c.req.valid("param");
       const file = await MetricExport.file(callerUin(c), id, runId);
       const sha: Record<string, string> = file.run.sha256 ? { "X-Content-SHA256": file.run.sha256 } : {};
-      if (file.url) {
-        return new Response(null, {
-          status: 303,
-          headers: { Location: file.url, "Cache-Control": "no-store", ...sha },
-        }) as never;
-      }
+      if (file.link) return linkResponse(c, file.link, c.req.valid("query").download, sha) as never;
       return new Response(file.body, {
         headers: {
           "Content-Type": file.contentType,

@@ -7,8 +7,9 @@ import { MetricQuery } from "../../../core/metrics/query.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse } from "../csv.ts";
+import { type DownloadMode, DownloadQuery, downloadResponses } from "../download.ts";
 import { type ApiEnv, callerUin, createApi } from "../factory.ts";
-import { DOWNLOAD_REDIRECT, IdParam, jsonResponse, security } from "../openapi.ts";
+import { IdParam, jsonResponse, security } from "../openapi.ts";
 
 const Query = z.object({
   metrics: z.string().max(500).optional().openapi({ description: "Comma-separated; default all" }),
@@ -59,6 +60,17 @@ const Comparison = z
     ),
   })
   .openapi("MetricComparison");
+const Row = z.object({
+  metric: z.string(),
+  stat: MetricQuery.Stat,
+  unit: z.string(),
+  t: z.number().int(),
+  time: z.string(),
+  value: z.number().nullable(),
+});
+const Rows = z
+  .object({ resourceId: z.string(), granularity: MetricQuery.Granularity, rows: z.array(Row) })
+  .openapi("MetricRows");
 const common = { tags: ["Metrics"], security: security("account") };
 
 /** Which series a request reads, after its owner check: the endpoint, the service, or one of its endpoints. */
@@ -111,11 +123,11 @@ function routes(kind: "endpoint" | "service") {
       method: "get",
       path: `${base}/export`,
       summary: "The view as CSV (UTF-8 with BOM) or JSON rows",
-      request: { params, query: query.extend({ format: z.enum(["csv", "json"]).optional() }) },
-      responses: {
-        200: { description: "The rows", content: { "text/csv": { schema: z.string() } } },
-        303: DOWNLOAD_REDIRECT,
+      request: {
+        params,
+        query: query.extend({ format: z.enum(["csv", "json"]).optional(), ...DownloadQuery }),
       },
+      responses: downloadResponses("The rows", { "text/csv": { schema: z.string() } }, Rows),
     }),
   ] as const;
 }
@@ -152,20 +164,27 @@ function build() {
         );
       })
       .openapi(exportRoute, async (c) => {
-        const { endpointId, format, ...q } = c.req.valid("query") as Record<string, string | undefined>;
+        const { endpointId, format, download, ...q } = c.req.valid("query") as Record<
+          string,
+          string | undefined
+        >;
         const id = c.req.valid("param").id;
         const t = await target(c, kind, id, endpointId);
         const view = await MetricQuery.view(t.resourceId, MetricQuery.window(q, t.defaults));
         if (format === "json")
           return c.json({ resourceId: t.resourceId, granularity: view.granularity, rows: rows(view) }, 200);
         const filename = `metrics-${t.resourceId}-${view.granularity}-${new Date(view.from * 1000).toISOString().slice(0, 10)}.csv`;
-        return csvResponse(c, {
-          filename,
-          columns: ["metric", "stat", "unit", "time", "t", "value"],
-          pages: (async function* () {
-            yield rows(view);
-          })(),
-        }) as never;
+        return csvResponse(
+          c,
+          {
+            filename,
+            columns: ["metric", "stat", "unit", "time", "t", "value"],
+            pages: (async function* () {
+              yield rows(view);
+            })(),
+          },
+          download as DownloadMode | undefined,
+        ) as never;
       }) as unknown as typeof app;
   }
   return app;

@@ -4,8 +4,9 @@ import * as z from "zod";
 import { PrivateLink } from "../../../core/privatelink/index.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
+import { DownloadQuery, downloadResponses } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(EndpointService.Info, "EndpointService");
@@ -27,22 +28,23 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/endpoint-services/export",
       summary: "Export a region's services as CSV (UTF-8 with BOM, streamed)",
-      request: { query: ExportQuery },
-      responses: {
-        200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
-        303: DOWNLOAD_REDIRECT,
-      },
+      request: { query: ExportQuery.extend(DownloadQuery) },
+      responses: downloadResponses("CSV", { "text/csv": { schema: z.string() } }),
     }),
     (c) => {
-      const { region, fields, ...filters } = c.req.valid("query");
+      const { region, fields, download, ...filters } = c.req.valid("query");
       const uin = callerUin(c);
       const columns = exportColumns(EndpointService.FIELDS, fields);
       const query = { region, ...filters, tags: tagsOf(c) };
-      return csvResponse(c, {
-        filename: exportFilename("endpoint-services", region),
-        columns,
-        pages: allPages((page) => EndpointService.list(uin, query, page)),
-      });
+      return csvResponse(
+        c,
+        {
+          filename: exportFilename("endpoint-services", region),
+          columns,
+          pages: allPages((page) => EndpointService.list(uin, query, page)),
+        },
+        download,
+      );
     },
   )
   .openapi(

@@ -6,8 +6,9 @@ import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { EndpointCreation } from "../../../core/privatelink/endpoint-create.ts";
 import { EndpointSecurityGroups } from "../../../core/privatelink/endpoint-security-groups.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
+import { DownloadQuery, downloadResponses } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { DOWNLOAD_REDIRECT, IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(Endpoint.Info, "Endpoint");
@@ -24,21 +25,22 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/endpoints/export",
       summary: "Export a region's endpoints as CSV (UTF-8 with BOM, streamed)",
-      request: { query: ExportQuery.extend(Filters) },
-      responses: {
-        200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
-        303: DOWNLOAD_REDIRECT,
-      },
+      request: { query: ExportQuery.extend(Filters).extend(DownloadQuery) },
+      responses: downloadResponses("CSV", { "text/csv": { schema: z.string() } }),
     }),
     (c) => {
-      const { region, fields, ...filters } = c.req.valid("query");
+      const { region, fields, download, ...filters } = c.req.valid("query");
       const uin = callerUin(c);
       const query = { region, ...filters, tags: tagsOf(c) };
-      return csvResponse(c, {
-        filename: exportFilename("endpoints", region),
-        columns: exportColumns(Endpoint.FIELDS, fields),
-        pages: allPages((page) => Endpoint.list(uin, query, page)),
-      });
+      return csvResponse(
+        c,
+        {
+          filename: exportFilename("endpoints", region),
+          columns: exportColumns(Endpoint.FIELDS, fields),
+          pages: allPages((page) => Endpoint.list(uin, query, page)),
+        },
+        download,
+      );
     },
   )
   .openapi(
