@@ -177,12 +177,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   try {
     const { streamArn } = await ensureTable(admin, config.tableName);
     // One poller per event source mapping, each with its own checkpoints, as Lambda keeps per mapping.
+    // The entities' file keeps the name it had when there was one poller, so a data folder resumes.
+    const checkpoints = {
+      entities: `stream-checkpoints-${config.tableName}.json`,
+      metrics: `stream-checkpoints-metrics-${config.tableName}.json`,
+    };
     const mapping = (
       plan: typeof streamConsumer | typeof metricStreamConsumer,
       handler: StreamHandler,
-      name: string,
+      name: keyof typeof checkpoints,
     ) =>
       new StreamPoller({
+        name,
         client: streams,
         streamArn,
         handler,
@@ -192,10 +198,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         maxRetryAttempts: plan.maximumRetryAttempts,
         filters: plan.filters,
         tumblingWindowSeconds: "tumblingWindowInSeconds" in plan ? plan.tumblingWindowInSeconds : 0,
-        checkpointFile: options.inMemory ? undefined : join(dataDir, `${name}-${config.tableName}.json`),
+        checkpointFile: options.inMemory ? undefined : join(dataDir, checkpoints[name]),
       });
-    poller = mapping(streamConsumer, streamHandler, "stream-checkpoints");
-    metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "stream-checkpoints-metrics");
+    poller = mapping(streamConsumer, streamHandler, "entities");
+    metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "metrics");
     poller.start();
     metricPoller.start();
     if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));

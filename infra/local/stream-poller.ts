@@ -48,6 +48,8 @@ export interface StreamPollerOptions {
   client: DynamoDBStreamsClient;
   streamArn: string;
   handler: StreamHandler;
+  /** Which event source mapping it plays, in its log lines (the runtime runs one per mapping). */
+  name?: string;
   region?: string;
   batchSize?: number;
   pollIntervalMs?: number;
@@ -107,6 +109,7 @@ export class StreamPoller {
 
   constructor(options: StreamPollerOptions) {
     this.o = {
+      name: "stream",
       region: "us-east-1",
       batchSize: 100,
       pollIntervalMs: 200,
@@ -184,7 +187,10 @@ export class StreamPoller {
         if (Date.now() >= this.nextDescribe) await this.refreshShards();
         for (const shard of this.readyShards()) busy = (await this.pollShard(shard)) || busy;
         if (this.failingSince !== undefined) {
-          log.info("stream poller reading again", { afterMs: Date.now() - this.failingSince });
+          log.info("stream poller reading again", {
+            poller: this.o.name,
+            afterMs: Date.now() - this.failingSince,
+          });
           this.failingSince = undefined;
         }
       } catch (error) {
@@ -193,7 +199,10 @@ export class StreamPoller {
         if (this.failingSince === undefined) {
           this.failingSince = Date.now();
           const { name, message } = error as Error;
-          log.warn("stream poller cannot read the stream; retrying", { error: { name, message } });
+          log.warn("stream poller cannot read the stream; retrying", {
+            poller: this.o.name,
+            error: { name, message },
+          });
         }
         this.forgetIterators();
         await new Promise((r) => setTimeout(r, FAILING_POLL_MS));
@@ -320,7 +329,7 @@ export class StreamPoller {
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A handler that throws fails the whole batch, as in Lambda.
-      log.error("stream handler threw; the whole batch is retried", { error });
+      log.error("stream handler threw; the whole batch is retried", { poller: this.o.name, error });
       failed = new Set(batch.map((r) => r.dynamodb?.SequenceNumber ?? ""));
     }
     const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
@@ -343,6 +352,7 @@ export class StreamPoller {
         shard.attempts = 0;
         shard.lastSequence = dropped?.dynamodb?.SequenceNumber ?? shard.lastSequence;
         log.error("stream record discarded after retries", {
+          poller: this.o.name,
           shard: shard.id,
           sequence: dropped?.dynamodb?.SequenceNumber,
           attempts: this.o.maxRetryAttempts + 1,
