@@ -274,9 +274,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
             ...demo.state,
             created: demo.created,
             // Ready means complete: the services' minutes of the load come from the metric stream.
+            // The banner's time is until then.
             ready: demo.backfill.then(async (load) => {
+              const started = Date.now();
               await metricPoller?.idle();
-              return load;
+              return { ...load, ms: load.ms + Date.now() - started };
             }),
           }
         : undefined,
