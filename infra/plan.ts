@@ -175,7 +175,16 @@ export const streamConsumer = {
  */
 export const metricStreamConsumer = {
   filters: [
-    { dynamodb: { NewImage: { type: { S: ["MetricMinute"] }, resourceId: { S: [{ prefix: "vpce-" }] } } } },
+    {
+      dynamodb: {
+        NewImage: {
+          type: { S: ["MetricMinute"] },
+          resourceId: { S: [{ prefix: "vpce-" }] },
+          // ServiceMinutes.SUMMED_BY: a minute the earlier ingest wrote was added to its service then.
+          summedBy: { S: ["stream"] },
+        },
+      },
+    },
   ] as FilterPattern[],
   handler: "functions/streams/metrics.handler",
   links: ["Table"] as LinkName[],

@@ -10,6 +10,7 @@ import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
 import { Rollup } from "./rollup.ts";
+import { ServiceMinutes } from "./service-minutes.ts";
 
 /**
  * Samples from the data plane: one per endpoint per minute, written with BatchWriteItem (re-sending a
@@ -135,6 +136,7 @@ export namespace MetricIngest {
       // service's hour from these, so a service minute that missed an ADD is made right there.
       serviceId: ep.endpointServiceId,
       connected: ep.state === "available",
+      summedBy: ServiceMinutes.SUMMED_BY,
       t: s.minute,
       // A whole hour expires together, after its last minute's retention.
       expiresAt: floorTo(s.minute, HOUR) + HOUR + rawDays * DAY,

@@ -26,6 +26,15 @@ export namespace ServiceMinutes {
   /** Tries of one service minute's ADD against concurrent appliers of the same shard. */
   const TRIES = 5;
 
+  /**
+   * Set on every endpoint minute written since service minutes come from the stream. A minute the
+   * earlier ingest wrote was added to its service's minute there and then; its record, still in the
+   * stream's 24 hours when this consumer first reads it (TRIM_HORIZON), must not be added twice. The
+   * mapping's filter and this consumer both require it. Rewriting such a minute is fine: the new image
+   * has it, and new − old is what the service minute lacks.
+   */
+  export const SUMMED_BY = "stream";
+
   export const sequenceKey = (sequence: string) => sequence.padStart(SEQUENCE_DIGITS, "0");
 
   /** The attribute holding a shard's applied sequence number: short, and stable for the shard. */
@@ -42,7 +51,8 @@ export namespace ServiceMinutes {
       change.kind !== "remove" &&
       change.entity === "MetricMinute" &&
       typeof image?.resourceId === "string" &&
-      image.resourceId.startsWith("vpce-")
+      image.resourceId.startsWith("vpce-") &&
+      image.summedBy === SUMMED_BY
     );
   }
 
@@ -66,9 +76,11 @@ export namespace ServiceMinutes {
       const b = before[attr.minute(m)] as number | undefined;
       add(m, (a ?? 0) - (b ?? 0), (a !== undefined ? 1 : 0) - (b !== undefined ? 1 : 0));
     }
-    // An endpoint counts as connected in a minute once: when the minute is first written and it was
-    // connected then. A re-sent minute adds nothing, whatever the endpoint's state has become.
-    if (change.kind === "insert" && now.connected === true) add("ConnectedEndpoints", 1, 1);
+    // An endpoint counts as connected in a minute by its latest write's flag, as the hourly rollup
+    // counts it from the same items: a re-send while connected adds nothing, a minute first sent while
+    // pending and sent again once accepted counts then.
+    const connected = (now.connected === true ? 1 : 0) - (before.connected === true ? 1 : 0);
+    add("ConnectedEndpoints", connected, connected);
     return delta;
   }
 
@@ -127,7 +139,11 @@ export namespace ServiceMinutes {
 
   /** One service minute's records; returns how many were added now. */
   async function applyGroup(seqAttribute: string, group: Group): Promise<number> {
-    let pending = group.changes;
+    // A batch delivered again may come out of order (AWS says so for tumbling windows); the guard's
+    // first and last must be the lowest and highest sequence numbers.
+    let pending = [...group.changes].sort((a, b) =>
+      sequenceKey(a.sequence) < sequenceKey(b.sequence) ? -1 : 1,
+    );
     for (let attempt = 0; attempt < TRIES; attempt++) {
       // Records that change nothing need no guard: added again, they still add nothing.
       if (pending.every((c) => total([c]).sums.size === 0)) return 0;

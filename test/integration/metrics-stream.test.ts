@@ -220,6 +220,7 @@ describe("service minutes from the stream", () => {
         serviceId,
         t,
         connected: true,
+        summedBy: ServiceMinutes.SUMMED_BY,
         expiresAt: t + 86_400,
         m_BytesIn: now,
       },
@@ -240,6 +241,89 @@ describe("service minutes from the stream", () => {
     // Assess
     expect([first.added, second.added]).toEqual([1, 1]);
     expect(await serviceMinute(t)).toMatchObject({ m_BytesIn: 8, n_BytesIn: 1, m_ConnectedEndpoints: 1 });
+  });
+
+  /** One endpoint minute's change as the stream carries it, written by this ingest unless told. */
+  const minuteChange = (o: {
+    t: number;
+    sequence: string;
+    now: { bytes: number; connected: boolean; earlier?: boolean };
+    before?: { bytes: number; connected: boolean; earlier?: boolean };
+  }): Change => {
+    const image = (v: { bytes: number; connected: boolean; earlier?: boolean }) => ({
+      type: "MetricMinute",
+      resourceId: ep2,
+      serviceId,
+      t: o.t,
+      connected: v.connected,
+      ...(v.earlier ? {} : { summedBy: ServiceMinutes.SUMMED_BY }),
+      expiresAt: o.t + 86_400,
+      m_BytesIn: v.bytes,
+    });
+    return {
+      kind: o.before ? "modify" : "insert",
+      entity: "MetricMinute",
+      keys: Keys.metricMinute(ep2, o.t),
+      newImage: image(o.now),
+      oldImage: o.before ? image(o.before) : undefined,
+      sequence: o.sequence,
+      at: new Date(),
+    };
+  };
+
+  it("add nothing for a minute the earlier ingest wrote (it added it then), and new − old when it is re-sent", async () => {
+    // Prepare: the earlier ingest's minute, already in its service minute, and its record in the stream.
+    const t = thisMinute - 660;
+    const earlier = { bytes: 5, connected: true, earlier: true };
+    // Act
+    const replayed = await ServiceMinutes.apply("shardId-upgrade", [
+      minuteChange({ t, sequence: "100", now: earlier }),
+    ]);
+    const resent = await ServiceMinutes.apply("shardId-upgrade", [
+      minuteChange({ t, sequence: "200", before: earlier, now: { bytes: 8, connected: true } }),
+    ]);
+    // Assess: only the difference reaches the service minute (the 5 was the earlier ingest's to add).
+    expect([replayed.added, resent.added]).toEqual([0, 1]);
+    expect(await serviceMinute(t)).toMatchObject({ m_BytesIn: 3 });
+  });
+
+  it("add a batch delivered again out of order once: the guard takes its lowest and highest records", async () => {
+    // Prepare: two records added in order.
+    const t = thisMinute - 720;
+    const r1 = minuteChange({ t, sequence: "100", now: { bytes: 5, connected: true } });
+    const r2 = minuteChange({
+      t,
+      sequence: "200",
+      before: { bytes: 5, connected: true },
+      now: { bytes: 8, connected: true },
+    });
+    const r3 = minuteChange({
+      t,
+      sequence: "300",
+      before: { bytes: 8, connected: true },
+      now: { bytes: 10, connected: true },
+    });
+    await ServiceMinutes.apply("shardId-order", [r1, r2]);
+    // Act: a redelivery with the new record first and an added one after it.
+    const result = await ServiceMinutes.apply("shardId-order", [r3, r2]);
+    // Assess
+    expect(result).toEqual({ added: 1, replayed: 1 });
+    expect(await serviceMinute(t)).toMatchObject({ m_BytesIn: 10, n_BytesIn: 1 });
+  });
+
+  it("count a minute first sent while pending as connected once it is sent again after the accept", async () => {
+    // Prepare
+    const t = thisMinute - 780;
+    const pending = { bytes: 1, connected: false };
+    await ServiceMinutes.apply("shardId-accept", [minuteChange({ t, sequence: "100", now: pending })]);
+    const before = await serviceMinute(t);
+    // Act
+    await ServiceMinutes.apply("shardId-accept", [
+      minuteChange({ t, sequence: "200", before: pending, now: { bytes: 2, connected: true } }),
+    ]);
+    // Assess: as the hourly rollup counts it, by the latest write.
+    expect(before?.m_ConnectedEndpoints ?? 0).toBe(0);
+    expect(await serviceMinute(t)).toMatchObject({ m_BytesIn: 2, m_ConnectedEndpoints: 1 });
   });
 
   it("refuses an event that names no shard rather than add without its guard", async () => {
