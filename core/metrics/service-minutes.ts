@@ -4,6 +4,7 @@ import { Db } from "../db/client.ts";
 import { call, ifConditionHolds } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import type { Change } from "../stream/change.ts";
+import { log } from "../util/log.ts";
 import { attr, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
 
 /**
@@ -102,13 +103,15 @@ export namespace ServiceMinutes {
   }
 
   /**
-   * Adds the changes of one shard's batch (in stream order) to their service minutes. Returns how many
-   * records were added and how many had been added before (a replay).
+   * Adds the changes of one shard's batch to their service minutes. Returns how many records were added,
+   * how many had been added before (a replay), and, when some service minutes could not be written, the
+   * sequence number to deliver the batch again from: the lowest record of those minutes. Every record
+   * before it belongs to a minute that was written, and the guard skips what is delivered again.
    */
   export async function apply(
     shardId: string,
     changes: Change[],
-  ): Promise<{ added: number; replayed: number }> {
+  ): Promise<{ added: number; replayed: number; failedFrom?: string }> {
     const groups = new Map<string, Group>();
     for (const change of changes) {
       if (!isEndpointMinute(change)) continue;
@@ -126,15 +129,26 @@ export namespace ServiceMinutes {
     const queue = [...groups.values()];
     let added = 0;
     let replayed = 0;
+    let failedFrom: Change | undefined;
     const worker = async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        const n = await applyGroup(shardAttribute(shardId), group);
-        added += n;
-        replayed += group.changes.length - n;
+        try {
+          const n = await applyGroup(shardAttribute(shardId), group);
+          added += n;
+          replayed += group.changes.length - n;
+        } catch (error) {
+          log.error("service minute not updated; its records are delivered again", {
+            serviceId: group.serviceId,
+            minute: group.minute,
+            error,
+          });
+          for (const c of group.changes)
+            if (!failedFrom || sequenceKey(c.sequence) < sequenceKey(failedFrom.sequence)) failedFrom = c;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-    return { added, replayed };
+    return failedFrom ? { added, replayed, failedFrom: failedFrom.sequence } : { added, replayed };
   }
 
   /** One service minute's records; returns how many were added now. */

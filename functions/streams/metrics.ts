@@ -18,8 +18,10 @@ export type ShardStreamResponse = DynamoDBBatchResponse & { state: Record<string
 
 /**
  * The metric stream's consumer (its own event source mapping, infra/plan.ts `metricStreamConsumer`):
- * endpoint minutes in, service minutes kept as their sums. A failed batch is reported failed from its
- * first record, so it is delivered again whole; what of it was added already is skipped by the guard.
+ * endpoint minutes in, service minutes kept as their sums. When some service minutes could not be
+ * written, the batch is reported failed from the lowest record of those, so only the rest of it is
+ * delivered again (what of that was added already is skipped by the guard); anything else that throws
+ * fails it from its first record.
  */
 export async function handler(event: ShardStreamEvent): Promise<ShardStreamResponse> {
   const records = event.Records ?? [];
@@ -28,9 +30,9 @@ export async function handler(event: ShardStreamEvent): Promise<ShardStreamRespo
   if (!event.shardId)
     throw new Error("metric stream: the event names no shard (the mapping needs a tumbling window)");
   try {
-    const { added, replayed } = await ServiceMinutes.apply(event.shardId, records.map(toChange));
+    const { added, replayed, failedFrom } = await ServiceMinutes.apply(event.shardId, records.map(toChange));
     log.debug("service minutes updated", { shard: event.shardId, added, replayed });
-    return { state: {}, batchItemFailures: [] };
+    return { state: {}, batchItemFailures: failedFrom ? [{ itemIdentifier: failedFrom }] : [] };
   } catch (error) {
     log.error("metric stream batch failed; it is retried whole", { shard: event.shardId, error });
     const first = records[0]?.dynamodb?.SequenceNumber ?? records[0]?.eventID ?? "";

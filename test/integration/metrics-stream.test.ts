@@ -1,4 +1,4 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
@@ -324,6 +324,50 @@ describe("service minutes from the stream", () => {
     // Assess: as the hourly rollup counts it, by the latest write.
     expect(before?.m_ConnectedEndpoints ?? 0).toBe(0);
     expect(await serviceMinute(t)).toMatchObject({ m_BytesIn: 2, m_ConnectedEndpoints: 1 });
+  });
+
+  it("report a service minute that could not be written from its lowest record, and add the rest once when it comes again", async () => {
+    // Prepare: records of two minutes interleaved in one shard; the table refuses the second minute.
+    const [t1, t2] = [thisMinute - 840, thisMinute - 900];
+    const batch = [
+      minuteChange({ t: t1, sequence: "100", now: { bytes: 1, connected: true } }),
+      minuteChange({ t: t2, sequence: "200", now: { bytes: 2, connected: true } }),
+      minuteChange({
+        t: t1,
+        sequence: "300",
+        before: { bytes: 1, connected: true },
+        now: { bytes: 4, connected: true },
+      }),
+    ];
+    const real = Db.client();
+    const refused = Keys.metricMinute(serviceId, t2);
+    Db.use(
+      new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop !== "send") return Reflect.get(target, prop, receiver);
+          return (command: { input: { Key?: { pk?: string; sk?: string } } }, options?: unknown) =>
+            command instanceof UpdateCommand &&
+            command.input.Key?.pk === refused.pk &&
+            command.input.Key?.sk === refused.sk
+              ? Promise.reject(Object.assign(new Error("refused"), { name: "ValidationException" }))
+              : target.send(command as never, options as never);
+        },
+      }),
+    );
+    // Act
+    let first: Awaited<ReturnType<typeof ServiceMinutes.apply>>;
+    try {
+      first = await ServiceMinutes.apply("shardId-partial", batch);
+    } finally {
+      Db.use(real);
+    }
+    // Delivered again from the reported record, as Lambda and the poller do.
+    const again = await ServiceMinutes.apply("shardId-partial", batch.slice(1));
+    // Assess
+    expect(first).toEqual({ added: 2, replayed: 0, failedFrom: "200" });
+    expect(again).toEqual({ added: 1, replayed: 1 });
+    expect(await serviceMinute(t1)).toMatchObject({ m_BytesIn: 4, n_BytesIn: 1 });
+    expect(await serviceMinute(t2)).toMatchObject({ m_BytesIn: 2, n_BytesIn: 1 });
   });
 
   it("refuses an event that names no shard rather than add without its guard", async () => {
