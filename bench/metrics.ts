@@ -23,6 +23,7 @@ import { MetricExport } from "../core/metrics/exports.ts";
 import { MetricIngest } from "../core/metrics/ingest.ts";
 import { attr, bucketAttributes, DAY, HOUR, SAMPLE_METRICS } from "../core/metrics/model.ts";
 import { Rollup } from "../core/metrics/rollup.ts";
+import { ServiceMinutes } from "../core/metrics/service-minutes.ts";
 import { FolderStore, useObjectStore } from "../core/storage/index.ts";
 import { setLogSink } from "../core/util/log.ts";
 import { Clock } from "../core/util/time.ts";
@@ -95,6 +96,7 @@ function hourOf(hour: number) {
     resourceId: s.resourceId,
     serviceId,
     connected: true,
+    summedBy: ServiceMinutes.SUMMED_BY,
     t: s.timestamp,
     expiresAt: s.timestamp - (s.timestamp % HOUR) + HOUR + 7 * DAY,
     ...Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [attr.minute(k as never), v])),
