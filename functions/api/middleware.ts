@@ -41,16 +41,17 @@ export const requestIdMiddleware: MiddlewareHandler<ApiEnv> = async (c, next) =>
 
 /**
  * JSON answers end with a newline, as command-line tools' output does: `curl` without `jq` then leaves
- * the shell prompt on a line of its own. JSON parsers ignore it. Answers are small, so reading one
- * through costs nothing worth measuring; streamed files (CSV, NDJSON) are not JSON and pass untouched.
+ * the shell prompt on a line of its own. JSON parsers ignore it. `c.json` is given the newline as it
+ * serializes (what Hono's own does, plus "\n"), so no answer is read back and rebuilt; every JSON
+ * answer, errors included, goes through it. Streamed files (CSV, NDJSON) are not JSON and untouched.
  */
 export const jsonNewline: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  c.json = ((object: unknown, arg?: never, headers?: Record<string, string>) =>
+    c.newResponse(`${JSON.stringify(object)}\n`, arg, {
+      "Content-Type": "application/json",
+      ...headers,
+    })) as typeof c.json;
   await next();
-  if (!c.res.headers.get("content-type")?.startsWith("application/json") || !c.res.body) return;
-  const text = await c.res.text();
-  const headers = new Headers(c.res.headers);
-  headers.delete("content-length");
-  c.res = new Response(text.endsWith("\n") ? text : `${text}\n`, { status: c.res.status, headers });
 };
 
 /** One JSON line per request. Headers are never logged, so credentials cannot leak through here. */
