@@ -16,7 +16,7 @@ import { Config } from "../core/config.ts";
 import { Db } from "../core/db/client.ts";
 import { Keys } from "../core/db/keys.ts";
 import { freePort, startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";
-import { batchWrite, client, endpointItem, median, percentile, QUICK, size } from "./support.ts";
+import { batchWrite, client, endpointItem, median, percentile, QUICK, request, size } from "./support.ts";
 
 const ROUNDS = size("BENCH_API_ROUNDS", 3, 1);
 const SAMPLES = size("BENCH_API_SAMPLES", 300, 40);
@@ -69,6 +69,22 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const { api, world } = client(B, operatorToken);
+
+// The floor with the HTTP hop: the minimal server on the same stack, in its own process.
+const floorPort = await freePort();
+const floorServer: ChildProcess = spawn(
+  process.execPath,
+  ["--import", "tsx", "bench/floor/minimal-server.ts"],
+  {
+    cwd: resolve(import.meta.dirname, ".."),
+    env: { ...process.env, ...env, FLOOR_PORT: String(floorPort) },
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+await new Promise<void>((ready, fail) => {
+  floorServer.stdout?.once("data", () => ready());
+  floorServer.once("exit", (code) => fail(new Error(`the minimal server exited (${code})`)));
+});
 const T = () => Db.table();
 const rows: Array<{ path: string; value: string; floor: string; ratio: number; goal: string }> = [];
 
@@ -229,11 +245,21 @@ try {
   // ---- GET one resource vs one GetItem -----------------------------------------------------------
   // Floor: the one read the route needs (consistent=false, as the route reads).
   const getItem = () => Db.client().send(new GetCommand({ TableName: T(), Key: Keys.endpoint(ep.id) }));
+  const getEndpoint = () => api("GET", `/v1/endpoints/${ep.id}`, c.h);
+  await p50Row("GET /v1/endpoints/{id}, p50", "≤ 1.3×", getEndpoint, getItem);
+  // The same route against the minimal server's one GetItem over HTTP: what Linkplane itself adds.
+  const key = Keys.endpoint(ep.id);
+  const minimalUrl = `http://127.0.0.1:${floorPort}/items/${encodeURIComponent(key.pk)}/${encodeURIComponent(key.sk)}`;
+  const minimalGet = async () => {
+    const r = await request("GET", minimalUrl);
+    if (r.status !== 200) throw new Error(`minimal server: ${r.status} ${r.text}`);
+    return JSON.parse(r.text);
+  };
   await p50Row(
-    "GET /v1/endpoints/{id}, p50",
-    "≤ 1.3×",
-    () => api("GET", `/v1/endpoints/${ep.id}`, c.h),
-    getItem,
+    "GET /v1/endpoints/{id} vs the minimal server, p50",
+    "(what Linkplane adds)",
+    getEndpoint,
+    minimalGet,
   );
 
   // ---- list page of 20 vs one Query of 20 --------------------------------------------------------
@@ -257,12 +283,7 @@ try {
   );
 
   // ---- /health vs one GetItem --------------------------------------------------------------------
-  await p50Row(
-    "/health, p50",
-    "≤ 1.3× (or no read)",
-    () => fetch(`${B}/health`).then((r) => r.text()),
-    getItem,
-  );
+  await p50Row("/health, p50", "≤ 1.3× (or no read)", () => request("GET", `${B}/health`), getItem);
 
   // ---- create endpoint vs its floor ---------------------------------------------------------------
   // Floor: the read a creation needs (one BatchGetItem of service, VPC, subnet and allowlist entry) and
@@ -312,9 +333,11 @@ try {
   {
     const a: number[] = [];
     const f: number[] = [];
+    const m: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      a.push(await throughput(SAMPLES * 4, 32, () => api("GET", `/v1/endpoints/${ep.id}`, c.h)));
+      a.push(await throughput(SAMPLES * 4, 32, getEndpoint));
       f.push(await throughput(SAMPLES * 4, 32, getItem));
+      m.push(await throughput(SAMPLES * 4, 32, minimalGet));
     }
     rows.push({
       path: "32 concurrent GETs, per second",
@@ -322,6 +345,13 @@ try {
       floor: `${median(f).toFixed(0)}/s`,
       ratio: median(a.map((x, i) => x / (f[i] as number))),
       goal: "≥ 0.85×",
+    });
+    rows.push({
+      path: "32 concurrent GETs vs the minimal server, per second",
+      value: `${median(a).toFixed(0)}/s`,
+      floor: `${median(m).toFixed(0)}/s`,
+      ratio: median(a.map((x, i) => x / (m[i] as number))),
+      goal: "(what Linkplane adds)",
     });
   }
 
@@ -430,6 +460,7 @@ try {
     })),
   );
 } finally {
+  floorServer.kill("SIGTERM");
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));
   await dynamo.stop();
