@@ -386,7 +386,7 @@ export interface paths {
         };
         /**
          * Export a region's services as CSV (UTF-8 with BOM, streamed)
-         * @description The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
+         * @description The caller's services in a region, or with `authorized=true` the services it may connect to (their public fields), as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and `fields` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with `'`. In AWS an export larger than a Lambda response (6 MB) is written to the export bucket and answered `303` to a presigned URL of it, valid 15 minutes. With `download=link`, `200` with that URL as JSON (`DownloadLink`, header `Linkplane-Download: link`) instead, for pages that cannot follow a redirect to another origin.
          */
         get: operations["exportEndpointServices"];
         put?: never;
@@ -2905,7 +2905,7 @@ export interface operations {
     listEndpointServices: {
         parameters: {
             query?: {
-                /** @description true: the services the caller may connect to (its own and those that allowlist it); needs region */
+                /** @description true: the services the caller may connect to (its own and those that allowlist it, public fields only); needs region */
                 authorized?: "true" | "false";
                 cursor?: string;
                 /** @description Comma-separated columns to return; id is always included */
@@ -4955,6 +4955,8 @@ export interface operations {
     exportEndpointServices: {
         parameters: {
             query: {
+                /** @description true: the services the caller may connect to (its own and those that allowlist it, public fields only); needs region */
+                authorized?: "true" | "false";
                 /** @description `link`: where the answer would be `303` to the file in the export bucket, answer `200` with the link as JSON instead (`DownloadLink`, header `Linkplane-Download: link`), for pages that cannot follow a redirect to another origin. A file answered inline or streamed is answered as without it. */
                 download?: "link";
                 /** @description Comma-separated columns, in this order */

@@ -159,7 +159,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---- Endpoint services --------------------------------------------------------------------------
   "GET /v1/endpoint-services/export": {
     id: "exportEndpointServices",
-    description: `The caller's services in a region as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and \`fields\` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with \`'\`. ${LARGE_EXPORT}`,
+    description: `The caller's services in a region, or with \`authorized=true\` the services it may connect to (their public fields), as CSV (RFC 4180, UTF-8 with BOM, CRLF), with the same filters and \`fields\` as the list, streamed 500 rows a query so any number of rows fits in little memory. Cells that a spreadsheet would run as a formula are prefixed with \`'\`. ${LARGE_EXPORT}`,
   },
   "POST /v1/endpoint-services": {
     id: "createEndpointService",

@@ -799,6 +799,40 @@ describe("CSV export", () => {
     expect(Object.keys(rows[0] as object)).toEqual(["id", "name", "autoAccept", "tags"]);
   });
 
+  it("exports what the list shows: a tag filter, and with authorized=true the allowed services' public fields", async () => {
+    // Prepare: a provider with a tagged and an untagged service, a consumer allowed on the tagged one.
+    const t = await provider();
+    const u = await consumer();
+    const tagged = await service(t, { name: "tagged", tags: [{ key: "env", value: "prod" }] });
+    const untagged = await service(t, { name: "untagged" });
+    await allow(t, tagged.id, u.uin);
+    const rowsOf = async (tenant: { auth: string }, query: string) => {
+      const reply = await call("GET", `/v1/endpoint-services/export?region=ap-guangzhou${query}`, {
+        auth: tenant.auth,
+      });
+      expect(reply.status).toBe(200);
+      return parse(reply.text, { bom: true, columns: true }) as Array<Record<string, string>>;
+    };
+    // Act
+    const byTag = await rowsOf(t, "&tag:env=prod");
+    const allowed = await rowsOf(u, "&authorized=true");
+    const own = await rowsOf(u, "");
+    // Assess
+    expect(byTag.map((r) => r.id)).toEqual([tagged.id]);
+    expect((await rowsOf(t, "")).map((r) => r.id).sort()).toEqual([tagged.id, untagged.id].sort());
+    expect(allowed.map((r) => r.id)).toEqual([tagged.id]);
+    expect(Object.keys(allowed[0] as object)).toEqual([
+      "id",
+      "name",
+      "region",
+      "serviceType",
+      "ownerUin",
+      "autoAccept",
+      "createdAt",
+    ]);
+    expect(own).toEqual([]);
+  });
+
   it("exports endpoints, needs a region and refuses unknown fields", async () => {
     const { ep } = await connected();
     const reply = await call("GET", "/v1/endpoints/export?region=ap-guangzhou", { auth: c.auth });

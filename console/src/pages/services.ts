@@ -92,10 +92,19 @@ export async function servicesPage(root: HTMLElement): Promise<void> {
           on: {
             click: () =>
               void attempt(list.element, () => {
-                const { q, vpcId } = list.query();
+                // The file holds what the list shows: the same scope, search and tag filter.
+                const f = list.query();
                 return download(
                   client.GET("/v1/endpoint-services/export", {
-                    params: { query: { region: region(), q, vpcId, ...LINK } },
+                    params: {
+                      query: {
+                        region: region(),
+                        q: f.q,
+                        authorized: f.authorized as "true" | undefined,
+                        ...tagFilter(f.tag),
+                        ...LINK,
+                      },
+                    },
                     parseAs: "blob",
                   }),
                   "endpoint-services.csv",

@@ -14,12 +14,14 @@ const PublicInfo = named(EndpointService.PublicInfo, "EndpointServicePublic");
 const common = { tags: ["Endpoint services"], security: security("account") };
 const byId = { params: IdParam("endpoint service ID", "vpcsvc-1a2b3c4d") };
 
-const ServiceListQuery = ListQuery.extend({
+const Authorized = {
   authorized: z.enum(["true", "false"]).optional().openapi({
     description:
-      "true: the services the caller may connect to (its own and those that allowlist it); needs region",
+      "true: the services the caller may connect to (its own and those that allowlist it, public fields only); needs region",
   }),
-});
+};
+const ServiceListQuery = ListQuery.extend(Authorized);
+const PUBLIC_FIELDS = Object.keys(EndpointService.PublicInfo.shape);
 
 export const app = createApi("account")
   .openapi(
@@ -28,20 +30,25 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/endpoint-services/export",
       summary: "Export a region's services as CSV (UTF-8 with BOM, streamed)",
-      request: { query: ExportQuery.extend(DownloadQuery) },
+      request: { query: ExportQuery.extend(DownloadQuery).extend(Authorized) },
       responses: downloadResponses("CSV", { "text/csv": { schema: z.string() } }),
     }),
     (c) => {
-      const { region, fields, download, ...filters } = c.req.valid("query");
+      const { region, fields, download, authorized, ...filters } = c.req.valid("query");
       const uin = callerUin(c);
-      const columns = exportColumns(EndpointService.FIELDS, fields);
       const query = { region, ...filters, tags: tagsOf(c) };
+      // The same two scopes as the list, so a page's "Export" gives the rows the page shows.
+      const mine = authorized !== "true";
       return csvResponse(
         c,
         {
           filename: exportFilename("endpoint-services", region),
-          columns,
-          pages: allPages((page) => EndpointService.list(uin, query, page)),
+          columns: exportColumns(mine ? EndpointService.FIELDS : PUBLIC_FIELDS, fields),
+          pages: allPages((page) =>
+            mine
+              ? EndpointService.list(uin, query, page)
+              : EndpointService.listAuthorized(uin, region, query, page),
+          ),
         },
         download,
       );
@@ -78,7 +85,7 @@ export const app = createApi("account")
       const query = { ...filters, tags: tagsOf(c) };
       if (authorized === "true") {
         const page = await EndpointService.listAuthorized(uin, query.region, query, { limit, cursor });
-        return c.json(projected(page, Object.keys(EndpointService.PublicInfo.shape), fields), 200);
+        return c.json(projected(page, PUBLIC_FIELDS, fields), 200);
       }
       return c.json(
         projected(await EndpointService.list(uin, query, { limit, cursor }), EndpointService.FIELDS, fields),
