@@ -36,7 +36,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[numb
 
 /**
  * Creating an endpoint: the reads it needs (one BatchGetItem; the subnet's reservations unless an
- * address is given) and one transaction that holds every invariant a new endpoint touches.
+ * address is given or the subnet is mostly free) and one transaction that holds every invariant a new
+ * endpoint touches.
  */
 export namespace EndpointCreation {
   interface Context {
@@ -135,8 +136,9 @@ export namespace EndpointCreation {
    * Creates an endpoint in one TransactWriteItems: the endpoint, its IP reservation (the conditional put
    * that makes addresses unique), the first history entry, the counters that hold the quotas (service,
    * VPC, allowlist entry) and the references that keep the subnet and security group from being deleted.
-   * The address is a random free one from a read of the reservations (IpAllocation); a taken one is
-   * replaced after a fresh read; a full subnet is ResourceInsufficient.Subnet.
+   * The address is a random free one, from a read of the reservations unless the subnet is mostly free
+   * (IpAllocation.mayGuess); a taken one is replaced after a fresh read; a full subnet is
+   * ResourceInsufficient.Subnet.
    */
   export async function create(uin: string, input: Endpoint.CreateInput): Promise<Created> {
     const parsed = validate(Endpoint.CreateInput, input);
@@ -151,6 +153,8 @@ export namespace EndpointCreation {
 
     let reserved: Set<number> | undefined;
     const taken = new Set<number>();
+    // Mostly free: try a random address first and read the reservations only once a try has lost.
+    let guess = IpAllocation.mayGuess(block, subnet.refs_endpoint ?? 0);
     // The endpoint carries its service's name; the write holds only while the service still has it, so
     // a rename that lands between our read and our write cannot leave the old name behind for good.
     let serviceName = service.name;
@@ -158,8 +162,8 @@ export namespace EndpointCreation {
     const attempt = async (): Promise<Created> => {
       let ip = fixedIp;
       if (ip === undefined) {
-        reserved ??= await IpAllocation.reserved(uin, subnet.id);
-        ip = IpAllocation.pickFree(block, new Set([...reserved, ...taken]));
+        if (!guess) reserved ??= await IpAllocation.reserved(uin, subnet.id);
+        ip = IpAllocation.pickFree(block, new Set([...(reserved ?? []), ...taken]));
         if (ip === undefined) {
           // Our view may be stale: read once more before saying the subnet is full.
           reserved = await IpAllocation.reserved(uin, subnet.id);
@@ -325,6 +329,7 @@ export namespace EndpointCreation {
           // Someone else got it: look again at what is free rather than guessing from a stale view.
           taken.add(ip as number);
           reserved = undefined;
+          guess = false;
           return new RaceLostError("the address was taken meanwhile");
         }
         if (failed(allowIndex)) {

@@ -7,7 +7,8 @@ import { Cidr, Ipv4, type Ipv4Cidr } from "../util/cidr.ts";
  * Which address an endpoint takes in its subnet. Uniqueness is not decided here: the creation
  * transaction puts the address's reservation item on `attribute_not_exists`, and a loser reads the
  * reservations again and tries another. A random free address makes losing rare among concurrent
- * creations while the subnet has room.
+ * creations while the subnet has room; in a subnet mostly free, the first try is a random address
+ * without reading the reservations at all (`mayGuess`), one round trip fewer for most creations.
  *
  * Tried and dropped: a per-subnet cursor (`ADD` on the subnet item, sent alongside the creation's
  * BatchGetItem) handing out distinct first guesses without the reservations Query. DynamoDB Local makes
@@ -53,9 +54,30 @@ export namespace IpAllocation {
     return found;
   }
 
+  /**
+   * Below this share of its usable addresses in use, a subnet's creation guesses an address without
+   * reading the reservations: a guess is taken with at most this chance, and a taken guess costs one
+   * cancelled transaction and then the read it skipped. Above it, the read comes first.
+   */
+  export const GUESS_BELOW = 0.25;
+
+  /**
+   * Whether to guess: `inUse` is the subnet's endpoint count, read with it in the creation's
+   * BatchGetItem; it counts the reservations, each made and released in the endpoint's own transaction.
+   */
+  export function mayGuess(block: Ipv4Cidr, inUse: number): boolean {
+    const { first, last } = usableRange(block);
+    return inUse < (last - first + 1) * GUESS_BELOW;
+  }
+
   /** A random free address, so that concurrent retries rarely reach for the same one. */
   export function pickFree(block: Ipv4Cidr, unavailable: Set<number>): number | undefined {
     const { first, last } = usableRange(block);
+    // A few random tries find a free address in a subnet with room without listing a /16's 65,000.
+    for (let i = 0; i < 8 && last >= first; i++) {
+      const ip = first + Math.floor(Math.random() * (last - first + 1));
+      if (!unavailable.has(ip)) return ip;
+    }
     const free: number[] = [];
     for (let ip = first; ip <= last; ip++) if (!unavailable.has(ip)) free.push(ip);
     return free[Math.floor(Math.random() * free.length)];

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Db } from "../../core/db/client.ts";
 import { call, created, newTenant } from "../support/api.ts";
 import {
@@ -945,6 +945,51 @@ describe("budgets", () => {
     expect(commands.length).toBeLessThanOrEqual(4);
     expect(commands.filter((x) => x === "TransactWriteItems")).toHaveLength(1);
     expect(commands).not.toContain("Scan");
+  });
+
+  it("creating in a mostly free subnet reads no reservations; in a quarter-used one it reads them first", async () => {
+    // Prepare: a /28 (13 usable addresses) of the consumer's, and a service it may connect to
+    const s = await service(p);
+    await allow(p, s.id, c.uin);
+    const subnet = await created(
+      call("POST", "/v1/subnets", {
+        auth: c.auth,
+        body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "small", cidrBlock: "10.1.240.0/28" },
+      }),
+    );
+    const create = () => created(endpoint({ ...c, subnetId: subnet.id }, s.id));
+    // Act
+    const first = await Db.recordCommands(create);
+    for (let i = 0; i < 3; i++) await create();
+    const fifth = await Db.recordCommands(create);
+    // Assess: 0 of 13 in use, a guess; 4 of 13 (over a quarter), the read first
+    expect(first.commands).toEqual(["BatchGetItem", "TransactWriteItems"]);
+    expect(fifth.commands).toEqual(["BatchGetItem", "Query", "TransactWriteItems"]);
+  });
+
+  it("a guessed address that is taken is replaced after reading the reservations", async () => {
+    // Prepare: a /28 whose first usable address is taken, and the guess steered onto it
+    const s = await service(p);
+    await allow(p, s.id, c.uin);
+    const subnet = await created(
+      call("POST", "/v1/subnets", {
+        auth: c.auth,
+        body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "small", cidrBlock: "10.1.241.0/28" },
+      }),
+    );
+    const here = { ...c, subnetId: subnet.id };
+    await created(endpoint(here, s.id, { ip: "10.1.241.2" }));
+    const random = vi.spyOn(Math, "random").mockReturnValueOnce(0);
+    try {
+      // Act
+      const { result, commands } = await Db.recordCommands(() => created(endpoint(here, s.id)));
+      // Assess: the guess lost, the retry read what is taken and chose another address
+      expect(commands).toEqual(["BatchGetItem", "TransactWriteItems", "Query", "TransactWriteItems"]);
+      expect(result.ip).not.toBe("10.1.241.2");
+      expect(result.ip).toMatch(/^10\.1\.241\.(\d+)$/);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it("a batch of N transitions is ⌈(N+1)/100⌉ BatchGetItem (the service's with them) and one transaction per 49", async () => {
