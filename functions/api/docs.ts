@@ -29,7 +29,8 @@ let document: object | undefined;
 export function openApiDocument(): object {
   if (!document) {
     const merged = new OpenAPIHono();
-    for (const app of Object.values(apps)) merged.route("/", app);
+    for (const app of Object.values(apps))
+      for (const route of app.definitions) merged.openAPIRegistry.registerPath(route);
     merged.openAPIRegistry.registerPath({
       method: "post",
       path: "/",
