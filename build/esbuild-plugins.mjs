@@ -51,6 +51,49 @@ export const zodOpenApiNarrowExtend = {
 };
 
 /**
+ * zod's classic schemas carry its JSON Schema conversion: every schema type's constructor sets a
+ * `processJSONSchema` closure naming that type's converter, and `toJSONSchema()` and `~standard.jsonSchema`
+ * are methods of every schema, so esbuild keeps zod's whole converter (17 KB) in every bundle. No function
+ * converts a schema to JSON Schema (zod-to-openapi, which makes the OpenAPI document, has converters of its
+ * own), so the bundles get classic/schemas.js without the closures, and the methods throw if called.
+ * The build fails if the file changes shape.
+ */
+const PROCESS_JSON_SCHEMA =
+  /\n\s*inst\._zod\.processJSONSchema = \(ctx, json, params\) => processors\.\w+\(inst, ctx, json, params\);/g;
+const ZOD_SCHEMA_REWRITES = [
+  [
+    'import { createStandardJSONSchemaMethod, createToJSONSchemaMethod } from "../core/to-json-schema.js";',
+    [
+      "const jsonSchemaLeftOut = () => () => {",
+      '  throw new Error("zod\'s JSON Schema conversion is left out of this bundle (build/esbuild-plugins.mjs)");',
+      "};",
+      "const createStandardJSONSchemaMethod = jsonSchemaLeftOut;",
+      "const createToJSONSchemaMethod = jsonSchemaLeftOut;",
+    ].join("\n"),
+  ],
+];
+
+export const zodWithoutJsonSchema = {
+  name: "zod-without-json-schema",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]classic[\\/]schemas\.js$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      let contents = await readFile(args.path, "utf8");
+      for (const [from, to] of ZOD_SCHEMA_REWRITES) {
+        if (!contents.includes(from))
+          throw new Error(`${args.path}: expected "${from}" (build/esbuild-plugins.mjs)`);
+        contents = contents.replace(from, to);
+      }
+      const closures = contents.match(PROCESS_JSON_SCHEMA)?.length ?? 0;
+      contents = contents.replace(PROCESS_JSON_SCHEMA, "");
+      if (closures < 30 || contents.includes("processJSONSchema"))
+        throw new Error(`${args.path}: processJSONSchema is not set as expected (build/esbuild-plugins.mjs)`);
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+/**
  * The console route's Lambda serves the console's two files. Rather than carry Vite (which builds them)
  * or a folder of files, its bundle gets them inlined: `console/assets.ts` is replaced by a module holding
  * the output of `npm run build:console`, which runs once per build (tsx compiles the console's build
@@ -97,4 +140,4 @@ export const consoleInline = {
   },
 };
 
-export default [zodEnglishOnly, zodOpenApiNarrowExtend, consoleInline];
+export default [zodEnglishOnly, zodOpenApiNarrowExtend, zodWithoutJsonSchema, consoleInline];

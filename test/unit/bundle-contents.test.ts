@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFunctions } from "../support/built.ts";
@@ -43,5 +45,33 @@ describe("route function bundles", () => {
       // extendZodWithOpenApi alone (`.openapi()` on schemas) is what is left of zod-to-openapi.
       expect(bytesFrom(module, /@asteasolutions[\\/]zod-to-openapi/), module).toBeLessThan(8 * 1024);
     }
+  });
+});
+
+describe("zod in the bundles", () => {
+  it("leaves zod's JSON Schema conversion out, and a schema asked for JSON Schema says so", async () => {
+    for (const module of [HEALTH, WEBHOOKS]) {
+      expect(bytesFrom(module, /zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/), module).toBe(0);
+      // What is left of the converters: aggregateChecks, which the string and number getters read.
+      expect(bytesFrom(module, /zod[\\/]v4[\\/]core[\\/]json-schema-processors\.js$/), module).toBeLessThan(
+        3 * 1024,
+      );
+    }
+  });
+
+  it("fails the build when zod's classic schemas change shape", async () => {
+    // @ts-expect-error: plain ESM for SST to load as it is (as build/bundle.ts imports it).
+    const { zodWithoutJsonSchema } = await import("../../build/esbuild-plugins.mjs");
+    const dir = await mkdtemp(join(tmpdir(), "linkplane-zod-shape-"));
+    const path = join(dir, "zod", "v4", "classic", "schemas.js");
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, 'import * as core from "../core/index.js";\nexport const x = 1;\n');
+    let onLoad: ((args: { path: string }) => Promise<unknown>) | undefined;
+    zodWithoutJsonSchema.setup({
+      onLoad: (_: unknown, callback: typeof onLoad) => {
+        onLoad = callback;
+      },
+    });
+    await expect(onLoad?.({ path })).rejects.toThrow(/expected .*to-json-schema/);
   });
 });
