@@ -75,3 +75,10 @@ describe("zod in the bundles", () => {
     await expect(onLoad?.({ path })).rejects.toThrow(/expected .*to-json-schema/);
   });
 });
+
+describe("what a route does not use", () => {
+  it("leaves the error catalogue's descriptions to the OpenAPI document", () => {
+    // core/errors.ts's ERROR_CODES: read only where the document is made.
+    expect(bundles[HEALTH]?.text).not.toContain("A quota is full");
+  });
+});
