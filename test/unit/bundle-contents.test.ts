@@ -81,4 +81,9 @@ describe("what a route does not use", () => {
     // core/errors.ts's ERROR_CODES: read only where the document is made.
     expect(bundles[HEALTH]?.text).not.toContain("A quota is full");
   });
+
+  it("leaves the S3 client out of the webhook routes: the stream's projections are not re-exported", () => {
+    expect(bytesFrom(WEBHOOKS, /@aws-sdk[\\/]client-s3/)).toBe(0);
+    expect(bytesFrom(WEBHOOKS, /core[\\/]storage[\\/]/)).toBe(0);
+  });
 });
