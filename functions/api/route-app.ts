@@ -19,7 +19,7 @@ export interface RouteAppOptions<E extends Env> {
  * generators, which a route's function never runs (31 KB of every bundle: docs/deploy.md "Bundles").
  * Requests are validated as OpenAPIHono 1.6 validates them (one zValidator per request part, the same
  * media-type gate, an optional body left empty), and each route's definition is kept in `definitions`,
- * from which functions/api/docs.ts builds the OpenAPI document: one set of definitions for both.
+ * from which functions/api/openapi-document.ts builds the OpenAPI document: one set of definitions for both.
  */
 export class RouteApp<E extends Env> extends Hono<E> {
   /** Every route added with `openapi`, in order, as the OpenAPI document describes it. */

@@ -12,6 +12,7 @@ import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { Keys } from "../../core/db/keys.ts";
 import { WebhookDispatch } from "../../core/webhook/index.ts";
+import { openApiDocument } from "../../functions/api/openapi-document.ts";
 import { scheduledEventInput } from "../../infra/plan.ts";
 import { call, created, operatorAuth } from "../support/api.ts";
 import { buildFunctions, httpEvent, invokeBuilt, jsonOf, lambdaEnvironment } from "../support/built.ts";
@@ -44,6 +45,7 @@ const STREAM = "functions/streams/handler.ts";
 const ROLLUP = "functions/cron/rollup-hourly.ts";
 const DELIVER = "functions/webhooks/deliver.ts";
 const CONSOLE = "functions/api/console.ts";
+const DOCS = "functions/api/docs.ts";
 const HOUR = 3600;
 
 type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -52,7 +54,7 @@ let receiver: Receiver;
 let sqs: ReturnType<typeof captureSqsSends>;
 
 beforeAll(async () => {
-  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE]);
+  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE, DOCS]);
   receiver = await startReceiver();
   sqs = captureSqsSends();
 }, 180_000);
@@ -119,6 +121,22 @@ describe("built console function", () => {
     expect(app.body).toBe(new TextDecoder().decode(fromSources.get("app.js")?.body));
     expect(style.statusCode).toBe(200);
     expect(style.body).toBe(new TextDecoder().decode(fromSources.get("style.css")?.body));
+  });
+});
+
+describe("built docs function", () => {
+  it("serves the OpenAPI document made at build time, the same as the sources make it", async () => {
+    // Prepare: the bundle holds no route module; its document was made when it was built.
+    const fromSources = `${JSON.stringify(openApiDocument())}\n`;
+    // Act
+    const served = await invokeBuilt<HttpResult>(
+      builtFiles[DOCS] as string,
+      httpEvent("GET", "/openapi.json", "/openapi.json"),
+    );
+    // Assess
+    expect(served.statusCode).toBe(200);
+    expect(served.headers?.["content-type"]).toMatch(/^application\/json/);
+    expect(served.body).toBe(fromSources);
   });
 });
 

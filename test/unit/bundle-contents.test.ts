@@ -9,6 +9,7 @@ import { buildFunctions } from "../support/built.ts";
 // was found in the bundles and taken out (docs/deploy.md "Bundles"); a change that brings it back fails.
 const HEALTH = "functions/api/health.ts";
 const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
+const DOCS = "functions/api/docs.ts";
 
 interface Bundle {
   text: string;
@@ -17,7 +18,7 @@ interface Bundle {
 let bundles: Record<string, Bundle>;
 
 beforeAll(async () => {
-  const files = await buildFunctions([HEALTH, WEBHOOKS]);
+  const files = await buildFunctions([HEALTH, WEBHOOKS, DOCS]);
   bundles = {};
   for (const [module, file] of Object.entries(files)) {
     const metafile = JSON.parse(await readFile(`${file}.meta.json`, "utf8")) as Metafile;
@@ -80,6 +81,15 @@ describe("what a route does not use", () => {
   it("leaves the error catalogue's descriptions to the OpenAPI document", () => {
     // core/errors.ts's ERROR_CODES: read only where the document is made.
     expect(bundles[HEALTH]?.text).not.toContain("A quota is full");
+  });
+
+  it("gives the docs function the document made at build time, not the routes it is made from", () => {
+    expect(bytesFrom(DOCS, /openapi-inline:/)).toBeGreaterThan(0);
+    expect(bytesFrom(DOCS, /@asteasolutions[\\/]zod-to-openapi|@hono[\\/]zod-openapi/)).toBe(0);
+    expect(
+      bytesFrom(DOCS, /functions[\\/]api[\\/](privatelink|inventory|metrics|webhooks|operator)[\\/]/),
+    ).toBe(0);
+    expect(bytesFrom(DOCS, /@aws-sdk[\\/]client-s3/)).toBe(0);
   });
 
   it("leaves the S3 client out of the webhook routes: the stream's projections are not re-exported", () => {
