@@ -101,6 +101,25 @@ describe("built route function (API Gateway HTTP API event)", () => {
     // Made by the built function, read back through the sources: one table, one shape.
     expect((await call("GET", `${path}/${id}`, { auth: p.auth })).body.name).toBe("built");
   });
+
+  it("refuses bad input as the sources do: the field named, unknown query parameters refused", async () => {
+    // Prepare: the bundle's zod has no OpenAPI metadata and no JSON Schema code (build/esbuild-plugins.mjs).
+    const p = await provider();
+    const path = "/v1/endpoint-services";
+    const badBody = { name: "x".repeat(200), vpcId: p.vpcId, serviceType: "CLB", backendInstanceId: "ins-1" };
+
+    // Act
+    const tooLong = await services(httpEvent("POST", path, path, { auth: p.auth, body: badBody }));
+    const unknown = await services(httpEvent("GET", path, path, { auth: p.auth, query: { colour: "red" } }));
+    const fromSources = await call("POST", path, { auth: p.auth, body: badBody });
+
+    // Assess
+    expect(tooLong.statusCode).toBe(400);
+    expect(jsonOf(tooLong).error).toMatchObject({ code: fromSources.body.error.code, field: "name" });
+    expect(jsonOf(tooLong).error.message).toBe(fromSources.body.error.message);
+    expect(unknown.statusCode).toBe(400);
+    expect(jsonOf(unknown).error).toMatchObject({ code: "UnknownParameter", field: "colour" });
+  });
 });
 
 describe("built console function", () => {
