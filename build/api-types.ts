@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
-import { openApiDocument } from "../functions/api/docs.ts";
+import { openApiDocument } from "../functions/api/openapi-document.ts";
 
 /**
  * The console's API types, generated from the document `/openapi.json` serves, so that a field renamed

@@ -24,17 +24,21 @@ export const zodEnglishOnly = {
 
 /**
  * @hono/zod-openapi calls `extendZodWithOpenApi(z)` with zod's whole namespace, which keeps every zod
- * schema type, JSON Schema conversion and check in every bundle, used or not. That function reads only
- * `z.ZodType` (to add `.openapi()` to its prototype), so it is handed just that: the same behaviour, and
- * esbuild can drop what the route does not use. The build fails if the call ever changes shape.
+ * schema type, JSON Schema conversion and check in every bundle, used or not. That function adds
+ * `.openapi()` to `z.ZodType`'s prototype: a copy of the schema with its OpenAPI metadata (name, example,
+ * description) registered, which only zod-to-openapi's generators read. No function makes the document
+ * (the docs function serves the one made at build time, `openapiInline` below), so in the bundles
+ * `.openapi()` answers the schema itself: validation is the same, and the bundles carry neither
+ * zod-to-openapi's metadata code nor a copy of every named schema. The build fails if the call ever
+ * changes shape.
  */
 const REWRITES = [
   ['import { z } from "zod";', 'import * as z from "zod";'],
-  ["extendZodWithOpenApi(z);", "extendZodWithOpenApi({ ZodType: z.ZodType });"],
+  ["extendZodWithOpenApi(z);", "z.ZodType.prototype.openapi ??= function openapi() {\n  return this;\n};"],
 ];
 
-export const zodOpenApiNarrowExtend = {
-  name: "zod-openapi-narrow-extend",
+export const zodOpenApiMetadataLeftOut = {
+  name: "zod-openapi-metadata-left-out",
   setup(build) {
     build.onLoad({ filter: /[\\/]@hono[\\/]zod-openapi[\\/]dist[\\/]index\.mjs$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
@@ -45,6 +49,49 @@ export const zodOpenApiNarrowExtend = {
           throw new Error(`${args.path}: expected "${from}" (build/esbuild-plugins.mjs)`);
         contents = contents.replace(from, to);
       }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+/**
+ * zod's classic schemas carry its JSON Schema conversion: every schema type's constructor sets a
+ * `processJSONSchema` closure naming that type's converter, and `toJSONSchema()` and `~standard.jsonSchema`
+ * are methods of every schema, so esbuild keeps zod's whole converter (17 KB) in every bundle. No function
+ * converts a schema to JSON Schema (zod-to-openapi, which makes the OpenAPI document, has converters of its
+ * own), so the bundles get classic/schemas.js without the closures, and the methods throw if called.
+ * The build fails if the file changes shape.
+ */
+const PROCESS_JSON_SCHEMA =
+  /\n\s*inst\._zod\.processJSONSchema = \(ctx, json, params\) => processors\.\w+\(inst, ctx, json, params\);/g;
+const ZOD_SCHEMA_REWRITES = [
+  [
+    'import { createStandardJSONSchemaMethod, createToJSONSchemaMethod } from "../core/to-json-schema.js";',
+    [
+      "const jsonSchemaLeftOut = () => () => {",
+      '  throw new Error("zod\'s JSON Schema conversion is left out of this bundle (build/esbuild-plugins.mjs)");',
+      "};",
+      "const createStandardJSONSchemaMethod = jsonSchemaLeftOut;",
+      "const createToJSONSchemaMethod = jsonSchemaLeftOut;",
+    ].join("\n"),
+  ],
+];
+
+export const zodWithoutJsonSchema = {
+  name: "zod-without-json-schema",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]classic[\\/]schemas\.js$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      let contents = await readFile(args.path, "utf8");
+      for (const [from, to] of ZOD_SCHEMA_REWRITES) {
+        if (!contents.includes(from))
+          throw new Error(`${args.path}: expected "${from}" (build/esbuild-plugins.mjs)`);
+        contents = contents.replace(from, to);
+      }
+      const closures = contents.match(PROCESS_JSON_SCHEMA)?.length ?? 0;
+      contents = contents.replace(PROCESS_JSON_SCHEMA, "");
+      if (closures < 30 || contents.includes("processJSONSchema"))
+        throw new Error(`${args.path}: processJSONSchema is not set as expected (build/esbuild-plugins.mjs)`);
       return { contents, loader: "js" };
     });
   },
@@ -97,4 +144,58 @@ export const consoleInline = {
   },
 };
 
-export default [zodEnglishOnly, zodOpenApiNarrowExtend, consoleInline];
+/**
+ * The docs function serves the OpenAPI document, which is made from every route module's schemas. Rather
+ * than carry every route (and zod-to-openapi's generators) to make it on a cold start, its bundle gets the
+ * document made at build time: `functions/api/openapi-json.ts` is replaced by a module holding the output
+ * of `build/openapi.ts`, compacted and gzipped (the document is ~300 KB of JSON, ~40 KB gzipped), and
+ * unpacked on the first request. The served JSON is the same: `c.json` serializes the same object.
+ */
+let documentBuilt;
+export const openapiInline = {
+  name: "openapi-inline",
+  setup(build) {
+    build.onResolve({ filter: /(^|[\\/])openapi-json\.ts$/ }, async (args) => {
+      const { resolve } = await import("node:path");
+      return { path: resolve(args.resolveDir, args.path), namespace: "openapi-inline" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "openapi-inline" }, async (args) => {
+      const { join, resolve } = await import("node:path");
+      const { mkdtemp, readFile } = await import("node:fs/promises");
+      const { tmpdir } = await import("node:os");
+      const { gzipSync } = await import("node:zlib");
+      const { execFile } = await import("node:child_process");
+      const { promisify } = await import("node:util");
+      const root = resolve(args.path, "../../..");
+      documentBuilt ??= (async () => {
+        const out = join(await mkdtemp(join(tmpdir(), "linkplane-openapi-")), "openapi.json");
+        await promisify(execFile)("node", ["--import", "tsx", join(root, "build", "openapi.ts"), out], {
+          cwd: root,
+        });
+        const compact = JSON.stringify(JSON.parse(await readFile(out, "utf8")));
+        return gzipSync(compact, { level: 9 }).toString("base64");
+      })();
+      const packed = await documentBuilt;
+      return {
+        contents: [
+          'import { gunzipSync } from "node:zlib";',
+          `const packed = ${JSON.stringify(packed)};`,
+          "let document;",
+          "export async function servedDocument() {",
+          '  document ??= JSON.parse(gunzipSync(Buffer.from(packed, "base64")).toString("utf8"));',
+          "  return document;",
+          "}",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+export default [
+  zodEnglishOnly,
+  zodOpenApiMetadataLeftOut,
+  zodWithoutJsonSchema,
+  consoleInline,
+  openapiInline,
+];

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { openApiDocument } from "../functions/api/docs.ts";
+import { openApiDocument } from "../functions/api/openapi-document.ts";
 
 /**
  * Writes the OpenAPI document `GET /openapi.json` serves to a file (default dist/openapi.json), for

@@ -48,7 +48,9 @@ export interface ErrorCodeInfo {
   surface: ErrorSurface;
 }
 
-const code = (
+// Calls to it have no side effects, so a bundle that never reads ERROR_CODES (every function but the
+// OpenAPI document's) leaves the catalogue and its descriptions out.
+const code = /* @__NO_SIDE_EFFECTS__ */ (
   code: string,
   kind: ErrorKind,
   meaning: string,

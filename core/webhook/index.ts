@@ -8,10 +8,10 @@ import { WebhookMessage } from "./message.ts";
 import { WebhookModel } from "./model.ts";
 import { WebhookSubscription } from "./subscription.ts";
 
+// The stream's projections (events.ts, fanout.ts) are not re-exported: they read every entity, metric
+// exports and so the S3 client among them, and a route that imports this module would carry them all.
 export { WebhookDelivery } from "./delivery.ts";
 export { WebhookDispatch, WebhookDispatcher } from "./dispatch.ts";
-export { WebhookEvents } from "./events.ts";
-export { WebhookFanout } from "./fanout.ts";
 export { WebhookMessage } from "./message.ts";
 export { WebhookModel } from "./model.ts";
 export { WebhookSubscription } from "./subscription.ts";

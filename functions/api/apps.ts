@@ -1,6 +1,5 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import * as webConsole from "./console.ts";
-import type { ApiEnv } from "./factory.ts";
+import type { ApiEnv, RouteApp } from "./factory.ts";
 import * as health from "./health.ts";
 import * as backendInstances from "./inventory/backend-instances.ts";
 import * as securityGroups from "./inventory/security-groups.ts";
@@ -21,7 +20,7 @@ import * as webhooks from "./webhooks/subscriptions.ts";
  * Route module → its app, for everything that needs them all in one process: the OpenAPI document and
  * the local server. (Lambda never loads this: each route's function loads only its own module.)
  */
-export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
+export const apps: Record<string, RouteApp<ApiEnv>> = {
   "functions/api/health.ts": health.app,
   "functions/api/console.ts": webConsole.app,
   "functions/api/operator/accounts.ts": accounts.app,
@@ -38,4 +37,4 @@ export const apps: Record<string, OpenAPIHono<ApiEnv>> = {
   "functions/api/metrics/views.ts": metricViews.app,
   "functions/api/metrics/exports.ts": metricExports.app,
   "functions/api/webhooks/subscriptions.ts": webhooks.app,
-} as unknown as Record<string, OpenAPIHono<ApiEnv>>;
+} as unknown as Record<string, RouteApp<ApiEnv>>;

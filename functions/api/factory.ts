@@ -1,4 +1,3 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { checkText, issueToError } from "../../core/validation.ts";
 import { QueryPolicy } from "./input-policy.ts";
@@ -13,8 +12,9 @@ import {
   notFoundResponse,
   requestIdMiddleware,
 } from "./middleware.ts";
+import { RouteApp } from "./route-app.ts";
 
-export type { ApiEnv, AuthMode };
+export type { ApiEnv, AuthMode, RouteApp };
 
 /**
  * The one app factory every route module is built from: request id, JSON answers ending in a newline, access log, body limit, the auth
@@ -22,8 +22,9 @@ export type { ApiEnv, AuthMode };
  * field, and the one error handler. A module's app is what its Lambda serves; the local server dispatches
  * to the same apps. A route added with `app.openapi(...)` or `app.get(...)` gets all of it.
  */
-export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
-  const app = new OpenAPIHono<ApiEnv>({
+export function createApi(auth: AuthMode): RouteApp<ApiEnv> {
+  const queries = new QueryPolicy();
+  const app = new RouteApp<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) {
         const issue = result.error.issues[0];
@@ -33,13 +34,8 @@ export function createApi(auth: AuthMode): OpenAPIHono<ApiEnv> {
         checkText(result.data);
       }
     },
+    onRoute: (route) => queries.declare(route),
   });
-  const queries = new QueryPolicy();
-  const register = app.openapi;
-  app.openapi = ((route: Parameters<typeof register>[0], ...rest: unknown[]) => {
-    queries.declare(route);
-    return (register as (...args: unknown[]) => unknown)(route, ...rest);
-  }) as typeof register;
   app.use("*", requestIdMiddleware, jsonNewline, accessLog, limitBody);
   const authenticate = authMiddleware(auth);
   if (authenticate) app.use("*", authenticate);

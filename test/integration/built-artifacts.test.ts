@@ -12,6 +12,7 @@ import { Config } from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { Keys } from "../../core/db/keys.ts";
 import { WebhookDispatch } from "../../core/webhook/index.ts";
+import { openApiDocument } from "../../functions/api/openapi-document.ts";
 import { scheduledEventInput } from "../../infra/plan.ts";
 import { call, created, operatorAuth } from "../support/api.ts";
 import { buildFunctions, httpEvent, invokeBuilt, jsonOf, lambdaEnvironment } from "../support/built.ts";
@@ -44,6 +45,7 @@ const STREAM = "functions/streams/handler.ts";
 const ROLLUP = "functions/cron/rollup-hourly.ts";
 const DELIVER = "functions/webhooks/deliver.ts";
 const CONSOLE = "functions/api/console.ts";
+const DOCS = "functions/api/docs.ts";
 const HOUR = 3600;
 
 type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -52,7 +54,7 @@ let receiver: Receiver;
 let sqs: ReturnType<typeof captureSqsSends>;
 
 beforeAll(async () => {
-  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE]);
+  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE, DOCS]);
   receiver = await startReceiver();
   sqs = captureSqsSends();
 }, 180_000);
@@ -99,6 +101,25 @@ describe("built route function (API Gateway HTTP API event)", () => {
     // Made by the built function, read back through the sources: one table, one shape.
     expect((await call("GET", `${path}/${id}`, { auth: p.auth })).body.name).toBe("built");
   });
+
+  it("refuses bad input as the sources do: the field named, unknown query parameters refused", async () => {
+    // Prepare: the bundle's zod has no OpenAPI metadata and no JSON Schema code (build/esbuild-plugins.mjs).
+    const p = await provider();
+    const path = "/v1/endpoint-services";
+    const badBody = { name: "x".repeat(200), vpcId: p.vpcId, serviceType: "CLB", backendInstanceId: "ins-1" };
+
+    // Act
+    const tooLong = await services(httpEvent("POST", path, path, { auth: p.auth, body: badBody }));
+    const unknown = await services(httpEvent("GET", path, path, { auth: p.auth, query: { colour: "red" } }));
+    const fromSources = await call("POST", path, { auth: p.auth, body: badBody });
+
+    // Assess
+    expect(tooLong.statusCode).toBe(400);
+    expect(jsonOf(tooLong).error).toMatchObject({ code: fromSources.body.error.code, field: "name" });
+    expect(jsonOf(tooLong).error.message).toBe(fromSources.body.error.message);
+    expect(unknown.statusCode).toBe(400);
+    expect(jsonOf(unknown).error).toMatchObject({ code: "UnknownParameter", field: "colour" });
+  });
 });
 
 describe("built console function", () => {
@@ -119,6 +140,22 @@ describe("built console function", () => {
     expect(app.body).toBe(new TextDecoder().decode(fromSources.get("app.js")?.body));
     expect(style.statusCode).toBe(200);
     expect(style.body).toBe(new TextDecoder().decode(fromSources.get("style.css")?.body));
+  });
+});
+
+describe("built docs function", () => {
+  it("serves the OpenAPI document made at build time, the same as the sources make it", async () => {
+    // Prepare: the bundle holds no route module; its document was made when it was built.
+    const fromSources = `${JSON.stringify(openApiDocument())}\n`;
+    // Act
+    const served = await invokeBuilt<HttpResult>(
+      builtFiles[DOCS] as string,
+      httpEvent("GET", "/openapi.json", "/openapi.json"),
+    );
+    // Assess
+    expect(served.statusCode).toBe(200);
+    expect(served.headers?.["content-type"]).toMatch(/^application\/json/);
+    expect(served.body).toBe(fromSources);
   });
 });
 

@@ -1,21 +1,32 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { bundle, type Entry } from "../../build/bundle.ts";
+import { bundle, type Entry, entries, root } from "../../build/bundle.ts";
 import { Config } from "../../core/config.ts";
 
 const run = promisify(execFile);
 const runner = resolve(import.meta.dirname, "lambda-runner.mjs");
 
-/** Builds the given function modules with `npm run build`'s options into a fresh folder. */
+/**
+ * Builds the given function modules with `npm run build`'s options into a fresh folder, with the modules
+ * SST would install beside a function (`nodejs.install`) in its node_modules.
+ */
 export async function buildFunctions(modules: string[]): Promise<Record<string, string>> {
   const outdir = await mkdtemp(join(tmpdir(), "linkplane-built-"));
   const out: Record<string, string> = {};
   for (const module of modules) {
-    const entry: Entry = { module, kind: "api", install: [] };
+    const entry: Entry = entries().find((e) => e.module === module) ?? { module, kind: "api", install: [] };
+    for (const name of entry.install) {
+      await mkdir(dirname(join(outdir, "node_modules", name)), { recursive: true });
+      await symlink(join(root, "node_modules", name), join(outdir, "node_modules", name)).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") throw error;
+        },
+      );
+    }
     out[module] = (await bundle(entry, outdir)).outfile;
   }
   return out;

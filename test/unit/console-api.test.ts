@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openApiDocument } from "../../functions/api/docs.ts";
+import { openApiDocument } from "../../functions/api/openapi-document.ts";
 
 const srcDir = resolve(import.meta.dirname, "../../console/src");
 

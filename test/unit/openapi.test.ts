@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, statusOfKind } from "../../core/errors.ts";
-import { app as docsApp, openApiDocument } from "../../functions/api/docs.ts";
+import { app as docsApp } from "../../functions/api/docs.ts";
+import { openApiDocument } from "../../functions/api/openapi-document.ts";
 import { OPERATIONS } from "../../functions/api/operations.ts";
 
 type Op = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WebhookModel } from "../../core/webhook/model.ts";
 import { WebhookPayloads } from "../../core/webhook/payloads.ts";
-import { openApiDocument } from "../../functions/api/docs.ts";
+import { openApiDocument } from "../../functions/api/openapi-document.ts";
 
 describe("webhook payload schemas", () => {
   it("every example body is valid against its event type's schema", () => {

@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { Metafile } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildFunctions } from "../support/built.ts";
+
+// What the route functions' bundles hold, from esbuild's metafile and the output itself: each of these
+// was found in the bundles and taken out (docs/deploy.md "Bundles"); a change that brings it back fails.
+const HEALTH = "functions/api/health.ts";
+const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
+const DOCS = "functions/api/docs.ts";
+
+interface Bundle {
+  text: string;
+  inputs: Record<string, number>;
+}
+let bundles: Record<string, Bundle>;
+
+beforeAll(async () => {
+  const files = await buildFunctions([HEALTH, WEBHOOKS, DOCS]);
+  bundles = {};
+  for (const [module, file] of Object.entries(files)) {
+    const metafile = JSON.parse(await readFile(`${file}.meta.json`, "utf8")) as Metafile;
+    const inputs: Record<string, number> = {};
+    for (const output of Object.values(metafile.outputs))
+      for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) inputs[path] = bytesInOutput;
+    bundles[module] = { text: await readFile(file, "utf8"), inputs };
+  }
+}, 120_000);
+
+/** The bytes a bundle holds from inputs whose path matches. */
+function bytesFrom(module: string, path: RegExp): number {
+  const inputs = bundles[module]?.inputs ?? {};
+  return Object.entries(inputs)
+    .filter(([p]) => path.test(p))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
+}
+
+describe("route function bundles", () => {
+  it("hold no OpenAPI document machinery: no registry, no generator, no metadata", () => {
+    for (const module of [HEALTH, WEBHOOKS]) {
+      const text = bundles[module]?.text ?? "";
+      // Names survive minification (keepNames, as SST builds).
+      expect(text, module).not.toMatch(/OpenAPIRegistry|OpenApiGeneratorV3|OpenAPIHono/);
+      // Nor its metadata: `.openapi()` answers the schema itself in a bundle (build/esbuild-plugins.mjs).
+      expect(bytesFrom(module, /@asteasolutions[\\/]zod-to-openapi/), module).toBeLessThan(1024);
+    }
+  });
+});
+
+describe("zod in the bundles", () => {
+  it("leaves zod's JSON Schema conversion out, and a schema asked for JSON Schema says so", async () => {
+    for (const module of [HEALTH, WEBHOOKS]) {
+      expect(bytesFrom(module, /zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/), module).toBe(0);
+      // What is left of the converters: aggregateChecks, which the string and number getters read.
+      expect(bytesFrom(module, /zod[\\/]v4[\\/]core[\\/]json-schema-processors\.js$/), module).toBeLessThan(
+        3 * 1024,
+      );
+    }
+  });
+
+  it("fails the build when zod's classic schemas change shape", async () => {
+    // @ts-expect-error: plain ESM for SST to load as it is (as build/bundle.ts imports it).
+    const { zodWithoutJsonSchema } = await import("../../build/esbuild-plugins.mjs");
+    const dir = await mkdtemp(join(tmpdir(), "linkplane-zod-shape-"));
+    const path = join(dir, "zod", "v4", "classic", "schemas.js");
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, 'import * as core from "../core/index.js";\nexport const x = 1;\n');
+    let onLoad: ((args: { path: string }) => Promise<unknown>) | undefined;
+    zodWithoutJsonSchema.setup({
+      onLoad: (_: unknown, callback: typeof onLoad) => {
+        onLoad = callback;
+      },
+    });
+    await expect(onLoad?.({ path })).rejects.toThrow(/expected .*to-json-schema/);
+  });
+});
+
+describe("what a route does not use", () => {
+  it("leaves the error catalogue's descriptions to the OpenAPI document", () => {
+    // core/errors.ts's ERROR_CODES: read only where the document is made.
+    expect(bundles[HEALTH]?.text).not.toContain("A quota is full");
+  });
+
+  it("gives the docs function the document made at build time, not the routes it is made from", () => {
+    expect(bytesFrom(DOCS, /openapi-inline:/)).toBeGreaterThan(0);
+    expect(bytesFrom(DOCS, /@asteasolutions[\\/]zod-to-openapi|@hono[\\/]zod-openapi/)).toBe(0);
+    expect(
+      bytesFrom(DOCS, /functions[\\/]api[\\/](privatelink|inventory|metrics|webhooks|operator)[\\/]/),
+    ).toBe(0);
+    expect(bytesFrom(DOCS, /@aws-sdk[\\/]client-s3/)).toBe(0);
+  });
+
+  it("leaves the S3 client out of the webhook routes: the stream's projections are not re-exported", () => {
+    expect(bytesFrom(WEBHOOKS, /@aws-sdk[\\/]client-s3/)).toBe(0);
+    expect(bytesFrom(WEBHOOKS, /core[\\/]storage[\\/]/)).toBe(0);
+  });
+});
