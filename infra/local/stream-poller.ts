@@ -314,8 +314,37 @@ export class StreamPoller {
     return true;
   }
 
-  private getRecords(iterator: string) {
-    return this.o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.batchSize }));
+  /**
+   * GetRecords, with the records taken from the response as they came over the wire: that is the shape
+   * Lambda hands a function, and the SDK's own deserializer (every attribute of both images of every
+   * record, each poller reading every record) cost this process about as much as the write it reports.
+   * Errors still go through the SDK, so `ExpiredIteratorException` and the like keep their names.
+   */
+  private async getRecords(
+    iterator: string,
+  ): Promise<{ NextShardIterator?: string; Records?: StreamRecord[] }> {
+    const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.batchSize });
+    let records: StreamRecord[] | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        const response = out.response as { statusCode?: number; body?: unknown };
+        if (response.statusCode !== 200 || !response.body) return out;
+        const body = JSON.parse((await collect(response.body)).toString("utf8")) as {
+          NextShardIterator?: string;
+          Records?: StreamRecord[];
+        };
+        records = body.Records;
+        // The SDK reads what is left: the iterator alone.
+        response.body = new TextEncoder().encode(
+          JSON.stringify({ NextShardIterator: body.NextShardIterator }),
+        );
+        return out;
+      },
+      { step: "deserialize", priority: "low", name: "rawStreamRecords" },
+    );
+    const out = await this.o.client.send(command);
+    return { NextShardIterator: out.NextShardIterator, Records: records };
   }
 
   private async deliver(shard: ShardState): Promise<void> {
@@ -380,7 +409,8 @@ export class StreamPoller {
 
   private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
     const d = record.dynamodb ?? {};
-    const created = d.ApproximateCreationDateTime;
+    // On the wire: seconds since the epoch (a Date only if the SDK has read it).
+    const created = d.ApproximateCreationDateTime as Date | number | undefined;
     return {
       eventID: record.eventID,
       eventName: record.eventName as DynamoDBRecord["eventName"],
@@ -389,7 +419,10 @@ export class StreamPoller {
       awsRegion: record.awsRegion ?? this.o.region,
       eventSourceARN: this.o.streamArn,
       dynamodb: {
-        ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : undefined,
+        ApproximateCreationDateTime:
+          created === undefined
+            ? undefined
+            : Math.floor(typeof created === "number" ? created : created.getTime() / 1000),
         Keys: restoreEmptyMaps(d.Keys) as never,
         NewImage: restoreEmptyMaps(d.NewImage) as never,
         OldImage: restoreEmptyMaps(d.OldImage) as never,
@@ -435,4 +468,12 @@ export class StreamPoller {
     writeFileSync(`${file}.tmp`, JSON.stringify(data));
     renameSync(`${file}.tmp`, file);
   }
+}
+
+/** A response body (a stream, or bytes already read) as one buffer. */
+async function collect(body: unknown): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -89,6 +89,25 @@ describe("local stream poller", () => {
     });
   });
 
+  it("hands binary attributes as Lambda does, base64 text, and the creation time in seconds", async () => {
+    // Prepare
+    const seen: DynamoDBStreamEvent["Records"] = [];
+    poller(async (event) => {
+      seen.push(...mine(event, "wire#"));
+      return { batchItemFailures: [] };
+    });
+    // DynamoDB Local gives the minute the record was made.
+    const before = Math.floor(Date.now() / 1000) - 61;
+    // Act
+    await put("wire#1", 1, { bin: new Uint8Array([0, 1, 2, 250]) });
+    await until(() => seen.length > 0, 10_000, "the record");
+    // Assess
+    const d = seen[0]?.dynamodb;
+    expect(d?.NewImage?.bin).toEqual({ B: Buffer.from([0, 1, 2, 250]).toString("base64") });
+    expect(Number.isInteger(d?.ApproximateCreationDateTime)).toBe(true);
+    expect(d?.ApproximateCreationDateTime).toBeGreaterThanOrEqual(before);
+  });
+
   it("retries from the first failed record and keeps changes to one item in order", async () => {
     // Prepare: the handler fails the first two times it sees n = 3.
     const handled: number[] = [];
