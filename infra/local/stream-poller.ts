@@ -39,6 +39,14 @@ export function restoreEmptyMaps(
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
+/**
+ * Records asked of one GetRecords (DynamoDB's most). As Lambda's mapping does, the poller reads more than
+ * a batch and hands the handler batches of up to `batchSize` records that pass the filters. Most records
+ * a mapping reads are filtered out, and reading a backlog of them 1,000 at a time instead of 100 cost
+ * DynamoDB Local 30-40 µs of CPU a record instead of 40-55, and this process 40-55 instead of 75-90.
+ */
+const READ_LIMIT = 1000;
+
 /** How often a stream that cannot be read is tried again. */
 const FAILING_POLL_MS = 500;
 
@@ -323,7 +331,7 @@ export class StreamPoller {
   private async getRecords(
     iterator: string,
   ): Promise<{ NextShardIterator?: string; Records?: StreamRecord[] }> {
-    const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.batchSize });
+    const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: READ_LIMIT });
     let records: StreamRecord[] | undefined;
     command.middlewareStack.add(
       (next) => async (args) => {
@@ -348,7 +356,8 @@ export class StreamPoller {
   }
 
   private async deliver(shard: ShardState): Promise<void> {
-    const batch = shard.pending;
+    const batch = shard.pending.slice(0, this.o.batchSize);
+    const rest = shard.pending.slice(batch.length);
     const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
     if (this.o.tumblingWindowSeconds > 0) Object.assign(event, this.windowOf(shard.id));
     this.delivered += batch.length;
@@ -363,17 +372,17 @@ export class StreamPoller {
     }
     const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
     const handled = firstFailure === -1 ? batch : batch.slice(0, firstFailure);
-    // Once the whole batch is handled, the records filtered out after its last one are behind us too.
+    // Once everything fetched is handled, the records filtered out after the last one are behind us too.
     const last =
-      firstFailure === -1
+      firstFailure === -1 && rest.length === 0
         ? (shard.fetchedTo ?? batch.at(-1)?.dynamodb?.SequenceNumber)
         : handled.at(-1)?.dynamodb?.SequenceNumber;
     if (last) {
       shard.lastSequence = last;
       shard.attempts = 0;
     }
-    shard.pending = firstFailure === -1 ? [] : batch.slice(firstFailure);
-    if (shard.pending.length > 0) {
+    shard.pending = firstFailure === -1 ? rest : [...batch.slice(firstFailure), ...rest];
+    if (firstFailure !== -1) {
       shard.attempts += 1;
       if (shard.attempts > this.o.maxRetryAttempts) {
         const dropped = shard.pending.shift();
