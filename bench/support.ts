@@ -176,9 +176,10 @@ export const percentile = (xs: number[], p: number) =>
 
 /**
  * CPU time (ms) used so far by a process (and its descendants unless told not), from /proc (Linux). On a shared machine
- * wall time drifts with the neighbours' load; CPU per unit of work drifts far less. Undefined elsewhere.
+ * wall time drifts with the neighbours' load; CPU per unit of work drifts far less. With `threads`, only the
+ * threads so named count. Undefined elsewhere.
  */
-export function cpuMs(root: number | undefined, descendants = true): number | undefined {
+export function cpuMs(root: number | undefined, descendants = true, threads?: RegExp): number | undefined {
   if (root === undefined || !existsSync("/proc/self/stat")) return undefined;
   const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   const children = new Map<number, number[]>();
@@ -194,9 +195,8 @@ export function cpuMs(root: number | undefined, descendants = true): number | un
   let total = 0;
   const walk = (pid: number) => {
     try {
-      const f = stat(String(pid));
       // utime + stime, in clock ticks of 10 ms.
-      total += (Number(f[11]) + Number(f[12])) * 10;
+      total += threads ? threadsMs(pid, threads) : ticksMs(stat(String(pid)));
     } catch {
       return;
     }
@@ -205,3 +205,23 @@ export function cpuMs(root: number | undefined, descendants = true): number | un
   walk(root);
   return total;
 }
+
+const ticksMs = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) * 10;
+
+/** CPU of a process's threads whose name matches, e.g. a JVM's JIT compiler threads. */
+function threadsMs(pid: number, name: RegExp): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      if (name.test(raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"))))
+        total += ticksMs(raw.split(") ")[1]?.split(" ") ?? []);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** The JIT compiler threads of a JVM (HotSpot names them "C1 CompilerThread0", "C2 CompilerThread1"...). */
+export const JIT_THREADS = /^C[12] CompilerThre/;

@@ -39,6 +39,14 @@ export function restoreEmptyMaps(
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
+/**
+ * Records asked of one GetRecords (DynamoDB's most). As Lambda's mapping does, the poller reads more than
+ * a batch and hands the handler batches of up to `batchSize` records that pass the filters. Most records
+ * a mapping reads are filtered out, and reading a backlog of them 1,000 at a time instead of 100 cost
+ * DynamoDB Local 30-40 µs of CPU a record instead of 40-55, and this process 40-55 instead of 75-90.
+ */
+const READ_LIMIT = 1000;
+
 /** How often a stream that cannot be read is tried again. */
 const FAILING_POLL_MS = 500;
 
@@ -314,12 +322,42 @@ export class StreamPoller {
     return true;
   }
 
-  private getRecords(iterator: string) {
-    return this.o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.batchSize }));
+  /**
+   * GetRecords, with the records taken from the response as they came over the wire: that is the shape
+   * Lambda hands a function, and the SDK's own deserializer (every attribute of both images of every
+   * record, each poller reading every record) cost this process about as much as the write it reports.
+   * Errors still go through the SDK, so `ExpiredIteratorException` and the like keep their names.
+   */
+  private async getRecords(
+    iterator: string,
+  ): Promise<{ NextShardIterator?: string; Records?: StreamRecord[] }> {
+    const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: READ_LIMIT });
+    let records: StreamRecord[] | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        const response = out.response as { statusCode?: number; body?: unknown };
+        if (response.statusCode !== 200 || !response.body) return out;
+        const body = JSON.parse((await collect(response.body)).toString("utf8")) as {
+          NextShardIterator?: string;
+          Records?: StreamRecord[];
+        };
+        records = body.Records;
+        // The SDK reads what is left: the iterator alone.
+        response.body = new TextEncoder().encode(
+          JSON.stringify({ NextShardIterator: body.NextShardIterator }),
+        );
+        return out;
+      },
+      { step: "deserialize", priority: "low", name: "rawStreamRecords" },
+    );
+    const out = await this.o.client.send(command);
+    return { NextShardIterator: out.NextShardIterator, Records: records };
   }
 
   private async deliver(shard: ShardState): Promise<void> {
-    const batch = shard.pending;
+    const batch = shard.pending.slice(0, this.o.batchSize);
+    const rest = shard.pending.slice(batch.length);
     const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
     if (this.o.tumblingWindowSeconds > 0) Object.assign(event, this.windowOf(shard.id));
     this.delivered += batch.length;
@@ -334,17 +372,17 @@ export class StreamPoller {
     }
     const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
     const handled = firstFailure === -1 ? batch : batch.slice(0, firstFailure);
-    // Once the whole batch is handled, the records filtered out after its last one are behind us too.
+    // Once everything fetched is handled, the records filtered out after the last one are behind us too.
     const last =
-      firstFailure === -1
+      firstFailure === -1 && rest.length === 0
         ? (shard.fetchedTo ?? batch.at(-1)?.dynamodb?.SequenceNumber)
         : handled.at(-1)?.dynamodb?.SequenceNumber;
     if (last) {
       shard.lastSequence = last;
       shard.attempts = 0;
     }
-    shard.pending = firstFailure === -1 ? [] : batch.slice(firstFailure);
-    if (shard.pending.length > 0) {
+    shard.pending = firstFailure === -1 ? rest : [...batch.slice(firstFailure), ...rest];
+    if (firstFailure !== -1) {
       shard.attempts += 1;
       if (shard.attempts > this.o.maxRetryAttempts) {
         const dropped = shard.pending.shift();
@@ -380,7 +418,8 @@ export class StreamPoller {
 
   private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
     const d = record.dynamodb ?? {};
-    const created = d.ApproximateCreationDateTime;
+    // On the wire: seconds since the epoch (a Date only if the SDK has read it).
+    const created = d.ApproximateCreationDateTime as Date | number | undefined;
     return {
       eventID: record.eventID,
       eventName: record.eventName as DynamoDBRecord["eventName"],
@@ -389,7 +428,10 @@ export class StreamPoller {
       awsRegion: record.awsRegion ?? this.o.region,
       eventSourceARN: this.o.streamArn,
       dynamodb: {
-        ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : undefined,
+        ApproximateCreationDateTime:
+          created === undefined
+            ? undefined
+            : Math.floor(typeof created === "number" ? created : created.getTime() / 1000),
         Keys: restoreEmptyMaps(d.Keys) as never,
         NewImage: restoreEmptyMaps(d.NewImage) as never,
         OldImage: restoreEmptyMaps(d.OldImage) as never,
@@ -435,4 +477,12 @@ export class StreamPoller {
     writeFileSync(`${file}.tmp`, JSON.stringify(data));
     renameSync(`${file}.tmp`, file);
   }
+}
+
+/** A response body (a stream, or bytes already read) as one buffer. */
+async function collect(body: unknown): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -89,6 +89,25 @@ describe("local stream poller", () => {
     });
   });
 
+  it("hands binary attributes as Lambda does, base64 text, and the creation time in seconds", async () => {
+    // Prepare
+    const seen: DynamoDBStreamEvent["Records"] = [];
+    poller(async (event) => {
+      seen.push(...mine(event, "wire#"));
+      return { batchItemFailures: [] };
+    });
+    // DynamoDB Local gives the minute the record was made.
+    const before = Math.floor(Date.now() / 1000) - 61;
+    // Act
+    await put("wire#1", 1, { bin: new Uint8Array([0, 1, 2, 250]) });
+    await until(() => seen.length > 0, 10_000, "the record");
+    // Assess
+    const d = seen[0]?.dynamodb;
+    expect(d?.NewImage?.bin).toEqual({ B: Buffer.from([0, 1, 2, 250]).toString("base64") });
+    expect(Number.isInteger(d?.ApproximateCreationDateTime)).toBe(true);
+    expect(d?.ApproximateCreationDateTime).toBeGreaterThanOrEqual(before);
+  });
+
   it("retries from the first failed record and keeps changes to one item in order", async () => {
     // Prepare: the handler fails the first two times it sees n = 3.
     const handled: number[] = [];
@@ -195,6 +214,59 @@ describe("local stream poller", () => {
     // Assess
     expect(seen).toEqual(["filter#k1", "filter#k2"]);
     expect(p.filtered).toBeGreaterThan(0);
+  });
+
+  it("fills each batch with records that pass the filters, up to the batch size, as Lambda does", async () => {
+    // Prepare: kept and dropped records alternate in the stream, written before the poller reads.
+    for (let i = 0; i < 4; i++) {
+      await put(`fill#k${i}`, i, { type: "FillKept" });
+      await put(`fill#d${i}`, i, { type: "FillDropped" });
+    }
+    const batches: string[][] = [];
+    let failOnce = true;
+    // Act: the handler fails the second record of the first batch once.
+    poller(
+      async (event) => {
+        const keys = mine(event, "fill#").map((r) => String(r.dynamodb?.Keys?.pk?.S));
+        if (keys.length) batches.push(keys);
+        if (failOnce && keys.length > 1) {
+          failOnce = false;
+          return {
+            batchItemFailures: [{ itemIdentifier: String(event.Records[1]?.dynamodb?.SequenceNumber) }],
+          };
+        }
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 3, filters: [{ dynamodb: { NewImage: { type: { S: ["FillKept"] } } } }] },
+    );
+    await until(() => batches.flat().includes("fill#k3"), 10_000, "the last kept record");
+    // Assess: full batches of kept records; the failed one and those after it come again, in order.
+    expect(batches).toEqual([
+      ["fill#k0", "fill#k1", "fill#k2"],
+      ["fill#k1", "fill#k2", "fill#k3"],
+    ]);
+  });
+
+  it("counts only failed batches towards the retry limit, not the batches after a full one", async () => {
+    // Prepare
+    for (let i = 0; i < 3; i++) await put(`seq#k${i}`, i, { type: "SeqKept" });
+    const seen: string[] = [];
+    // Act: a batch of one, and no retry allowed.
+    const p = poller(
+      async (event) => {
+        seen.push(...mine(event, "seq#").map((r) => String(r.dynamodb?.Keys?.pk?.S)));
+        return { batchItemFailures: [] };
+      },
+      {
+        batchSize: 1,
+        maxRetryAttempts: 0,
+        filters: [{ dynamodb: { NewImage: { type: { S: ["SeqKept"] } } } }],
+      },
+    );
+    await until(() => seen.includes("seq#k2") || p.discarded > 0, 10_000, "the last record");
+    // Assess
+    expect(seen).toEqual(["seq#k0", "seq#k1", "seq#k2"]);
+    expect(p.discarded).toBe(0);
   });
 
   it("checkpoints past the records it filtered out, so a restart does not read them again", async () => {
