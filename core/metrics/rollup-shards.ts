@@ -6,7 +6,7 @@ import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { ifConditionHolds } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
-import { getItem, queryAll } from "../db/page.ts";
+import { collect, getItem, queryAll } from "../db/page.ts";
 import { log } from "../util/log.ts";
 import { Clock } from "../util/time.ts";
 import { type BucketValues, DAY, floorTo, HOUR } from "./model.ts";
@@ -177,7 +177,7 @@ export namespace RollupShards {
       await RollupMarks.markLate("hourly", task.hour);
       return { ...none("superseded"), ...folded };
     }
-    if (after !== "replayed" && after.done.size === METRIC_SHARDS) await complete(task.hour, task.round);
+    if (after !== "replayed") await complete(task.hour, task.round, after);
     return { status: after === "replayed" ? "replayed" : "rolled", ...folded, ms: performance.now() - t0 };
   }
 
@@ -259,23 +259,25 @@ export namespace RollupShards {
 
   /**
    * The step that completes an hour once all its shards are done: services' buckets from the parts,
-   * the round marked merged, its late marker cleared, the watermark moved. Safe to run twice.
+   * the round marked merged, its late marker cleared, the watermark moved. Safe to run twice. Every
+   * shard of the round rewrote its parts; a part a replaced round's worker wrote late is summed too, but
+   * that worker has marked the hour late, so the hour is rolled again.
    */
-  export async function complete(hour: number, roundId: string): Promise<boolean> {
-    const round = await find(hour);
+  export async function complete(hour: number, roundId: string, known?: Round): Promise<boolean> {
+    const round = known ?? (await find(hour));
+    // Not the last shard: the hour is the last one's to complete.
     if (round?.round !== roundId || round.done.size < METRIC_SHARDS) return false;
     // Parts are added shard by shard, in order: the same sums whichever worker completes the hour.
     const perShard = await Promise.all(
-      Array.from({ length: METRIC_SHARDS }, async (_, shard) => {
-        const parts: Record<string, unknown>[] = [];
-        for await (const part of queryAll({
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": Keys.rollupParts(hour, shard) },
-          ConsistentRead: true,
-        }))
-          if (part.round === roundId) parts.push(part);
-        return parts;
-      }),
+      Array.from({ length: METRIC_SHARDS }, (_, shard) =>
+        collect(
+          queryAll({
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": Keys.rollupParts(hour, shard) },
+            ConsistentRead: true,
+          }),
+        ),
+      ),
     );
     const sums = new RollupFold.ServiceSums();
     const own = new Map<string, Record<string, unknown>[]>();
