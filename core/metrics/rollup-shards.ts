@@ -58,7 +58,10 @@ export namespace RollupShards {
     status: "rolled" | "replayed" | "superseded";
     resources: number;
     buckets: number;
+    /** The shard's own work: read, fold, write, record. */
     ms: number;
+    /** The step that completed the hour, when this shard was its last. */
+    completeMs?: number;
   }
 
   /** Bucket writes in flight per shard worker. */
@@ -177,8 +180,15 @@ export namespace RollupShards {
       await RollupMarks.markLate("hourly", task.hour);
       return { ...none("superseded"), ...folded };
     }
-    if (after !== "replayed") await complete(task.hour, task.round, after);
-    return { status: after === "replayed" ? "replayed" : "rolled", ...folded, ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    if (after === "replayed") return { status: "replayed", ...folded, ms };
+    const completed = await complete(task.hour, task.round, after);
+    return {
+      status: "rolled",
+      ...folded,
+      ms,
+      ...(completed ? { completeMs: performance.now() - t0 - ms } : {}),
+    };
   }
 
   const isEndpoint = (resourceId: string) => resourceId.startsWith("vpce-");

@@ -46,7 +46,7 @@ export namespace Rollup {
     watermark: number | null;
     remaining: number;
     /** Hourly: shard tasks handed out, how many ran in this process, and their median and most ms. */
-    shards?: { tasks: number; ran: number; medianMs?: number; maxMs?: number };
+    shards?: { tasks: number; ran: number; medianMs?: number; maxMs?: number; completeMs?: number };
   }
 
   const SIZE: Record<Kind, number> = { hourly: HOUR, daily: DAY };
@@ -200,6 +200,7 @@ export namespace Rollup {
       remaining: 0,
     };
     const shardMs: number[] = [];
+    let completeMs: number | undefined;
     let tasks = 0;
     const queue: Queued[] = late.map((l) => ({ period: l.start, late: { markedAt: l.markedAt } }));
     for (let p = from; p <= lastComplete; p += size) queue.push({ period: p });
@@ -230,7 +231,10 @@ export namespace Rollup {
         tasks += out.tasks;
         result.resources += out.resources;
         result.buckets += out.buckets;
-        for (const o of out.outcomes) if (o.status === "rolled") shardMs.push(Math.round(o.ms));
+        for (const o of out.outcomes) {
+          if (o.status === "rolled") shardMs.push(Math.round(o.ms));
+          if (o.completeMs !== undefined) completeMs = Math.max(completeMs ?? 0, Math.round(o.completeMs));
+        }
         continue;
       }
       const rolled = await Promise.all(chunk.map(({ period }) => rollPeriod(kind, period, dailyMark)));
@@ -250,7 +254,12 @@ export namespace Rollup {
     }
     if (dispatch) {
       result.watermark = (await watermark(kind)) ?? null;
-      result.shards = { tasks, ran: shardMs.length, ...spread(shardMs) };
+      result.shards = {
+        tasks,
+        ran: shardMs.length,
+        ...spread(shardMs),
+        ...(completeMs === undefined ? {} : { completeMs }),
+      };
     }
     return result;
   }
