@@ -6,18 +6,10 @@ import { Rollup } from "../../core/metrics/rollup.ts";
 import { RollupDispatch } from "../../core/metrics/rollup-dispatch.ts";
 import { RollupShards } from "../../core/metrics/rollup-shards.ts";
 import { handler as shardWorker } from "../../functions/cron/rollup-shard.ts";
-import { call, created, operatorAuth } from "../support/api.ts";
+import { call, operatorAuth } from "../support/api.ts";
 import { halfPastHour, installSuiteClock, nowSeconds, startClock } from "../support/clock.ts";
 import { type Interposed, interpose } from "../support/interpose.ts";
-import {
-  allow,
-  consumer,
-  decide,
-  endpoint,
-  metricStream,
-  provider,
-  service,
-} from "../support/privatelink.ts";
+import { metricStream, serviceWithEndpoints } from "../support/privatelink.ts";
 import { captureSqsSends, sqsEvent } from "../support/sqs.ts";
 
 // The hourly rollup fanned out over its 16 shards: each test holds, kills or replays one shard task, to
@@ -35,14 +27,10 @@ let hook: Interposed | undefined;
 afterEach(() => hook?.restore());
 
 beforeAll(async () => {
-  const p = await provider();
-  const c = await consumer();
-  const s = await service(p);
-  serviceId = s.id;
-  await allow(p, s.id, c.uin);
-  for (let i = 0; i < 6; i++) eps.push((await created(endpoint(c, s.id))).id);
-  // One left pending: it reports, but does not count as connected.
-  await decide(p, s.id, "accept", eps.slice(0, 5));
+  // Six endpoints, one left pending: it reports, but does not count as connected.
+  const world = await serviceWithEndpoints(5, 1);
+  serviceId = world.serviceId;
+  eps.push(...world.accepted, ...world.pending);
   for (let h = 0; h < 8; h++) await ingestHour(A + h * HOUR);
   // The service's own minutes too (the stream's): the rollup rebuilds the hour from its endpoints.
   await metricStream().drain();
