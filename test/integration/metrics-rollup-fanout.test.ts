@@ -31,7 +31,7 @@ beforeAll(async () => {
   const world = await serviceWithEndpoints(5, 1);
   serviceId = world.serviceId;
   eps.push(...world.accepted, ...world.pending);
-  for (let h = 0; h < 8; h++) await ingestHour(A + h * HOUR);
+  for (let h = 0; h < 9; h++) await ingestHour(A + h * HOUR);
   // The service's own minutes too (the stream's): the rollup rebuilds the hour from its endpoints.
   await metricStream().drain();
   await setWatermark(A - HOUR);
@@ -263,5 +263,33 @@ describe("hourly rollup fan-out", () => {
     // Six endpoints and the service: each bucket counted once.
     expect((await RollupShards.find(h))?.buckets).toBe(7);
     expect(await Rollup.watermark("hourly")).toBe(h);
+  });
+
+  it("runs at most the configured number of shard workers at once in this process", async () => {
+    // Prepare: shard Queries in flight, counted around the client's send.
+    const client = Db.client() as unknown as { send: (c: unknown, ...r: unknown[]) => Promise<unknown> };
+    const send = client.send;
+    let inFlight = 0;
+    let most = 0;
+    client.send = async function counted(command: unknown, ...rest: unknown[]) {
+      const input = (command as { input: { IndexName?: string } }).input;
+      const shardQuery = input.IndexName === "gsi3";
+      if (shardQuery) most = Math.max(most, ++inFlight);
+      try {
+        return await send.call(client, command, ...rest);
+      } finally {
+        if (shardQuery) inFlight--;
+      }
+    };
+    try {
+      // Act
+      const run = await hourlyAfter(A + 8 * HOUR, { workers: 2 });
+      // Assess
+      expect(run.shards).toMatchObject({ tasks: 16, ran: 16 });
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(2);
+    } finally {
+      client.send = send;
+    }
   });
 });
