@@ -219,16 +219,17 @@ export const webhookDelivery = {
 /**
  * The hourly rollup's shard workers in AWS: the rollup-hourly job sends one message per shard of each
  * hour to an SQS queue, and this function takes them one at a time (each shard its own invocation), so
- * an hour's 16 shards run side by side. A shard of 100,000 endpoints is 375,000 minutes; the function
- * may take 5 minutes, a message stays hidden longer than that, and after five receives that all failed
+ * an hour's 16 shards run side by side. A shard of 100,000 endpoints is 375,000 minutes (about 4.6 minutes
+ * at the slowest shard rate measured on DynamoDB Local, docs/metrics.md); the function may take Lambda's
+ * full 15 minutes, a message stays hidden longer than that, and after five receives that all failed
  * it goes to the dead-letter queue (the round stays open; the next job run hands the shard out again).
  * At most `maxConcurrency` workers at once: a backlog of days does not flood the table.
  */
 export const rollupShardWorker = {
   handler: "functions/cron/rollup-shard.handler",
   links: ["Table"] as LinkName[],
-  timeout: "300 seconds",
-  visibilityTimeout: "360 seconds",
+  timeout: "900 seconds",
+  visibilityTimeout: "960 seconds",
   batchSize: 1,
   maxReceiveCount: 5,
   maxConcurrency: 32,
