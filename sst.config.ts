@@ -26,6 +26,7 @@ export default $config({
     await import("./infra/streams");
     await import("./infra/cron");
     await import("./infra/webhooks");
+    await import("./infra/rollup");
     return {
       api: api.url,
       table: table.name,

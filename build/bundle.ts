@@ -2,7 +2,14 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
-import { apiRoutes, cronJobs, metricStreamConsumer, streamConsumer, webhookDelivery } from "../infra/plan.ts";
+import {
+  apiRoutes,
+  cronJobs,
+  metricStreamConsumer,
+  rollupShardWorker,
+  streamConsumer,
+  webhookDelivery,
+} from "../infra/plan.ts";
 // @ts-expect-error: plain ESM for SST to load as it is; typed by use.
 import plugins from "./esbuild-plugins.mjs";
 
@@ -52,9 +59,10 @@ export function entries(): Entry[] {
     out.set(module(j.handler), { module: module(j.handler), kind: "cron", install: [] });
   for (const consumer of [streamConsumer, metricStreamConsumer])
     out.set(module(consumer.handler), { module: module(consumer.handler), kind: "stream", install: [] });
-  const delivery = module(webhookDelivery.handler);
-  if (existsSync(resolve(root, delivery)))
-    out.set(delivery, { module: delivery, kind: "queue", install: [] });
+  for (const consumer of [webhookDelivery, rollupShardWorker]) {
+    const queue = module(consumer.handler);
+    if (existsSync(resolve(root, queue))) out.set(queue, { module: queue, kind: "queue", install: [] });
+  }
   return [...out.values()];
 }
 

@@ -53,6 +53,10 @@ export namespace Config {
     LINKPLANE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
     /** In AWS: the SQS queue the delivery function drains; without it attempts run in this process. */
     LINKPLANE_WEBHOOK_QUEUE_URL: z.url().optional(),
+    /** In AWS: the SQS queue of hourly rollup shard tasks; without it they run in this process. */
+    LINKPLANE_ROLLUP_QUEUE_URL: z.url().optional(),
+    /** Shard workers the hourly rollup runs at once in this process (no queue: locally). */
+    LINKPLANE_ROLLUP_WORKERS: z.coerce.number().int().min(1).max(16).default(4),
     /** The local runtime also serves HTTPS with this certificate and key (PEM text or a PEM file's path). */
     LINKPLANE_TLS_CERT: z.string().optional(),
     LINKPLANE_TLS_KEY: z.string().optional(),
@@ -81,6 +85,8 @@ export namespace Config {
       allowHttp: boolean;
       queueUrl: string | undefined;
     };
+    /** The hourly rollup's shard tasks: to this queue (AWS), or run by this many workers here. */
+    rollup: { queueUrl: string | undefined; workers: number };
     /** Both or neither: the local runtime's HTTPS listener. */
     tls: { cert: string; key: string; port: number } | undefined;
     dynamodb: {
@@ -153,6 +159,7 @@ export namespace Config {
         allowHttp: e.LINKPLANE_WEBHOOK_ALLOW_HTTP === "true",
         queueUrl: e.LINKPLANE_WEBHOOK_QUEUE_URL,
       },
+      rollup: { queueUrl: e.LINKPLANE_ROLLUP_QUEUE_URL, workers: e.LINKPLANE_ROLLUP_WORKERS },
       tls:
         e.LINKPLANE_TLS_CERT && e.LINKPLANE_TLS_KEY
           ? { cert: e.LINKPLANE_TLS_CERT, key: e.LINKPLANE_TLS_KEY, port: e.LINKPLANE_TLS_PORT }

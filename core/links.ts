@@ -13,6 +13,7 @@ export const LINKS = {
   EncryptionKey: { variable: "LINKPLANE_ENCRYPTION_KEY", field: "value" },
   ExportBucket: { variable: "LINKPLANE_EXPORT_BUCKET", field: "name" },
   WebhookQueue: { variable: "LINKPLANE_WEBHOOK_QUEUE_URL", field: "url" },
+  RollupQueue: { variable: "LINKPLANE_ROLLUP_QUEUE_URL", field: "url" },
 } as const;
 
 export type LinkName = keyof typeof LINKS;

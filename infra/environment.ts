@@ -1,6 +1,6 @@
 import type { LinkName } from "../core/links";
 import { LAMBDA_RUNTIME } from "./plan";
-import { webhookQueueLink } from "./queue";
+import { rollupQueueLink, webhookQueueLink } from "./queue";
 import { encryptionKey, ingestToken, operatorToken } from "./secrets";
 import { exportBucketLink } from "./storage";
 import { table } from "./table";
@@ -13,6 +13,7 @@ const components = {
   EncryptionKey: encryptionKey,
   ExportBucket: exportBucketLink,
   WebhookQueue: webhookQueueLink,
+  RollupQueue: rollupQueueLink,
 } satisfies Record<LinkName, unknown>;
 
 /**

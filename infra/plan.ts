@@ -6,7 +6,7 @@ import type { FilterPattern } from "./local/stream-filter.ts";
 /**
  * What AWS gets, computed from the same registries the local runtime uses, so the two cannot drift:
  * one Lambda per route, one EventBridge Scheduler schedule per job, the two stream consumers (entities,
- * metric minutes) and the webhook delivery consumer, and which links (least privilege) each of them gets. Plain data; the SST files in
+ * metric minutes), the webhook delivery consumer and the hourly rollup's shard workers, and which links (least privilege) each of them gets. Plain data; the SST files in
  * this folder turn it into components, and test/unit/registry.test.ts checks it.
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -55,6 +55,8 @@ export function routeLinks(module: string): LinkName[] {
   if (module === "functions/api/metrics/ingest.ts") links.push("IngestToken");
   if (EXPORTING.has(module)) links.push("ExportBucket");
   if (DISPATCHING.has(module)) links.push("WebhookQueue");
+  // Running rollup-hourly by hand hands its shards to the queue, as the schedule does.
+  if (module === "functions/api/operator/jobs.ts") links.push("RollupQueue");
   return links;
 }
 
@@ -81,6 +83,8 @@ export function apiRoutes(): ApiRoutePlan[] {
 /** The links a job's function gets. Webhook signing needs the key; exports need the bucket. */
 const JOB_LINKS: Record<string, LinkName[]> = {
   "metric-exports": ["Table", "ExportBucket"],
+  // The coordinator: it opens each hour's round and sends the shard tasks; the workers do the rest.
+  "rollup-hourly": ["Table", "RollupQueue"],
   // The retry job makes its attempts itself and waits for them (functions/cron/webhook-retry.ts).
   "webhook-retry": ["Table", "EncryptionKey"],
 };
@@ -210,4 +214,23 @@ export const webhookDelivery = {
   batchSize: 10,
   maxReceiveCount: 5,
   dlqRetention: "14 days",
+} as const;
+
+/**
+ * The hourly rollup's shard workers in AWS: the rollup-hourly job sends one message per shard of each
+ * hour to an SQS queue, and this function takes them one at a time (each shard its own invocation), so
+ * an hour's 16 shards run side by side. A shard of 100,000 endpoints is 375,000 minutes (about 4.6 minutes
+ * at the slowest shard rate measured on DynamoDB Local, docs/metrics.md); the function may take Lambda's
+ * full 15 minutes, a message stays hidden longer than that, and after five receives that all failed
+ * it goes to the dead-letter queue (the round stays open; the next job run hands the shard out again).
+ * At most `maxConcurrency` workers at once: a backlog of days does not flood the table.
+ */
+export const rollupShardWorker = {
+  handler: "functions/cron/rollup-shard.handler",
+  links: ["Table"] as LinkName[],
+  timeout: "900 seconds",
+  visibilityTimeout: "960 seconds",
+  batchSize: 1,
+  maxReceiveCount: 5,
+  maxConcurrency: 32,
 } as const;

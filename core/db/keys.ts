@@ -193,6 +193,23 @@ export const Keys = {
   latePartition(kind: "hourly" | "daily"): string {
     return `LATE#${kind}`;
   },
+  /**
+   * One fan-out round of the hourly rollup for an hour: which of its 16 shards are done, and whether
+   * the hour was completed (service hours written, watermark moved). Rolling an hour again reuses it.
+   */
+  rollupRound(hour: number): PrimaryKey {
+    return { pk: "RROUND#hourly", sk: String(hour).padStart(10, "0") };
+  },
+  /**
+   * What one shard worker found of one service in an hour: its endpoints' minutes summed (and the
+   * service's own stream minutes), for the step that completes the hour. A partition per hour and shard.
+   */
+  rollupPart(hour: number, shard: number, serviceId: string): PrimaryKey {
+    return { pk: Keys.rollupParts(hour, shard), sk: serviceId };
+  },
+  rollupParts(hour: number, shard: number): string {
+    return `RPART#H#${hour}#${shard}`;
+  },
 
   /** Scheduled metric exports: owned by an account; active ones are also indexed by schedule (sparse). */
   metricExport(uin: string, id: string): PrimaryKey {
@@ -300,6 +317,8 @@ export type EntityType =
   | "MetricDay"
   | "RollupWatermark"
   | "LateMarker"
+  | "RollupRound"
+  | "RollupPart"
   | "MetricExport"
   | "MetricExportRun"
   | "JobState"

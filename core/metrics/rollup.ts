@@ -1,25 +1,12 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../config.ts";
 import { batchPut } from "../db/batch.ts";
-import { Db } from "../db/client.ts";
-import { call } from "../db/errors.ts";
 import { Keys, METRIC_SHARDS } from "../db/keys.ts";
-import { getItem, queryAll } from "../db/page.ts";
-import { ConflictError } from "../errors.ts";
+import { queryAll } from "../db/page.ts";
 import { Clock } from "../util/time.ts";
-import {
-  attr,
-  type BucketValues,
-  bucketAttributes,
-  bucketValues,
-  DAY,
-  floorTo,
-  fold,
-  HOUR,
-  merge,
-  minuteValues,
-  type StoredMetric,
-} from "./model.ts";
+import { DAY, floorTo, HOUR } from "./model.ts";
+import { RollupDispatch } from "./rollup-dispatch.ts";
+import { RollupFold } from "./rollup-fold.ts";
+import { RollupMarks } from "./rollup-marks.ts";
+import { RollupShards } from "./rollup-shards.ts";
 
 /**
  * Hourly and daily rollups. Each period is found through its markers (gsi3, written with the data, 16
@@ -30,6 +17,11 @@ import {
  * after missed runs) and every period marked late (data that arrived after it was rolled). A run stops
  * taking new periods once its time budget is spent and the next run goes on from the watermark, so one
  * invocation stays well inside Lambda's 15 minutes whatever the backlog.
+ *
+ * The hourly job fans out: each hour is 16 shard tasks run by their own workers (core/metrics/
+ * rollup-shards.ts), and the last of them completes the hour and moves the watermark. `rollPeriods`
+ * still rolls a period in this one invocation (operators, tests, and the reference the fan-out is
+ * measured against).
  */
 export namespace Rollup {
   export type Kind = "hourly" | "daily";
@@ -40,6 +32,10 @@ export namespace Rollup {
     budgetMs?: number;
     /** Where a first run starts when there is no watermark: this many periods back (default 24 hours / 7 days). */
     firstRunPeriods?: number;
+    /** Hourly: run the shard tasks with this many workers here, even where a queue is configured. */
+    workers?: number;
+    /** Hourly: where the shard tasks go (default: the queue in AWS, else `workers` here). */
+    dispatch?: RollupDispatch.Dispatch;
   }
 
   export interface RunResult {
@@ -49,6 +45,8 @@ export namespace Rollup {
     buckets: number;
     watermark: number | null;
     remaining: number;
+    /** Hourly: shard tasks handed out, how many ran in this process, and their median and most ms. */
+    shards?: { tasks: number; ran: number; medianMs?: number; maxMs?: number; completeMs?: number };
   }
 
   const SIZE: Record<Kind, number> = { hourly: HOUR, daily: DAY };
@@ -57,17 +55,12 @@ export namespace Rollup {
   /** Samples may arrive a little after their minute: a period is complete this long after it ends. */
   const GRACE = 120;
 
-  /** The last period rolled up, if any. */
-  export async function watermark(kind: Kind): Promise<number | undefined> {
-    return (await getItem(Keys.rollupWatermark(kind), true))?.last as number | undefined;
-  }
-
   /**
    * The latest period a run has started to read: data arriving for it from now on may be missed by that
    * run, so ingest treats it as late (it reads this after its own writes).
    */
   export async function covered(kind: Kind): Promise<number | undefined> {
-    const item = await getItem(Keys.rollupWatermark(kind), true);
+    const item = await RollupMarks.item(kind);
     const marks = [item?.last, item?.rolling].filter((v): v is number => typeof v === "number");
     return marks.length ? Math.max(...marks) : undefined;
   }
@@ -80,63 +73,6 @@ export namespace Rollup {
     const list = [...hours];
     const mark = list.length ? await covered("hourly") : undefined;
     return mark === undefined ? [] : list.filter((h) => h <= mark);
-  }
-
-  async function markRolling(kind: Kind, period: number): Promise<void> {
-    await call(() =>
-      Db.client().send(
-        new UpdateCommand({
-          TableName: Db.table(),
-          Key: Keys.rollupWatermark(kind),
-          UpdateExpression: "SET #type = :type, v = :v, rolling = :p",
-          ExpressionAttributeNames: { "#type": "type" },
-          ExpressionAttributeValues: { ":type": "RollupWatermark", ":v": 1, ":p": period },
-        }),
-      ),
-    );
-  }
-
-  async function advance(kind: Kind, period: number): Promise<void> {
-    await call(
-      () =>
-        Db.client().send(
-          new UpdateCommand({
-            TableName: Db.table(),
-            Key: Keys.rollupWatermark(kind),
-            UpdateExpression: "SET #type = :type, v = :v, #last = :p",
-            ConditionExpression: "attribute_not_exists(#last) OR #last < :p",
-            ExpressionAttributeNames: { "#type": "type", "#last": "last" },
-            ExpressionAttributeValues: { ":type": "RollupWatermark", ":v": 1, ":p": period },
-          }),
-        ),
-      { onConditionFailed: () => new Stale() },
-    ).catch(ignoreStale);
-  }
-
-  /** A conditional write that found the work already done (a newer watermark, a newer late marker). */
-  class Stale extends ConflictError {
-    constructor() {
-      super("Stale", "already superseded");
-    }
-  }
-
-  function ignoreStale(error: unknown): undefined {
-    if (error instanceof Stale) return undefined;
-    throw error;
-  }
-
-  async function lateMarkers(kind: Kind): Promise<Array<{ start: number; markedAt: number }>> {
-    const out = await call(() =>
-      Db.client().send(
-        new QueryCommand({
-          TableName: Db.table(),
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": Keys.latePartition(kind) },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return (out.Items ?? []).map((i) => ({ start: Number(i.start), markedAt: Number(i.markedAt) }));
   }
 
   /** The items behind one period's markers, grouped by resource. */
@@ -163,53 +99,18 @@ export namespace Rollup {
     return byResource;
   }
 
-  /** Folds minutes (hourly) or hourly buckets (daily) into one bucket. */
-  export function foldBucket(kind: Kind, items: Record<string, unknown>[]): BucketValues {
-    const out: BucketValues = {};
-    for (const item of items) {
-      if (kind === "hourly") {
-        for (const [m, v] of Object.entries(minuteValues(item)) as Array<[StoredMetric, number]>)
-          out[m] = fold(out[m], v);
-      } else {
-        for (const [m, a] of Object.entries(bucketValues(item)) as Array<
-          [StoredMetric, NonNullable<BucketValues[StoredMetric]>]
-        >) {
-          out[m] = merge(out[m], a);
-        }
-      }
-    }
-    return out;
-  }
+  /** The last period rolled up, if any. */
+  export const watermark = RollupMarks.watermark;
 
   /**
-   * A service's minutes rebuilt from its endpoints' minutes in the same hour: the sum of each metric
-   * over the endpoints that reported it, and ConnectedEndpoints as the connected ones that reported.
-   * The rollup uses these rather than the service minutes ingest kept, so a request that failed between
-   * its endpoint writes and its service ADD leaves the hourly and daily series exact.
+   * Services' minutes rebuilt from their endpoints' minutes in the same hour (RollupFold.ServiceSums):
+   * the rollup uses these rather than the service minutes the stream kept, so a lost stream record leaves
+   * the hourly and daily series exact.
    */
-  export function serviceMinutes(
-    groups: Map<string, Record<string, unknown>[]>,
-  ): Map<string, Record<string, unknown>[]> {
-    const byService = new Map<string, Map<number, Record<string, unknown>>>();
-    for (const items of groups.values()) {
-      for (const item of items) {
-        const serviceId = item.serviceId;
-        if (typeof serviceId !== "string") continue;
-        const minutes = byService.get(serviceId) ?? new Map<number, Record<string, unknown>>();
-        const t = Number(item.t);
-        const sum = minutes.get(t) ?? { resourceId: serviceId, t };
-        for (const [m, v] of Object.entries(minuteValues(item)) as Array<[StoredMetric, number]>) {
-          sum[attr.minute(m)] = ((sum[attr.minute(m)] as number | undefined) ?? 0) + v;
-        }
-        if (item.connected === true) {
-          sum[attr.minute("ConnectedEndpoints")] =
-            ((sum[attr.minute("ConnectedEndpoints")] as number | undefined) ?? 0) + 1;
-        }
-        minutes.set(t, sum);
-        byService.set(serviceId, minutes);
-      }
-    }
-    return new Map([...byService].map(([id, minutes]) => [id, [...minutes.values()]]));
+  function serviceMinutes(groups: Map<string, Record<string, unknown>[]>) {
+    const sums = new RollupFold.ServiceSums();
+    for (const items of groups.values()) sums.addEndpointMinutes(items);
+    return sums.services();
   }
 
   async function rollPeriod(
@@ -217,44 +118,20 @@ export namespace Rollup {
     period: number,
     dailyWatermark: number | undefined,
   ): Promise<{ resources: number; buckets: number }> {
-    const retention = Config.get().retentionDays;
     const groups = await marked(kind, period);
     if (kind === "hourly")
       for (const [serviceId, minutes] of serviceMinutes(groups)) groups.set(serviceId, minutes);
     const puts: Record<string, unknown>[] = [];
     for (const [resourceId, items] of groups) {
-      const values = foldBucket(kind, items);
+      const values = RollupFold.foldBucket(kind, items);
       if (Object.keys(values).length === 0) continue;
-      puts.push({
-        ...(kind === "hourly" ? Keys.metricHour(resourceId, period) : Keys.metricDay(resourceId, period)),
-        ...(kind === "hourly" ? Keys.metricDayMarker(resourceId, period) : {}),
-        type: kind === "hourly" ? "MetricHour" : "MetricDay",
-        v: 1,
-        resourceId,
-        t: period,
-        expiresAt: period + (kind === "hourly" ? retention.hourly : retention.daily) * DAY,
-        ...bucketAttributes(values),
-      });
+      puts.push(RollupFold.bucketItem(kind, resourceId, period, values));
     }
     await batchPut(puts, `rollup ${kind} ${period}`);
     // An hour rolled again after its day was rolled makes that day late too.
     const day = floorTo(period, DAY);
-    if (kind === "hourly" && dailyWatermark !== undefined && day <= dailyWatermark && puts.length > 0) {
-      await call(() =>
-        Db.client().send(
-          new PutCommand({
-            TableName: Db.table(),
-            Item: {
-              ...Keys.lateMarker("daily", day),
-              type: "LateMarker",
-              v: 1,
-              start: day,
-              markedAt: Clock.now(),
-            },
-          }),
-        ),
-      );
-    }
+    if (kind === "hourly" && dailyWatermark !== undefined && day <= dailyWatermark && puts.length > 0)
+      await RollupMarks.markLate("daily", day);
     return { resources: groups.size, buckets: puts.length };
   }
 
@@ -271,6 +148,24 @@ export namespace Rollup {
       total.buckets += r.buckets;
     }
     return total;
+  }
+
+  type Queued = { period: number; late?: { markedAt: number } };
+
+  /**
+   * Hours handed to the shard workers: their rounds opened (or resumed), their tasks dispatched. Run
+   * here, the hours are complete when it returns; sent to the queue, the workers complete them.
+   */
+  async function fanOut(chunk: Queued[], dispatch: RollupDispatch.Dispatch) {
+    const opened = await Promise.all(chunk.map((q) => RollupShards.open(q.period, q.late?.markedAt)));
+    const sent = await dispatch(opened.flatMap((o) => o.tasks));
+    const rounds = sent.ran ? await Promise.all(chunk.map((q) => RollupShards.find(q.period))) : [];
+    return {
+      tasks: opened.reduce((n, o) => n + o.tasks.length, 0),
+      outcomes: sent.outcomes,
+      resources: rounds.reduce((n, r) => n + (r?.resources ?? 0), 0),
+      buckets: rounds.reduce((n, r) => n + (r?.buckets ?? 0), 0),
+    };
   }
 
   export async function run(kind: Kind, options: RunOptions = {}): Promise<RunResult> {
@@ -291,8 +186,10 @@ export namespace Rollup {
       mark !== undefined
         ? mark + size
         : lastComplete - ((options.firstRunPeriods ?? (kind === "hourly" ? 24 : 7)) - 1) * size;
-    const late = await lateMarkers(kind);
+    const late = await RollupMarks.lateMarkers(kind);
     const dailyMark = kind === "hourly" ? await watermark("daily") : undefined;
+    const dispatch =
+      kind === "hourly" ? (options.dispatch ?? RollupDispatch.configured(options.workers)) : undefined;
 
     const result: RunResult = {
       kind,
@@ -302,9 +199,10 @@ export namespace Rollup {
       watermark: mark ?? null,
       remaining: 0,
     };
-    const queue: Array<{ period: number; late?: { markedAt: number } }> = [
-      ...late.map((l) => ({ period: l.start, late: { markedAt: l.markedAt } })),
-    ];
+    const shardMs: number[] = [];
+    let completeMs: number | undefined;
+    let tasks = 0;
+    const queue: Queued[] = late.map((l) => ({ period: l.start, late: { markedAt: l.markedAt } }));
     for (let p = from; p <= lastComplete; p += size) queue.push({ period: p });
 
     // Periods are rolled a few at a time: late ones are independent of each other, and a run of
@@ -316,44 +214,60 @@ export namespace Rollup {
         break;
       }
       const lateChunk = queue[i]?.late !== undefined;
-      const chunk: typeof queue = [];
+      const chunk: Queued[] = [];
       while (
         i < queue.length &&
         chunk.length < PARALLEL_PERIODS &&
         (queue[i]?.late !== undefined) === lateChunk
       )
-        chunk.push(queue[i++] as (typeof queue)[number]);
-      const lastPeriod = (chunk[chunk.length - 1] as (typeof queue)[number]).period;
-      if (!lateChunk) await markRolling(kind, lastPeriod);
+        chunk.push(queue[i++] as Queued);
+      const lastPeriod = (chunk[chunk.length - 1] as Queued).period;
+      // A first fan-out records where the watermark starts: the hours then complete in any order.
+      if (!lateChunk)
+        await RollupMarks.markRolling(kind, lastPeriod, dispatch && mark === undefined ? from : undefined);
+      result.periods.push(...chunk.map((q) => q.period));
+      if (dispatch) {
+        const out = await fanOut(chunk, dispatch);
+        tasks += out.tasks;
+        result.resources += out.resources;
+        result.buckets += out.buckets;
+        for (const o of out.outcomes) {
+          if (o.status === "rolled") shardMs.push(Math.round(o.ms));
+          if (o.completeMs !== undefined) completeMs = Math.max(completeMs ?? 0, Math.round(o.completeMs));
+        }
+        continue;
+      }
       const rolled = await Promise.all(chunk.map(({ period }) => rollPeriod(kind, period, dailyMark)));
-      for (const [j, { period }] of chunk.entries()) {
-        result.periods.push(period);
-        result.resources += (rolled[j] as { resources: number }).resources;
-        result.buckets += (rolled[j] as { buckets: number }).buckets;
+      for (const r of rolled) {
+        result.resources += r.resources;
+        result.buckets += r.buckets;
       }
       if (lateChunk) {
+        // Marked again while this run worked: left for the next run.
         await Promise.all(
-          chunk.map(({ period, late: lateInfo }) =>
-            call(
-              () =>
-                Db.client().send(
-                  new DeleteCommand({
-                    TableName: Db.table(),
-                    Key: Keys.lateMarker(kind, period),
-                    ConditionExpression: "markedAt = :m",
-                    ExpressionAttributeValues: { ":m": lateInfo?.markedAt },
-                  }),
-                ),
-              // Marked again while this run worked: leave it for the next run.
-              { onConditionFailed: () => new Stale() },
-            ).catch(ignoreStale),
-          ),
+          chunk.map(({ period, late: l }) => RollupMarks.clearLate(kind, period, l?.markedAt as number)),
         );
       } else {
-        await advance(kind, lastPeriod);
+        await RollupMarks.advance(kind, lastPeriod);
         result.watermark = lastPeriod;
       }
     }
+    if (dispatch) {
+      result.watermark = (await watermark(kind)) ?? null;
+      result.shards = {
+        tasks,
+        ran: shardMs.length,
+        ...spread(shardMs),
+        ...(completeMs === undefined ? {} : { completeMs }),
+      };
+    }
     return result;
+  }
+
+  /** Median and most of the shard times that ran here (ms). */
+  function spread(ms: number[]): { medianMs?: number; maxMs?: number } {
+    if (ms.length === 0) return {};
+    const sorted = [...ms].sort((a, b) => a - b);
+    return { medianMs: sorted[Math.floor((sorted.length - 1) / 2)], maxMs: sorted.at(-1) };
   }
 }

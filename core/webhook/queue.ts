@@ -1,7 +1,6 @@
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import * as z from "zod";
-import { Config } from "../config.ts";
 import { ServiceUnavailableError } from "../errors.ts";
+import { sendMessages } from "../util/sqs.ts";
 import type { WebhookDelivery } from "./delivery.ts";
 import { WebhookMessage } from "./message.ts";
 import { WebhookModel } from "./model.ts";
@@ -16,17 +15,6 @@ export const QueuedAttempt = z.object({
   lease: z.string().optional(),
 });
 export type QueuedAttempt = z.infer<typeof QueuedAttempt>;
-
-let client: SQSClient | undefined;
-function sqs(): SQSClient {
-  client ??= new SQSClient({ region: Config.get().awsRegion });
-  return client;
-}
-
-/** For tests: the client to send with. */
-export function useSqsClient(next: SQSClient | undefined): void {
-  client = next;
-}
 
 /**
  * Sends attempts to the queue that functions/webhooks/deliver.ts drains (in AWS). Each message names
@@ -68,26 +56,12 @@ export class WebhookQueueDispatcher {
   async stop(): Promise<void> {}
 
   private async send(entries: Array<{ body: QueuedAttempt; delaySeconds: number }>): Promise<void> {
-    for (let i = 0; i < entries.length; i += 10) {
-      let batch = entries.slice(i, i + 10).map((e, n) => ({
-        Id: String(n),
-        MessageBody: JSON.stringify(e.body),
-        DelaySeconds: e.delaySeconds,
-      }));
-      for (let attempt = 0; batch.length > 0; attempt++) {
-        if (attempt === 5) {
-          // The messages are in the table and their leases run out: the retry job attempts them.
-          throw new ServiceUnavailableError(
-            "the webhook queue refused messages; the retry job will send them",
-          );
-        }
-        const out = await sqs().send(
-          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch }),
-        );
-        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-        batch = batch.filter((b) => failed.has(b.Id));
-      }
-    }
+    // The messages are in the table and their leases run out: the retry job attempts them.
+    await sendMessages(
+      this.queueUrl,
+      entries,
+      () => new ServiceUnavailableError("the webhook queue refused messages; the retry job will send them"),
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import {
   cronJobs,
   isProtectedStage,
   PROTECTED_STAGES,
+  rollupShardWorker,
   routeLinks,
   STREAM_ENTITIES,
   scheduledEventInput,
@@ -109,7 +110,9 @@ describe("infra plan: least privilege", () => {
   });
 
   it("uses only link names core/links.ts reads", () => {
-    const all = [...apiRoutes(), ...cronJobs(), streamConsumer, webhookDelivery].flatMap((p) => p.links);
+    const all = [...apiRoutes(), ...cronJobs(), streamConsumer, webhookDelivery, rollupShardWorker].flatMap(
+      (p) => p.links,
+    );
     for (const name of all) expect(Object.keys(LINKS)).toContain(name);
   });
 });
@@ -126,6 +129,29 @@ describe("infra plan: webhook delivery", () => {
     expect(seconds(webhookDelivery.visibilityTimeout)).toBeGreaterThan(seconds(webhookDelivery.timeout));
     expect(webhookDelivery.batchSize).toBeLessThanOrEqual(10);
   }, 30_000); // importing the handler transforms the whole webhook domain
+});
+
+describe("infra plan: the hourly rollup's shard workers", () => {
+  it("lets only the rollup job (and running it by hand) send shard tasks, and the workers only the table", () => {
+    const senders = cronJobs().filter((j) => j.links.includes("RollupQueue"));
+    expect(senders.map((j) => j.handler)).toEqual(["functions/cron/rollup-hourly.handler"]);
+    expect(routesWith("RollupQueue")).toEqual(["functions/api/operator/jobs.handler"]);
+    expect(rollupShardWorker.links).toEqual(["Table"]);
+    expect(cronJobs().find((j) => j.handler === "functions/cron/rollup-daily.handler")?.links).toEqual([
+      "Table",
+    ]);
+  });
+
+  it("exports the SQS handler it names, one task an invocation, hidden longer than a worker may run", async () => {
+    const mod = (await import(resolve(root, rollupShardWorker.handler.replace(/\.handler$/, ".ts")))) as {
+      handler: unknown;
+    };
+    expect(typeof mod.handler).toBe("function");
+    const seconds = (d: string) => Number.parseInt(d, 10);
+    expect(rollupShardWorker.batchSize).toBe(1);
+    expect(seconds(rollupShardWorker.visibilityTimeout)).toBeGreaterThan(seconds(rollupShardWorker.timeout));
+    expect(seconds(rollupShardWorker.timeout)).toBeLessThanOrEqual(900);
+  }, 30_000);
 });
 
 describe("infra plan: schedules and stages", () => {
