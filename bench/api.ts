@@ -143,8 +143,9 @@ async function p50Row(
   const a: number[] = [];
   const f: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    await latencies(20, apiCall);
-    await latencies(20, floor);
+    // Warm both sides' code paths (the JIT) before timing, not only the connections.
+    await latencies(100, apiCall);
+    await latencies(100, floor);
     a.push(median(await latencies(SAMPLES, apiCall)));
     f.push(median(await latencies(SAMPLES, floor)));
   }
@@ -241,6 +242,8 @@ try {
     Array.from({ length: 20 }, (_, i) => seeded(i)),
     2,
   );
+  // The setup's writes are still going through Linkplane's stream consumer: the first row would time it.
+  await settle();
 
   // ---- GET one resource vs one GetItem -----------------------------------------------------------
   // Floor: the one read the route needs (consistent=false, as the route reads).
