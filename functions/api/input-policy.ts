@@ -45,6 +45,9 @@ export async function readBodyWithin(
  */
 export const limitBody: MiddlewareHandler = async (c, next) => {
   const request = c.req.raw;
+  // A GET or HEAD has no body a Request can hold. Asking one for `body` makes @hono/node-server build the
+  // whole Request it otherwise keeps light: about a tenth of the server's CPU on a GET (profiled).
+  if (request.method === "GET" || request.method === "HEAD") return next();
   const declared = request.headers.get("content-length");
   if (request.body && (declared === null || request.headers.has("transfer-encoding"))) {
     const body = await readBodyWithin(request);
