@@ -27,6 +27,16 @@ beforeAll(async () => {
   c = await consumer();
 });
 
+/** A subnet of the consumer's own, for tests that count what address allocation does. */
+async function ownSubnet(cidrBlock: string): Promise<{ id: string }> {
+  return created(
+    call("POST", "/v1/subnets", {
+      auth: c.auth,
+      body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "own", cidrBlock },
+    }),
+  );
+}
+
 async function connected(autoAccept = false) {
   const s = await service(p, { autoAccept });
   await allow(p, s.id, c.uin);
@@ -941,12 +951,7 @@ describe("budgets", () => {
     const s = await service(p);
     await allow(p, s.id, c.uin);
     // A subnet of its own: in the file's shared one a guessed address can be taken, which is a second try.
-    const subnet = await created(
-      call("POST", "/v1/subnets", {
-        auth: c.auth,
-        body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "own", cidrBlock: "10.1.242.0/24" },
-      }),
-    );
+    const subnet = await ownSubnet("10.1.242.0/24");
     await call("GET", "/v1/endpoints", { auth: c.auth });
     const { commands } = await Db.recordCommands(() => endpoint({ ...c, subnetId: subnet.id }, s.id));
     expect(commands.length).toBeLessThanOrEqual(4);
@@ -958,12 +963,7 @@ describe("budgets", () => {
     // Prepare: a /28 (13 usable addresses) of the consumer's, and a service it may connect to
     const s = await service(p);
     await allow(p, s.id, c.uin);
-    const subnet = await created(
-      call("POST", "/v1/subnets", {
-        auth: c.auth,
-        body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "small", cidrBlock: "10.1.240.0/28" },
-      }),
-    );
+    const subnet = await ownSubnet("10.1.240.0/28");
     const create = () => created(endpoint({ ...c, subnetId: subnet.id }, s.id));
     // Act
     const first = await Db.recordCommands(create);
@@ -978,12 +978,7 @@ describe("budgets", () => {
     // Prepare: a /28 whose first usable address is taken, and the guess steered onto it
     const s = await service(p);
     await allow(p, s.id, c.uin);
-    const subnet = await created(
-      call("POST", "/v1/subnets", {
-        auth: c.auth,
-        body: { vpcId: c.vpcId, zone: "ap-guangzhou-3", name: "small", cidrBlock: "10.1.241.0/28" },
-      }),
-    );
+    const subnet = await ownSubnet("10.1.241.0/28");
     const here = { ...c, subnetId: subnet.id };
     await created(endpoint(here, s.id, { ip: "10.1.241.2" }));
     const random = vi.spyOn(Math, "random").mockReturnValueOnce(0);
