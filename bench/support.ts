@@ -88,8 +88,9 @@ export type Headers = Record<string, string>;
 /**
  * One HTTP request on kept-alive connections through `node:http`, the stack the floors' DynamoDB calls
  * go through (the SDK's NodeHttpHandler): a bench that timed Linkplane through `fetch` (undici) and its
- * floor through `node:http` would charge Linkplane for the client's choice. On a loaded machine undici's
- * own work was 1-2 ms of a 5 ms GET.
+ * floor through `node:http` would charge Linkplane for the client's choice. On a loaded machine the same
+ * GET through `fetch` took 0.8 ms more at the median of five rounds (8.96 vs 8.19 ms; rounds went both
+ * ways).
  */
 export function request(
   method: string,
