@@ -338,7 +338,8 @@ export class StreamPoller {
         const out = await next(args);
         const response = out.response as { statusCode?: number; body?: unknown };
         if (response.statusCode !== 200 || !response.body) return out;
-        const body = JSON.parse((await collect(response.body)).toString("utf8")) as {
+        const bytes = await this.o.client.config.streamCollector(response.body);
+        const body = JSON.parse(new TextDecoder().decode(bytes)) as {
           NextShardIterator?: string;
           Records?: StreamRecord[];
         };
@@ -477,12 +478,4 @@ export class StreamPoller {
     writeFileSync(`${file}.tmp`, JSON.stringify(data));
     renameSync(`${file}.tmp`, file);
   }
-}
-
-/** A response body (a stream, or bytes already read) as one buffer. */
-async function collect(body: unknown): Promise<Buffer> {
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
