@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../core/db/client.ts";
 import { Keys, METRIC_SHARDS } from "../core/db/keys.ts";
+import { MetricExportFiles } from "../core/metrics/export-files.ts";
 import { MetricExport } from "../core/metrics/exports.ts";
 import { MetricIngest } from "../core/metrics/ingest.ts";
 import { attr, bucketAttributes, DAY, HOUR, SAMPLE_METRICS } from "../core/metrics/model.ts";
@@ -240,7 +241,7 @@ async function exportPasses(now: number): Promise<void> {
 
   const timed = await define(uin, "timed");
   const t0 = performance.now();
-  await MetricExport.exportPeriod(uin, timed.id, day);
+  await MetricExportFiles.exportPeriod(uin, timed.id, day);
   const exportSeconds = seconds(t0);
   const run = (await MetricExport.runs(uin, timed.id, { limit: 1 })).items[0];
   console.log(
@@ -261,7 +262,7 @@ async function exportPasses(now: number): Promise<void> {
       global.gc?.();
       peak = Math.max(peak, process.memoryUsage().heapUsed);
     }, 100);
-    await MetricExport.exportPeriod(owner, exp.id, day);
+    await MetricExportFiles.exportPeriod(owner, exp.id, day);
     clearInterval(sampler);
     peaks.push(`${count} endpoints +${mib(peak - baseline)} MiB`);
   }

@@ -37,11 +37,11 @@ export function logicalName(text: string): string {
 
 /** Routes that read or write export files, and the operator's "run a job now" (metric-exports among them). */
 const EXPORTING = new Set([
-  "functions/api/operator/jobs.ts",
-  "functions/api/privatelink/endpoints.ts",
-  "functions/api/privatelink/endpoint-services.ts",
-  "functions/api/metrics/views.ts",
-  "functions/api/metrics/exports.ts",
+  "functions/api/operator/job-run.ts",
+  "functions/api/privatelink/endpoints-export.ts",
+  "functions/api/privatelink/endpoint-services-export.ts",
+  "functions/api/metrics/view-exports.ts",
+  "functions/api/metrics/export-files.ts",
 ]);
 /** Routes that start webhook deliveries (test messages, retries, recovery). */
 const DISPATCHING = new Set(["functions/api/webhooks/subscriptions.ts"]);
@@ -56,7 +56,7 @@ export function routeLinks(module: string): LinkName[] {
   if (EXPORTING.has(module)) links.push("ExportBucket");
   if (DISPATCHING.has(module)) links.push("WebhookQueue");
   // Running rollup-hourly by hand hands its shards to the queue, as the schedule does.
-  if (module === "functions/api/operator/jobs.ts") links.push("RollupQueue");
+  if (module === "functions/api/operator/job-run.ts") links.push("RollupQueue");
   return links;
 }
 

@@ -9,7 +9,7 @@ import type { Endpoint } from "../privatelink/endpoint.ts";
 import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";
-import { Rollup } from "./rollup.ts";
+import { RollupMarks } from "./rollup-marks.ts";
 import { ServiceMinutes } from "./service-minutes.ts";
 
 /**
@@ -115,7 +115,7 @@ export namespace MetricIngest {
     );
     await batchPut(items, "metric ingest", CONCURRENCY);
     // Read after the writes: a rollup that began reading an hour before them may have missed them.
-    const lateHours = await Rollup.lateAmong(new Set(accepted.map((s) => floorTo(s.minute, HOUR))));
+    const lateHours = await RollupMarks.lateAmong(new Set(accepted.map((s) => floorTo(s.minute, HOUR))));
     await markLate(lateHours, now);
     return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }

@@ -3,7 +3,7 @@ import { batchPut } from "../db/batch.ts";
 import { Clock } from "../util/time.ts";
 import { MetricIngest } from "./ingest.ts";
 import { floorTo, HOUR, type SampleMetric } from "./model.ts";
-import { Rollup } from "./rollup.ts";
+import { RollupMarks } from "./rollup-marks.ts";
 
 /**
  * A bulk load of history: many endpoint minutes at once (the demo's day, an import), without ingest's
@@ -45,7 +45,7 @@ export namespace MetricLoad {
       hours.add(floorTo(s.timestamp, HOUR));
     }
     await batchPut(items, "metric load", CONCURRENCY);
-    const late = await Rollup.lateAmong(hours);
+    const late = await RollupMarks.lateAmong(hours);
     await MetricIngest.markLate(late, now);
     return { items: items.length, hours: [...hours].sort((a, b) => a - b), late };
   }

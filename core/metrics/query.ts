@@ -23,7 +23,7 @@ import {
   UNITS,
   ViewMetric,
 } from "./model.ts";
-import { Rollup } from "./rollup.ts";
+import { RollupMarks } from "./rollup-marks.ts";
 
 /**
  * Metric views: one resource's series over a window, at 1 minute (raw, within raw retention), 1 hour or
@@ -183,7 +183,7 @@ export namespace MetricQuery {
   }
 
   async function hours(resourceId: string, from: number, to: number): Promise<Map<number, BucketValues>> {
-    const mark = await Rollup.watermark("hourly");
+    const mark = await RollupMarks.watermark("hourly");
     const rolledTo = mark === undefined ? from - HOUR : Math.min(mark, to);
     const out = new Map<number, BucketValues>();
     if (rolledTo >= from) {
@@ -202,7 +202,7 @@ export namespace MetricQuery {
   }
 
   async function days(resourceId: string, from: number, to: number): Promise<Map<number, BucketValues>> {
-    const mark = await Rollup.watermark("daily");
+    const mark = await RollupMarks.watermark("daily");
     const rolledTo = mark === undefined ? from - DAY : Math.min(mark, to);
     const out = new Map<number, BucketValues>();
     if (rolledTo >= from) {

@@ -145,4 +145,24 @@ export namespace RollupMarks {
       { onConditionFailed: () => new Stale() },
     ).catch(ignoreStale);
   }
+
+  /**
+   * The latest period a run has started to read: data arriving for it from now on may be missed by that
+   * run, so ingest treats it as late (it reads this after its own writes).
+   */
+  export async function covered(kind: Kind): Promise<number | undefined> {
+    const marks = await item(kind);
+    const values = [marks?.last, marks?.rolling].filter((v): v is number => typeof v === "number");
+    return values.length ? Math.max(...values) : undefined;
+  }
+
+  /**
+   * Of the hours just written, those an hourly rollup has started to read (or finished): they need a
+   * late marker. Call it after the writes.
+   */
+  export async function lateAmong(hours: Iterable<number>): Promise<number[]> {
+    const list = [...hours];
+    const mark = list.length ? await covered("hourly") : undefined;
+    return mark === undefined ? [] : list.filter((h) => h <= mark);
+  }
 }

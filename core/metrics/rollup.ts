@@ -55,26 +55,6 @@ export namespace Rollup {
   /** Samples may arrive a little after their minute: a period is complete this long after it ends. */
   const GRACE = 120;
 
-  /**
-   * The latest period a run has started to read: data arriving for it from now on may be missed by that
-   * run, so ingest treats it as late (it reads this after its own writes).
-   */
-  export async function covered(kind: Kind): Promise<number | undefined> {
-    const item = await RollupMarks.item(kind);
-    const marks = [item?.last, item?.rolling].filter((v): v is number => typeof v === "number");
-    return marks.length ? Math.max(...marks) : undefined;
-  }
-
-  /**
-   * Of the hours just written, those an hourly rollup has started to read (or finished): they need a
-   * late marker. Call it after the writes.
-   */
-  export async function lateAmong(hours: Iterable<number>): Promise<number[]> {
-    const list = [...hours];
-    const mark = list.length ? await covered("hourly") : undefined;
-    return mark === undefined ? [] : list.filter((h) => h <= mark);
-  }
-
   /** The items behind one period's markers, grouped by resource. */
   async function marked(kind: Kind, period: number): Promise<Map<string, Record<string, unknown>[]>> {
     const byResource = new Map<string, Record<string, unknown>[]>();

@@ -15,11 +15,15 @@ const HEALTH = "functions/api/health.ts";
 const DOCS = "functions/api/docs.ts";
 const ACCOUNTS = "functions/api/operator/accounts.ts";
 const JOBS = "functions/api/operator/jobs.ts";
+const JOB_RUN = "functions/api/operator/job-run.ts";
 const SERVICES = "functions/api/privatelink/endpoint-services.ts";
+const SERVICES_EXPORT = "functions/api/privatelink/endpoint-services-export.ts";
 const CONNECTIONS = "functions/api/privatelink/connections.ts";
 const ALLOWLIST = "functions/api/privatelink/allowlist.ts";
 const ENDPOINTS = "functions/api/privatelink/endpoints.ts";
 const METRIC_VIEWS = "functions/api/metrics/views.ts";
+const METRIC_VIEW_EXPORTS = "functions/api/metrics/view-exports.ts";
+const METRIC_EXPORTS = "functions/api/metrics/exports.ts";
 const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
 
 function crud(path: string, module: string): RouteEntry[] {
@@ -53,7 +57,7 @@ export const routes: RouteEntry[] = [
   { method: "PATCH", path: "/v1/operator/accounts/{uin}/credentials/{secretId}", module: ACCOUNTS },
   { method: "DELETE", path: "/v1/operator/accounts/{uin}/credentials/{secretId}", module: ACCOUNTS },
   { method: "GET", path: "/v1/operator/jobs", module: JOBS },
-  { method: "POST", path: "/v1/operator/jobs/{name}/run", module: JOBS },
+  { method: "POST", path: "/v1/operator/jobs/{name}/run", module: JOB_RUN },
 
   ...crud("/v1/vpcs", "functions/api/inventory/vpcs.ts"),
   ...crud("/v1/subnets", "functions/api/inventory/subnets.ts"),
@@ -61,7 +65,7 @@ export const routes: RouteEntry[] = [
   ...crud("/v1/security-groups", "functions/api/inventory/security-groups.ts"),
 
   // Static paths before `{id}` ones, as API Gateway ranks them.
-  { method: "GET", path: "/v1/endpoint-services/export", module: SERVICES },
+  { method: "GET", path: "/v1/endpoint-services/export", module: SERVICES_EXPORT },
   ...crud("/v1/endpoint-services", SERVICES),
   { method: "POST", path: "/v1/endpoint-services/{id}/verify", module: SERVICES },
   { method: "GET", path: "/v1/endpoint-services/{id}/connections", module: CONNECTIONS },
@@ -74,7 +78,7 @@ export const routes: RouteEntry[] = [
   { method: "PATCH", path: "/v1/endpoint-services/{id}/allowlist/{uin}", module: ALLOWLIST },
   { method: "DELETE", path: "/v1/endpoint-services/{id}/allowlist/{uin}", module: ALLOWLIST },
 
-  { method: "GET", path: "/v1/endpoints/export", module: ENDPOINTS },
+  { method: "GET", path: "/v1/endpoints/export", module: "functions/api/privatelink/endpoints-export.ts" },
   ...crud("/v1/endpoints", ENDPOINTS),
   { method: "GET", path: "/v1/endpoints/{id}/security-groups", module: ENDPOINTS },
   { method: "PUT", path: "/v1/endpoints/{id}/security-groups", module: ENDPOINTS },
@@ -84,16 +88,16 @@ export const routes: RouteEntry[] = [
   { method: "POST", path: "/v1/metrics/samples", module: "functions/api/metrics/ingest.ts" },
   { method: "GET", path: "/v1/endpoints/{id}/metrics", module: METRIC_VIEWS },
   { method: "GET", path: "/v1/endpoints/{id}/metrics/compare", module: METRIC_VIEWS },
-  { method: "GET", path: "/v1/endpoints/{id}/metrics/export", module: METRIC_VIEWS },
+  { method: "GET", path: "/v1/endpoints/{id}/metrics/export", module: METRIC_VIEW_EXPORTS },
   { method: "GET", path: "/v1/endpoint-services/{id}/metrics", module: METRIC_VIEWS },
   { method: "GET", path: "/v1/endpoint-services/{id}/metrics/compare", module: METRIC_VIEWS },
-  { method: "GET", path: "/v1/endpoint-services/{id}/metrics/export", module: METRIC_VIEWS },
-  ...crud("/v1/metric-exports", "functions/api/metrics/exports.ts"),
-  { method: "GET", path: "/v1/metric-exports/{id}/runs", module: "functions/api/metrics/exports.ts" },
+  { method: "GET", path: "/v1/endpoint-services/{id}/metrics/export", module: METRIC_VIEW_EXPORTS },
+  ...crud("/v1/metric-exports", METRIC_EXPORTS),
+  { method: "GET", path: "/v1/metric-exports/{id}/runs", module: METRIC_EXPORTS },
   {
     method: "GET",
     path: "/v1/metric-exports/{id}/runs/{runId}/file",
-    module: "functions/api/metrics/exports.ts",
+    module: "functions/api/metrics/export-files.ts",
   },
 
   ...crud("/v1/webhooks", WEBHOOKS),

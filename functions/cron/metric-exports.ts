@@ -1,7 +1,7 @@
-import { MetricExport } from "../../core/metrics/exports.ts";
+import { MetricExportFiles } from "../../core/metrics/export-files.ts";
 import { defineJob } from "./job.ts";
 
 export const job = defineJob("metric-exports", async (event) => ({
-  ...(await MetricExport.runDue(new Date(event.time))),
+  ...(await MetricExportFiles.runDue(new Date(event.time))),
 }));
 export const handler = job.handler;

@@ -230,10 +230,10 @@ describe("scheduled metric exports", () => {
         body: { name: "catch-up", resources: [eps[1]], granularity: "1h", format: "csv", schedule: "hourly" },
       }),
     );
-    const { MetricExport } = await import("../../core/metrics/exports.ts");
+    const { MetricExportFiles } = await import("../../core/metrics/export-files.ts");
     // Act: two ticks at once, then one three hours later (the job was down for the two between).
     await Promise.all([runJob(), runJob()]);
-    await MetricExport.runDue(new Date(Clock.now() + 3 * HOUR * 1000));
+    await MetricExportFiles.runDue(new Date(Clock.now() + 3 * HOUR * 1000));
     // Assess
     const runs = (await call("GET", `/v1/metric-exports/${exp.id}/runs?limit=100`, { auth: c.auth })).body
       .items;

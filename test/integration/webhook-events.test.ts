@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../core/config.ts";
-import { MetricExport } from "../../core/metrics/exports.ts";
+import { MetricExportFiles } from "../../core/metrics/export-files.ts";
 import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
 import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
 import { WebhookPayloads } from "../../core/webhook/payloads.ts";
@@ -360,8 +360,8 @@ describe("metric export events", () => {
     // Act: one period fails, the next tick retries it.
     const now = new Date();
     store.failures = 1;
-    const first = await MetricExport.runDue(now);
-    await MetricExport.runDue(now);
+    const first = await MetricExportFiles.runDue(now);
+    await MetricExportFiles.runDue(now);
     await until(
       () => cr.of("metric-export.succeeded").length >= 1 && cr.of("metric-export.failed").length === 1,
     );

@@ -10,6 +10,15 @@ import { buildFunctions } from "../support/built.ts";
 const HEALTH = "functions/api/health.ts";
 const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
 const DOCS = "functions/api/docs.ts";
+// Functions whose routes never touch the export bucket, though their modules' neighbours do.
+const WITHOUT_BUCKET = [
+  "functions/api/privatelink/endpoints.ts",
+  "functions/api/privatelink/endpoint-services.ts",
+  "functions/api/metrics/views.ts",
+  "functions/api/metrics/exports.ts",
+  "functions/api/operator/jobs.ts",
+];
+const INGEST = "functions/api/metrics/ingest.ts";
 
 interface Bundle {
   text: string;
@@ -18,7 +27,7 @@ interface Bundle {
 let bundles: Record<string, Bundle>;
 
 beforeAll(async () => {
-  const files = await buildFunctions([HEALTH, WEBHOOKS, DOCS]);
+  const files = await buildFunctions([HEALTH, WEBHOOKS, DOCS, ...WITHOUT_BUCKET, INGEST]);
   bundles = {};
   for (const [module, file] of Object.entries(files)) {
     const metafile = JSON.parse(await readFile(`${file}.meta.json`, "utf8")) as Metafile;
@@ -27,7 +36,7 @@ beforeAll(async () => {
       for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) inputs[path] = bytesInOutput;
     bundles[module] = { text: await readFile(file, "utf8"), inputs };
   }
-}, 120_000);
+}, 240_000);
 
 /** The bytes a bundle holds from inputs whose path matches. */
 function bytesFrom(module: string, path: RegExp): number {
@@ -95,5 +104,19 @@ describe("what a route does not use", () => {
   it("leaves the S3 client out of the webhook routes: the stream's projections are not re-exported", () => {
     expect(bytesFrom(WEBHOOKS, /@aws-sdk[\\/]client-s3/)).toBe(0);
     expect(bytesFrom(WEBHOOKS, /core[\\/]storage[\\/]/)).toBe(0);
+  });
+
+  it("leaves the S3 client to the functions that read or write the export bucket", () => {
+    // The export routes, a run's file and "run a job now" are functions of their own (routes.ts).
+    for (const module of WITHOUT_BUCKET) {
+      expect(bytesFrom(module, /@aws-sdk[\\/]client-s3/), module).toBe(0);
+      expect(bytesFrom(module, /core[\\/]storage[\\/]/), module).toBe(0);
+    }
+  });
+
+  it("leaves the SQS client out of metric ingest and views: they read the rollup's marks, not its queue", () => {
+    for (const module of [INGEST, "functions/api/metrics/views.ts"]) {
+      expect(bytesFrom(module, /@aws-sdk[\\/]client-sqs/), module).toBe(0);
+    }
   });
 });

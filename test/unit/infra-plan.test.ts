@@ -89,11 +89,11 @@ describe("infra plan: least privilege", () => {
 
   it("links the bucket only to what writes or reads export files (running a job by hand included)", () => {
     expect(routesWith("ExportBucket")).toEqual([
-      "functions/api/metrics/exports.handler",
-      "functions/api/metrics/views.handler",
-      "functions/api/operator/jobs.handler",
-      "functions/api/privatelink/endpoint-services.handler",
-      "functions/api/privatelink/endpoints.handler",
+      "functions/api/metrics/export-files.handler",
+      "functions/api/metrics/view-exports.handler",
+      "functions/api/operator/job-run.handler",
+      "functions/api/privatelink/endpoint-services-export.handler",
+      "functions/api/privatelink/endpoints-export.handler",
     ]);
     const jobs = cronJobs().filter((j) => j.links.includes("ExportBucket"));
     expect(jobs.map((j) => j.handler)).toEqual(["functions/cron/metric-exports.handler"]);
@@ -135,7 +135,7 @@ describe("infra plan: the hourly rollup's shard workers", () => {
   it("lets only the rollup job (and running it by hand) send shard tasks, and the workers only the table", () => {
     const senders = cronJobs().filter((j) => j.links.includes("RollupQueue"));
     expect(senders.map((j) => j.handler)).toEqual(["functions/cron/rollup-hourly.handler"]);
-    expect(routesWith("RollupQueue")).toEqual(["functions/api/operator/jobs.handler"]);
+    expect(routesWith("RollupQueue")).toEqual(["functions/api/operator/job-run.handler"]);
     expect(rollupShardWorker.links).toEqual(["Table"]);
     expect(cronJobs().find((j) => j.handler === "functions/cron/rollup-daily.handler")?.links).toEqual([
       "Table",

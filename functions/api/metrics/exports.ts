@@ -3,7 +3,6 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { MetricExport } from "../../../core/metrics/exports.ts";
-import { DownloadQuery, downloadResponses, linkResponse } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
@@ -86,35 +85,6 @@ export const app = createApi("account")
     }),
     async (c) =>
       c.json(await MetricExport.runs(callerUin(c), c.req.valid("param").id, c.req.valid("query")), 200),
-  )
-  .openapi(
-    createRoute({
-      ...common,
-      method: "get",
-      path: "/v1/metric-exports/{id}/runs/{runId}/file",
-      summary: "Download a run's file (streamed)",
-      request: {
-        params: IdParam("metric export ID", "mexp-1a2b3c4d").extend({ runId: z.string().max(32) }),
-        query: z.object(DownloadQuery),
-      },
-      responses: downloadResponses("The file", {
-        "text/csv": { schema: z.string() },
-        "application/x-ndjson": { schema: z.string() },
-      }),
-    }),
-    async (c) => {
-      const { id, runId } = c.req.valid("param");
-      const file = await MetricExport.file(callerUin(c), id, runId);
-      const sha: Record<string, string> = file.run.sha256 ? { "X-Content-SHA256": file.run.sha256 } : {};
-      if (file.link) return linkResponse(c, file.link, c.req.valid("query").download, sha) as never;
-      return new Response(file.body, {
-        headers: {
-          "Content-Type": file.contentType,
-          "Content-Disposition": `attachment; filename="${file.filename}"`,
-          ...sha,
-        },
-      }) as never;
-    },
   );
 
 export const handler = handle(app);

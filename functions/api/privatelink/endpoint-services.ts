@@ -3,57 +3,19 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { PrivateLink } from "../../../core/privatelink/index.ts";
 import { EndpointService } from "../../../core/privatelink/service.ts";
-import { csvResponse, exportFilename } from "../csv.ts";
-import { DownloadQuery, downloadResponses } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
-import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
+import { Authorized, PUBLIC_FIELDS } from "./service-scope.ts";
+import { ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(EndpointService.Info, "EndpointService");
 const PublicInfo = named(EndpointService.PublicInfo, "EndpointServicePublic");
 const common = { tags: ["Endpoint services"], security: security("account") };
 const byId = { params: IdParam("endpoint service ID", "vpcsvc-1a2b3c4d") };
 
-const Authorized = {
-  authorized: z.enum(["true", "false"]).optional().openapi({
-    description:
-      "true: the services the caller may connect to (its own and those that allowlist it, public fields only); needs region",
-  }),
-};
 const ServiceListQuery = ListQuery.extend(Authorized);
-const PUBLIC_FIELDS = Object.keys(EndpointService.PublicInfo.shape);
 
 export const app = createApi("account")
-  .openapi(
-    createRoute({
-      ...common,
-      method: "get",
-      path: "/v1/endpoint-services/export",
-      summary: "Export a region's services as CSV (UTF-8 with BOM, streamed)",
-      request: { query: ExportQuery.extend(DownloadQuery).extend(Authorized) },
-      responses: downloadResponses("CSV", { "text/csv": { schema: z.string() } }),
-    }),
-    (c) => {
-      const { region, fields, download, authorized, ...filters } = c.req.valid("query");
-      const uin = callerUin(c);
-      const query = { region, ...filters, tags: tagsOf(c) };
-      // The same two scopes as the list, so a page's "Export" gives the rows the page shows.
-      const mine = authorized !== "true";
-      return csvResponse(
-        c,
-        {
-          filename: exportFilename("endpoint-services", region),
-          columns: exportColumns(mine ? EndpointService.FIELDS : PUBLIC_FIELDS, fields),
-          pages: allPages((page) =>
-            mine
-              ? EndpointService.list(uin, query, page)
-              : EndpointService.listAuthorized(uin, region, query, page),
-          ),
-        },
-        download,
-      );
-    },
-  )
   .openapi(
     createRoute({
       ...common,

@@ -1,48 +1,20 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { ConnectionState } from "../../../core/privatelink/common.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
 import { EndpointCreation } from "../../../core/privatelink/endpoint-create.ts";
 import { EndpointSecurityGroups } from "../../../core/privatelink/endpoint-security-groups.ts";
-import { csvResponse, exportFilename } from "../csv.ts";
-import { DownloadQuery, downloadResponses } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
-import { allPages, ExportQuery, exportColumns, ListQuery, projected, tagsOf } from "./shared.ts";
+import { EndpointFilters, ListQuery, projected, tagsOf } from "./shared.ts";
 
 const Info = named(Endpoint.Info, "Endpoint");
 const Bindings = z.object({ items: z.array(named(EndpointSecurityGroups.Binding, "SecurityGroupBinding")) });
 const History = z.object({ items: z.array(named(Endpoint.HistoryEntry, "EndpointHistoryEntry")) });
 const common = { tags: ["Endpoints"], security: security("account") };
 const byId = { params: IdParam("endpoint ID", "vpce-1a2b3c4d") };
-const Filters = { serviceId: z.string().max(32).optional(), state: ConnectionState.optional() };
 
 export const app = createApi("account")
-  .openapi(
-    createRoute({
-      ...common,
-      method: "get",
-      path: "/v1/endpoints/export",
-      summary: "Export a region's endpoints as CSV (UTF-8 with BOM, streamed)",
-      request: { query: ExportQuery.extend(Filters).extend(DownloadQuery) },
-      responses: downloadResponses("CSV", { "text/csv": { schema: z.string() } }),
-    }),
-    (c) => {
-      const { region, fields, download, ...filters } = c.req.valid("query");
-      const uin = callerUin(c);
-      const query = { region, ...filters, tags: tagsOf(c) };
-      return csvResponse(
-        c,
-        {
-          filename: exportFilename("endpoints", region),
-          columns: exportColumns(Endpoint.FIELDS, fields),
-          pages: allPages((page) => Endpoint.list(uin, query, page)),
-        },
-        download,
-      );
-    },
-  )
   .openapi(
     createRoute({
       ...common,
@@ -66,7 +38,7 @@ export const app = createApi("account")
       method: "get",
       path: "/v1/endpoints",
       summary: "List the caller's endpoints, newest first",
-      request: { query: ListQuery.extend(Filters) },
+      request: { query: ListQuery.extend(EndpointFilters) },
       responses: {
         200: jsonResponse(pageOf(Info.partial()), "A page of endpoints (only the chosen fields)"),
       },

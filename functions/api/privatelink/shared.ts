@@ -3,7 +3,7 @@ import * as z from "zod";
 import type { Page, PageParams as PageParamsType } from "../../../core/db/page.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { InvalidParameterError } from "../../../core/errors.ts";
-import { chooseFields, tagFilters } from "../../../core/privatelink/common.ts";
+import { ConnectionState, chooseFields, tagFilters } from "../../../core/privatelink/common.ts";
 
 /**
  * `tag:<key>=<value>` filters (up to 10, ANDed). Declared under a pattern key so the query policy accepts
@@ -38,6 +38,12 @@ export const ListQuery = PageParams.extend({
     .optional()
     .openapi({ description: "Comma-separated columns to return; id is always included" }),
 });
+
+/** The endpoint filters of the endpoints list and of their export (two functions). */
+export const EndpointFilters = {
+  serviceId: z.string().max(32).optional(),
+  state: ConnectionState.optional(),
+};
 
 export const ExportQuery = z.object({
   ...TagFilter,
