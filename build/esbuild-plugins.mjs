@@ -77,22 +77,107 @@ const ZOD_SCHEMA_REWRITES = [
   ],
 ];
 
-export const zodWithoutJsonSchema = {
-  name: "zod-without-json-schema",
+/**
+ * Classic zod puts every method of a schema type on its prototype (`ZodString`'s `email()` … `duration()`,
+ * `ZodType`'s `and()`, `readonly()`, `superRefine()`, …), and each names the schema type or check it makes,
+ * so esbuild keeps all of them, used or not (the string formats alone: 22 classes, their regexes and
+ * checks). The bundles get classic/schemas.js without the methods below, none of which Linkplane calls,
+ * so esbuild can drop what only they named: ~24 KB of every API bundle. `zodMethodsGuard` fails the
+ * build if a bundled Linkplane module calls one (a method left out is `undefined` at run time); to use
+ * one, take it off this list. The guard sees calls only: a method named as a string must stay (RouteApp
+ * tells a zod schema by `parse`, `safeParse`, `parseAsync` and `safeParseAsync`; the built-artifacts test
+ * failed when `parseAsync` went). Zod itself and the libraries bundled with it (@hono/zod-validator,
+ * the parts of @hono/zod-openapi a route keeps) call none of them. `check`, `clone`, `describe` and
+ * `meta` stay too.
+ */
+export const ZOD_METHODS_LEFT_OUT = [
+  // ZodString: the string formats (z.url() and z.iso.* are functions of their own, kept where used)
+  ...["email", "jwt", "emoji", "guid", "uuid", "uuidv4", "uuidv6", "uuidv7", "nanoid", "cuid", "cuid2"],
+  ...["ulid", "base64", "base64url", "xid", "ksuid", "ipv4", "ipv6", "cidrv4", "cidrv6", "e164", "duration"],
+  // ZodString checks and ZodString's / ZodArray's sizes
+  ...["lowercase", "uppercase", "normalize", "slugify", "length", "nonempty"],
+  // ZodNumber / ZodBigInt checks but min, max, int, finite, nonnegative (used) and step (RollupMarks.step)
+  ...["gt", "gte", "lt", "lte", "positive", "negative", "nonpositive", "multipleOf", "safe"],
+  // ZodObject
+  ...["keyof", "catchall", "passthrough", "loose", "strict", "strip", "merge", "pick", "omit", "required"],
+  ...["safeExtend", "exactPartial"],
+  // ZodType
+  ...["and", "brand", "exactOptional", "nonoptional", "nullish", "prefault", "readonly", "superRefine"],
+  ...["overwrite", "isOptional", "isNullable", "encodeAsync", "decodeAsync", "safeEncode", "safeDecode"],
+  ...["safeEncodeAsync", "safeDecodeAsync"],
+];
+
+/** A method in classic/schemas.js's prototype objects: `    name(args) {` … `    },` (bodies are deeper). */
+function methodDefinition(name) {
+  return new RegExp(
+    `\n    (?:async )?${name}(?:: (?:async )?function \\w+)?\\([^)\\n]*\\) \\{\\n[\\s\\S]*?\\n    \\},`,
+    "g",
+  );
+}
+
+export function withoutMethods(contents, names, path) {
+  let out = contents;
+  for (const name of names) {
+    const before = out;
+    out = out.replace(methodDefinition(name), "");
+    if (out === before)
+      throw new Error(`${path}: no zod method "${name}" to leave out (build/esbuild-plugins.mjs)`);
+  }
+  return out;
+}
+
+/**
+ * classic/schemas.js takes zod's `util` from core's index (`import { util } from "../core/index.js"`, the
+ * namespace re-exported), which esbuild keeps whole; imported from util.js itself, what is unused goes.
+ */
+const ZOD_UTIL_IMPORT = [
+  'import { util } from "../core/index.js";',
+  'import * as util from "../core/util.js";',
+];
+
+/** classic/schemas.js for the bundles: without JSON Schema conversion, the methods above, or util whole. */
+export const zodClassicTrimmed = {
+  name: "zod-classic-trimmed",
   setup(build) {
     build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]classic[\\/]schemas\.js$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
       let contents = await readFile(args.path, "utf8");
-      for (const [from, to] of ZOD_SCHEMA_REWRITES) {
+      for (const [from, to] of [...ZOD_SCHEMA_REWRITES, ZOD_UTIL_IMPORT]) {
         if (!contents.includes(from))
           throw new Error(`${args.path}: expected "${from}" (build/esbuild-plugins.mjs)`);
         contents = contents.replace(from, to);
       }
+      contents = contents.replaceAll("core.util.", "util.");
       const closures = contents.match(PROCESS_JSON_SCHEMA)?.length ?? 0;
       contents = contents.replace(PROCESS_JSON_SCHEMA, "");
       if (closures < 30 || contents.includes("processJSONSchema"))
         throw new Error(`${args.path}: processJSONSchema is not set as expected (build/esbuild-plugins.mjs)`);
-      return { contents, loader: "js" };
+      return { contents: withoutMethods(contents, ZOD_METHODS_LEFT_OUT, args.path), loader: "js" };
+    });
+  },
+};
+
+const METHOD_CALL = new RegExp(`\\.\\s*(${ZOD_METHODS_LEFT_OUT.join("|")})\\s*\\(`);
+
+/**
+ * Fails the build where a bundled Linkplane module calls a method of ZOD_METHODS_LEFT_OUT (by name: a
+ * call of another object's method of that name fails too, and says so). Loads nothing itself.
+ */
+export const zodMethodsGuard = {
+  name: "zod-methods-guard",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
+      const { readFile } = await import("node:fs/promises");
+      const source = await readFile(args.path, "utf8");
+      const call = source.match(METHOD_CALL);
+      if (call) {
+        const line = source.slice(0, call.index).split("\n").length;
+        throw new Error(
+          `${args.path}:${line}: calls ".${call[1]}()", a zod method left out of the bundles; if it is zod's, take "${call[1]}" off ZOD_METHODS_LEFT_OUT (build/esbuild-plugins.mjs)`,
+        );
+      }
+      return undefined;
     });
   },
 };
@@ -193,9 +278,10 @@ export const openapiInline = {
 };
 
 export default [
+  zodMethodsGuard,
   zodEnglishOnly,
   zodOpenApiMetadataLeftOut,
-  zodWithoutJsonSchema,
+  zodClassicTrimmed,
   consoleInline,
   openapiInline,
 ];

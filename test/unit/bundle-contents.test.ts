@@ -71,18 +71,57 @@ describe("zod in the bundles", () => {
 
   it("fails the build when zod's classic schemas change shape", async () => {
     // @ts-expect-error: plain ESM for SST to load as it is (as build/bundle.ts imports it).
-    const { zodWithoutJsonSchema } = await import("../../build/esbuild-plugins.mjs");
+    const { zodClassicTrimmed } = await import("../../build/esbuild-plugins.mjs");
     const dir = await mkdtemp(join(tmpdir(), "linkplane-zod-shape-"));
     const path = join(dir, "zod", "v4", "classic", "schemas.js");
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, 'import * as core from "../core/index.js";\nexport const x = 1;\n');
     let onLoad: ((args: { path: string }) => Promise<unknown>) | undefined;
-    zodWithoutJsonSchema.setup({
+    zodClassicTrimmed.setup({
       onLoad: (_: unknown, callback: typeof onLoad) => {
         onLoad = callback;
       },
     });
     await expect(onLoad?.({ path })).rejects.toThrow(/expected .*to-json-schema/);
+  });
+});
+
+describe("zod's methods in the bundles", () => {
+  it("leaves out the methods Linkplane never calls, and what only they made", () => {
+    for (const module of [HEALTH, WEBHOOKS]) {
+      const text = bundles[module]?.text ?? "";
+      // Names survive minification (keepNames): the string formats' classes, an intersection's.
+      expect(text, module).not.toMatch(/"(ZodEmail|ZodCIDRv6|ZodJWT|ZodKSUID|ZodIntersection|ZodReadonly)"/);
+      expect(text, module).not.toMatch(/\bsuperRefine\(/);
+      // zod was 83 KB of every bundle before; what is left is what the routes' schemas use.
+      expect(bytesFrom(module, /node_modules[\\/]zod[\\/]/), module).toBeLessThan(62 * 1024);
+    }
+  });
+
+  it("fails the build where Linkplane's code calls a method left out, and passes it otherwise", async () => {
+    // @ts-expect-error: plain ESM for SST to load as it is (as build/bundle.ts imports it).
+    const { zodMethodsGuard } = await import("../../build/esbuild-plugins.mjs");
+    let onLoad: ((args: { path: string }) => Promise<unknown>) | undefined;
+    zodMethodsGuard.setup({
+      onLoad: (_: unknown, callback: typeof onLoad) => {
+        onLoad = callback;
+      },
+    });
+    const dir = await mkdtemp(join(tmpdir(), "linkplane-zod-methods-"));
+    const uses = join(dir, "uses.ts");
+    await writeFile(uses, 'import * as z from "zod";\nexport const Mail = z\n  .string()\n  .email();\n');
+    await expect(onLoad?.({ path: uses })).rejects.toThrow(/uses\.ts:4: calls "\.email\(\)"/);
+    const fine = join(dir, "fine.ts");
+    await writeFile(fine, 'import * as z from "zod";\nexport const Name = z.string().max(60).optional();\n');
+    await expect(onLoad?.({ path: fine })).resolves.toBeUndefined();
+  });
+
+  it("fails the build when a method to leave out is not where zod had it", async () => {
+    // @ts-expect-error: plain ESM for SST to load as it is (as build/bundle.ts imports it).
+    const { withoutMethods } = await import("../../build/esbuild-plugins.mjs");
+    const source = "const p = {\n    email(params) {\n        return this;\n    },\n};\n";
+    expect(withoutMethods(source, ["email"], "schemas.js")).toBe("const p = {\n};\n");
+    expect(() => withoutMethods(source, ["email", "uuid"], "schemas.js")).toThrow(/no zod method "uuid"/);
   });
 });
 
