@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { Cidr, Ipv4 } from "../../core/util/cidr.ts";
@@ -20,6 +21,28 @@ describe("Ipv4 and Cidr", () => {
     for (const text of ["10.1", "010.0.0.1", "10.0.0.256", "0x0a.0.0.1", "10.0.0.1 ", "", "1.2.3.4.5"]) {
       expect(Ipv4.parse(text), text).toBeUndefined();
     }
+  });
+
+  it("accepts exactly the strict dotted-decimal addresses ipaddr.js accepts", () => {
+    const part = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map(String),
+      fc.stringMatching(/^[0-9]{1,4}$/),
+      fc.constantFrom("", "0x1f", "-1", " 1", "1e2"),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), (parts) => {
+        const text = parts.join(".");
+        const valid = ipaddr.IPv4.isValidFourPartDecimal(text);
+        expect(Ipv4.parse(text) !== undefined, text).toBe(valid);
+        if (valid)
+          expect(Ipv4.parse(text)).toBe(
+            ipaddr.IPv4.parse(text)
+              .toByteArray()
+              .reduce((a, b) => a * 256 + b, 0),
+          );
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("agrees with a brute-force overlap and containment check on small blocks", () => {
