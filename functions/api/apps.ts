@@ -1,4 +1,5 @@
 import * as webConsole from "./console.ts";
+import * as webConsoleAssets from "./console-assets.ts";
 import type { ApiEnv, RouteApp } from "./factory.ts";
 import * as health from "./health.ts";
 import * as backendInstances from "./inventory/backend-instances.ts";
@@ -28,6 +29,7 @@ import * as webhooks from "./webhooks/subscriptions.ts";
 export const apps: Record<string, RouteApp<ApiEnv>> = {
   "functions/api/health.ts": health.app,
   "functions/api/console.ts": webConsole.app,
+  "functions/api/console-assets.ts": webConsoleAssets.app,
   "functions/api/operator/accounts.ts": accounts.app,
   "functions/api/operator/jobs.ts": jobs.app,
   "functions/api/operator/job-run.ts": jobRun.app,

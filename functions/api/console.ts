@@ -1,11 +1,9 @@
 import { handle } from "hono/aws-lambda";
-import { consoleAssets } from "../../console/assets.ts";
-import type { ConsoleAsset } from "../../console/build.ts";
-import { NotFoundError } from "../../core/errors.ts";
 import { createApi } from "./factory.ts";
 
 /**
- * The web console: a static page and two assets. It calls only the public API, from the same origin, so
+ * The web console: a static page and two assets (console-assets.ts serves those, from a function of its
+ * own, so that this one carries no copy of them: docs/deploy.md "Bundles"). It calls only the public API, from the same origin, so
  * the policy below allows nothing else: no third-party script, style, font or connection. A file in the
  * export bucket (in AWS) is asked for as a link (`download=link`) and downloaded by navigating to it,
  * which connect-src does not govern, so the bucket's origin needs no place here either.
@@ -36,22 +34,8 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-// Once per process: built from the sources locally, inlined in a function bundle.
-let assets: Promise<Map<string, ConsoleAsset>> | undefined;
-function load(): Promise<Map<string, ConsoleAsset>> {
-  assets ??= consoleAssets();
-  return assets;
-}
-
-export const app = createApi("none")
-  .get("/console", (c) =>
-    c.html(PAGE, 200, { "Content-Security-Policy": POLICY, "Cache-Control": "no-cache" }),
-  )
-  .get("/console/assets/:file", async (c) => {
-    const file = c.req.param("file");
-    const asset = (await load()).get(file);
-    if (!asset) throw new NotFoundError("asset", file);
-    return c.body(asset.body.slice(), 200, { "Content-Type": asset.type, "Cache-Control": "no-cache" });
-  });
+export const app = createApi("none").get("/console", (c) =>
+  c.html(PAGE, 200, { "Content-Security-Policy": POLICY, "Cache-Control": "no-cache" }),
+);
 
 export const handler = handle(app);

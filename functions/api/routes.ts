@@ -47,7 +47,7 @@ export const routes: RouteEntry[] = [
   { method: "GET", path: "/docs/", module: DOCS },
   { method: "GET", path: "/docs/assets/{file}", module: DOCS },
   { method: "GET", path: "/console", module: "functions/api/console.ts" },
-  { method: "GET", path: "/console/assets/{file}", module: "functions/api/console.ts" },
+  { method: "GET", path: "/console/assets/{file}", module: "functions/api/console-assets.ts" },
 
   { method: "POST", path: "/v1/operator/accounts", module: ACCOUNTS },
   { method: "GET", path: "/v1/operator/accounts", module: ACCOUNTS },

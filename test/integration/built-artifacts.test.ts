@@ -45,6 +45,7 @@ const STREAM = "functions/streams/handler.ts";
 const ROLLUP = "functions/cron/rollup-hourly.ts";
 const DELIVER = "functions/webhooks/deliver.ts";
 const CONSOLE = "functions/api/console.ts";
+const CONSOLE_ASSETS = "functions/api/console-assets.ts";
 const DOCS = "functions/api/docs.ts";
 const HOUR = 3600;
 
@@ -54,7 +55,7 @@ let receiver: Receiver;
 let sqs: ReturnType<typeof captureSqsSends>;
 
 beforeAll(async () => {
-  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE, DOCS]);
+  builtFiles = await buildFunctions([SERVICES, STREAM, ROLLUP, DELIVER, CONSOLE, CONSOLE_ASSETS, DOCS]);
   receiver = await startReceiver();
   sqs = captureSqsSends();
 }, 180_000);
@@ -122,11 +123,14 @@ describe("built route function (API Gateway HTTP API event)", () => {
   });
 });
 
-describe("built console function", () => {
-  it("serves the console's page and files from its bundle alone: no Vite, no folder beside it", async () => {
-    // Prepare: the bundle sits in a temporary folder, away from console/ and node_modules/.
+describe("built console functions", () => {
+  it("serve the console's page and files from their bundles alone: no Vite, no folder beside them", async () => {
+    // Prepare: the bundles sit in a temporary folder, away from console/ and node_modules/.
     const get = (path: string) =>
-      invokeBuilt<HttpResult>(builtFiles[CONSOLE] as string, httpEvent("GET", path, path));
+      invokeBuilt<HttpResult>(
+        builtFiles[path === "/console" ? CONSOLE : CONSOLE_ASSETS] as string,
+        httpEvent("GET", path, path),
+      );
     const fromSources = await buildConsole();
     // Act
     const page = await get("/console");
