@@ -233,8 +233,9 @@ export const consoleInline = {
  * The docs function serves the OpenAPI document, which is made from every route module's schemas. Rather
  * than carry every route (and zod-to-openapi's generators) to make it on a cold start, its bundle gets the
  * document made at build time: `functions/api/openapi-json.ts` is replaced by a module holding the output
- * of `build/openapi.ts`, compacted and gzipped (the document is ~300 KB of JSON, ~40 KB gzipped), and
- * unpacked on the first request. The served JSON is the same: `c.json` serializes the same object.
+ * of `build/openapi.ts`, compacted and compressed with Brotli (the document is ~300 KB of JSON: 22 KB
+ * gzipped, 16 KB with Brotli at its best, 21 KB in base64), and unpacked on the first request. The
+ * served JSON is the same: `c.json` serializes the same object.
  */
 let documentBuilt;
 export const openapiInline = {
@@ -248,7 +249,7 @@ export const openapiInline = {
       const { join, resolve } = await import("node:path");
       const { mkdtemp, readFile } = await import("node:fs/promises");
       const { tmpdir } = await import("node:os");
-      const { gzipSync } = await import("node:zlib");
+      const { brotliCompressSync, constants } = await import("node:zlib");
       const { execFile } = await import("node:child_process");
       const { promisify } = await import("node:util");
       const root = resolve(args.path, "../../..");
@@ -258,16 +259,21 @@ export const openapiInline = {
           cwd: root,
         });
         const compact = JSON.stringify(JSON.parse(await readFile(out, "utf8")));
-        return gzipSync(compact, { level: 9 }).toString("base64");
+        const params = {
+          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+          [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+          [constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(compact),
+        };
+        return brotliCompressSync(compact, { params }).toString("base64");
       })();
       const packed = await documentBuilt;
       return {
         contents: [
-          'import { gunzipSync } from "node:zlib";',
+          'import { brotliDecompressSync } from "node:zlib";',
           `const packed = ${JSON.stringify(packed)};`,
           "let document;",
           "export async function servedDocument() {",
-          '  document ??= JSON.parse(gunzipSync(Buffer.from(packed, "base64")).toString("utf8"));',
+          '  document ??= JSON.parse(brotliDecompressSync(Buffer.from(packed, "base64")).toString("utf8"));',
           "  return document;",
           "}",
         ].join("\n"),
