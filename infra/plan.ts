@@ -44,7 +44,7 @@ const EXPORTING = new Set([
   "functions/api/metrics/export-files.ts",
 ]);
 /** Routes that start webhook deliveries (test messages, retries, recovery). */
-const DISPATCHING = new Set(["functions/api/webhooks/subscriptions.ts"]);
+const DISPATCHING = new Set(["functions/api/webhooks/deliveries.ts"]);
 /** Routes with no secret at all: they authenticate nobody. */
 const PUBLIC = new Set(["functions/api/health.ts", "functions/api/docs.ts"]);
 

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
-import type { Page, PageParams } from "../db/page.ts";
 import { validate } from "../validation.ts";
 import { WebhookDelivery } from "./delivery.ts";
 import { WebhookDispatch } from "./dispatch.ts";
@@ -16,8 +15,9 @@ export { WebhookMessage } from "./message.ts";
 export { WebhookModel } from "./model.ts";
 export { WebhookSubscription } from "./subscription.ts";
 
-/** What the account-facing routes do with messages: test, inspect, retry, recover. Every call is scoped
- * by loading the caller's own subscription first, so another account's IDs answer 404. */
+/** What an account has attempted by hand: a test, a retry, recovery (history.ts reads its messages).
+ * Every call is scoped by loading the caller's own subscription first, so another account's IDs answer
+ * 404. */
 export namespace Webhooks {
   export const TestResult = z.object({
     messageId: z.string(),
@@ -55,26 +55,6 @@ export namespace Webhooks {
       delivered: outcome.message?.status === "delivered",
       attempt: outcome.attempt,
     };
-  }
-
-  export const MessageQuery = z.object({
-    status: WebhookMessage.Status.optional(),
-    eventType: WebhookModel.EventType.optional(),
-  });
-
-  export async function messages(
-    uin: string,
-    id: string,
-    filter: z.infer<typeof MessageQuery>,
-    page: PageParams,
-  ): Promise<Page<WebhookMessage.Info>> {
-    await WebhookSubscription.load(uin, id);
-    return WebhookMessage.list(id, filter, page);
-  }
-
-  export async function message(uin: string, id: string, messageId: string): Promise<WebhookMessage.Detail> {
-    await WebhookSubscription.load(uin, id);
-    return WebhookMessage.toDetail(await WebhookMessage.load(id, messageId));
   }
 
   /** Attempts one message again now (any status), with a fresh schedule; answers it as it stands after. */

@@ -20,6 +20,7 @@ import * as endpointServices from "./privatelink/endpoint-services.ts";
 import * as endpointServicesExport from "./privatelink/endpoint-services-export.ts";
 import * as endpoints from "./privatelink/endpoints.ts";
 import * as endpointsExport from "./privatelink/endpoints-export.ts";
+import * as webhookSends from "./webhooks/deliveries.ts";
 import * as webhooks from "./webhooks/subscriptions.ts";
 
 /**
@@ -50,4 +51,5 @@ export const apps: Record<string, RouteApp<ApiEnv>> = {
   "functions/api/metrics/exports.ts": metricExports.app,
   "functions/api/metrics/export-files.ts": metricExportFiles.app,
   "functions/api/webhooks/subscriptions.ts": webhooks.app,
+  "functions/api/webhooks/deliveries.ts": webhookSends.app,
 } as unknown as Record<string, RouteApp<ApiEnv>>;

@@ -25,6 +25,7 @@ const METRIC_VIEWS = "functions/api/metrics/views.ts";
 const METRIC_VIEW_EXPORTS = "functions/api/metrics/view-exports.ts";
 const METRIC_EXPORTS = "functions/api/metrics/exports.ts";
 const WEBHOOKS = "functions/api/webhooks/subscriptions.ts";
+const WEBHOOK_SENDS = "functions/api/webhooks/deliveries.ts";
 
 function crud(path: string, module: string): RouteEntry[] {
   return [
@@ -102,11 +103,11 @@ export const routes: RouteEntry[] = [
 
   ...crud("/v1/webhooks", WEBHOOKS),
   { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", module: WEBHOOKS },
-  { method: "POST", path: "/v1/webhooks/{id}/test", module: WEBHOOKS },
+  { method: "POST", path: "/v1/webhooks/{id}/test", module: WEBHOOK_SENDS },
   { method: "GET", path: "/v1/webhooks/{id}/messages", module: WEBHOOKS },
   { method: "GET", path: "/v1/webhooks/{id}/messages/{msgId}", module: WEBHOOKS },
-  { method: "POST", path: "/v1/webhooks/{id}/messages/{msgId}/retry", module: WEBHOOKS },
-  { method: "POST", path: "/v1/webhooks/{id}/recover", module: WEBHOOKS },
+  { method: "POST", path: "/v1/webhooks/{id}/messages/{msgId}/retry", module: WEBHOOK_SENDS },
+  { method: "POST", path: "/v1/webhooks/{id}/recover", module: WEBHOOK_SENDS },
 ];
 
 /** `/v1/vpcs/{id}` → `/v1/vpcs/:id` (Hono's syntax). */

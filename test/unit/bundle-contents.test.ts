@@ -158,4 +158,11 @@ describe("what a route does not use", () => {
       expect(bytesFrom(module, /@aws-sdk[\\/]client-sqs/), module).toBe(0);
     }
   });
+
+  it("leaves webhook delivery and its queue to the routes that send (webhooks/deliveries.ts)", () => {
+    expect(bytesFrom(WEBHOOKS, /@aws-sdk[\\/]client-sqs/)).toBe(0);
+    expect(bytesFrom(WEBHOOKS, /core[\\/]webhook[\\/](delivery|dispatch|queue)\.ts$/)).toBe(0);
+    // The signer; the transport's URL check stays (a subscription's URL is checked when it is saved).
+    expect(bytesFrom(WEBHOOKS, /standardwebhooks/)).toBe(0);
+  });
 });

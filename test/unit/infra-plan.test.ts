@@ -100,7 +100,7 @@ describe("infra plan: least privilege", () => {
   });
 
   it("lets only what dispatches webhooks send to the delivery queue", () => {
-    expect(routesWith("WebhookQueue")).toEqual(["functions/api/webhooks/subscriptions.handler"]);
+    expect(routesWith("WebhookQueue")).toEqual(["functions/api/webhooks/deliveries.handler"]);
     expect(streamConsumer.links).toContain("WebhookQueue");
     expect(webhookDelivery.links).toContain("WebhookQueue");
     expect(cronJobs().filter((j) => j.links.includes("WebhookQueue"))).toEqual([]);

@@ -2,7 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
-import { WebhookMessage, WebhookSubscription, Webhooks } from "../../../core/webhook/index.ts";
+import { WebhookHistory } from "../../../core/webhook/history.ts";
+import { WebhookMessage } from "../../../core/webhook/message.ts";
+import { WebhookSubscription } from "../../../core/webhook/subscription.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 
@@ -10,7 +12,6 @@ const Info = named(WebhookSubscription.Info, "WebhookSubscription");
 const WithSecret = named(WebhookSubscription.WithSecret, "WebhookSubscriptionWithSecret");
 const Message = named(WebhookMessage.Info, "WebhookMessage");
 const MessageDetail = named(WebhookMessage.Detail, "WebhookMessageDetail");
-const TestResult = named(Webhooks.TestResult, "WebhookTestResult");
 const common = { tags: ["Webhooks"], security: security("account") };
 const byId = { params: IdParam("webhook subscription ID", "whk-1a2b3c4d") };
 const byMessage = {
@@ -96,27 +97,16 @@ export const app = createApi("account")
   .openapi(
     createRoute({
       ...common,
-      method: "post",
-      path: "/v1/webhooks/{id}/test",
-      summary: "Send a webhook.test event now and answer the attempt",
-      request: byId,
-      responses: { 200: jsonResponse(TestResult, "The attempt's outcome") },
-    }),
-    async (c) => c.json(await Webhooks.sendTest(callerUin(c), c.req.valid("param").id), 200),
-  )
-  .openapi(
-    createRoute({
-      ...common,
       method: "get",
       path: "/v1/webhooks/{id}/messages",
       summary: "Messages, newest first, optionally of one status and event type",
-      request: { ...byId, query: PageParams.extend(Webhooks.MessageQuery.shape) },
+      request: { ...byId, query: PageParams.extend(WebhookHistory.MessageQuery.shape) },
       responses: { 200: jsonResponse(pageOf(Message), "A page of messages") },
     }),
     async (c) => {
       const { status, eventType, ...page } = c.req.valid("query");
       return c.json(
-        await Webhooks.messages(callerUin(c), c.req.valid("param").id, { status, eventType }, page),
+        await WebhookHistory.messages(callerUin(c), c.req.valid("param").id, { status, eventType }, page),
         200,
       );
     },
@@ -132,36 +122,8 @@ export const app = createApi("account")
     }),
     async (c) => {
       const { id, msgId } = c.req.valid("param");
-      return c.json(await Webhooks.message(callerUin(c), id, msgId), 200);
+      return c.json(await WebhookHistory.message(callerUin(c), id, msgId), 200);
     },
-  )
-  .openapi(
-    createRoute({
-      ...common,
-      method: "post",
-      path: "/v1/webhooks/{id}/messages/{msgId}/retry",
-      summary: "Attempt one message again now, with a fresh retry schedule",
-      request: byMessage,
-      responses: { 200: jsonResponse(MessageDetail, "The message after the attempt") },
-    }),
-    async (c) => {
-      const { id, msgId } = c.req.valid("param");
-      return c.json(await Webhooks.retry(callerUin(c), id, msgId), 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      ...common,
-      method: "post",
-      path: "/v1/webhooks/{id}/recover",
-      summary: "Send again every failed message since a time",
-      request: { ...byId, body: jsonBody(Webhooks.RecoverInput) },
-      responses: {
-        202: jsonResponse(z.object({ scheduled: z.number().int() }), "How many were scheduled"),
-      },
-    }),
-    async (c) =>
-      c.json(await Webhooks.recover(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 202),
   );
 
 export const handler = handle(app);
