@@ -2,20 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { Webhooks } from "../../../core/webhook/index.ts";
-import { WebhookMessage } from "../../../core/webhook/message.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonBody, jsonResponse, named, security } from "../openapi.ts";
+import { jsonBody, jsonResponse, named } from "../openapi.ts";
+import { byId, byMessage, common, MessageDetail } from "./shared.ts";
 
 // The webhook routes that send (a test, a retry, recovery): the only ones that carry the delivery
 // transport and the queue's client, so subscriptions.ts serves the rest without them (docs/deploy.md
 // "Bundles").
-const MessageDetail = named(WebhookMessage.Detail, "WebhookMessageDetail");
 const TestResult = named(Webhooks.TestResult, "WebhookTestResult");
-const common = { tags: ["Webhooks"], security: security("account") };
-const byId = { params: IdParam("webhook subscription ID", "whk-1a2b3c4d") };
-const byMessage = {
-  params: IdParam("webhook subscription ID", "whk-1a2b3c4d").extend({ msgId: z.string().max(64) }),
-};
 
 export const app = createApi("account")
   .openapi(

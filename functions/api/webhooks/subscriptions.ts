@@ -1,22 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { WebhookHistory } from "../../../core/webhook/history.ts";
 import { WebhookMessage } from "../../../core/webhook/message.ts";
 import { WebhookSubscription } from "../../../core/webhook/subscription.ts";
 import { callerUin, createApi } from "../factory.ts";
-import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
+import { jsonBody, jsonResponse, named, pageOf } from "../openapi.ts";
+import { byId, byMessage, common, MessageDetail } from "./shared.ts";
 
 const Info = named(WebhookSubscription.Info, "WebhookSubscription");
 const WithSecret = named(WebhookSubscription.WithSecret, "WebhookSubscriptionWithSecret");
 const Message = named(WebhookMessage.Info, "WebhookMessage");
-const MessageDetail = named(WebhookMessage.Detail, "WebhookMessageDetail");
-const common = { tags: ["Webhooks"], security: security("account") };
-const byId = { params: IdParam("webhook subscription ID", "whk-1a2b3c4d") };
-const byMessage = {
-  params: IdParam("webhook subscription ID", "whk-1a2b3c4d").extend({ msgId: z.string().max(64) }),
-};
 
 export const app = createApi("account")
   .openapi(
