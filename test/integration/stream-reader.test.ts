@@ -170,6 +170,34 @@ describe("local stream reader shared by mappings", () => {
     expect(behind).toEqual(all);
     expect(ahead).toEqual(all);
   });
+  it("waits for the poll interval after a read that caught up, however often records are written", async () => {
+    // Prepare: a poll every 300 ms, and the reader's GetRecords calls counted.
+    const shared = reader({ pollIntervalMs: 300 });
+    let reads = 0;
+    shared.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetRecordsCommand") reads++;
+        return next(args);
+      },
+      { step: "initialize", name: "countReads" },
+    );
+    const seen: string[] = [];
+    const p = mapping(shared, noting(seen), { filters: only("Often") });
+    await p.idle();
+    // Act: a record every 10 ms or so, 150 of them.
+    const before = reads;
+    const started = Date.now();
+    for (let i = 0; i < 150; i++) {
+      await put(`often#${i}`, "Often");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const during = reads - before;
+    const polls = Math.ceil((Date.now() - started) / 300);
+    await until(() => seen.length === 150, 10_000, "every record");
+    // Assess: about one read a poll, not one each time a read found something (about one a record).
+    expect(during).toBeLessThanOrEqual(polls + 2);
+    expect(seen).toEqual(Array.from({ length: 150 }, (_, i) => `often#${i}`));
+  });
 });
 
 describe("the local runtime's stream", () => {
