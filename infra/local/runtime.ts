@@ -26,6 +26,7 @@ import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
 import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
+import { StreamReader } from "./stream-reader.ts";
 import { ensureTable } from "./table.ts";
 
 export interface LocalOptions {
@@ -62,6 +63,8 @@ export interface LocalRuntime {
   poller: StreamPoller;
   /** The second event source mapping: endpoint metric minutes into service minutes. */
   metricPoller: StreamPoller;
+  /** Reads the stream once for both mappings. */
+  streamReader: StreamReader;
   readyMs: number;
   /** `ready` settles when the demo's last 24 hours are loaded and rolled up. */
   demo?: DemoState & { created: boolean; ready: Promise<DemoLoad> };
@@ -146,6 +149,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     credentials,
     ...Db.transport(config),
   });
+  let reader: StreamReader | undefined;
   let poller: StreamPoller | undefined;
   let metricPoller: StreamPoller | undefined;
   let scheduler: Scheduler | undefined;
@@ -176,8 +180,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 
   try {
     const { streamArn } = await ensureTable(admin, config.tableName);
-    // One poller per event source mapping, each with its own checkpoints, as Lambda keeps per mapping.
-    // The entities' file keeps the name it had when there was one poller, so a data folder resumes.
+    // One poller per event source mapping, each with its own filters, batches, retries and checkpoints, as
+    // Lambda keeps per mapping; one reader of the stream for both, so DynamoDB Local serves each record
+    // once (infra/local/stream-reader.ts). The entities' file keeps the name it had when there was one
+    // poller, so a data folder resumes.
+    reader = new StreamReader({ client: streams, streamArn, pollIntervalMs: options.pollIntervalMs ?? 100 });
+    const shared = reader;
     const checkpoints = {
       entities: `stream-checkpoints-${config.tableName}.json`,
       metrics: `stream-checkpoints-metrics-${config.tableName}.json`,
@@ -189,11 +197,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     ) =>
       new StreamPoller({
         name,
-        client: streams,
-        streamArn,
+        reader: shared,
         handler,
         region: config.awsRegion,
-        pollIntervalMs: options.pollIntervalMs ?? 100,
         batchSize: plan.batchSize,
         maxRetryAttempts: plan.maximumRetryAttempts,
         filters: plan.filters,
@@ -204,7 +210,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "metrics");
     poller.start();
     metricPoller.start();
-    if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));
+    if (dynamo) followRestarts(dynamo, reader, () => ensureTable(admin, config.tableName));
 
     if (options.scheduler !== false) {
       const handlers = new Map<string, (event: JobEvent) => Promise<unknown>>();
@@ -268,6 +274,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       webhooks: { allowPrivate: config.webhooks.allowPrivate, allowHttp: config.webhooks.allowHttp },
       poller,
       metricPoller,
+      streamReader: reader,
       readyMs,
       demo: demo
         ? {
@@ -291,27 +298,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 }
 
 /**
- * While DynamoDB Local is down the stream pollers wait; once it is up again, the table is made sure of
- * (in memory it is gone, with its stream) and the pollers read on from their checkpoints.
+ * While DynamoDB Local is down the stream reader waits (and with it both mappings); once it is up again, the
+ * table is made sure of (in memory it is gone, with its stream) and the mappings read on from their
+ * checkpoints.
  */
 function followRestarts(
   dynamo: DynamoDbLocal,
-  pollers: StreamPoller[],
+  reader: StreamReader,
   table: () => Promise<{ streamArn: string }>,
 ): void {
   dynamo.onStateChange((state) => {
-    if (state === "down") for (const poller of pollers) poller.pause();
+    if (state === "down") reader.pause();
     if (state !== "up") return;
     table().then(
       ({ streamArn }) => {
-        for (const poller of pollers) {
-          poller.useStream(streamArn);
-          poller.resume();
-        }
+        reader.useStream(streamArn);
+        reader.resume();
       },
       (error: Error) => {
         log.warn("table not checked after DynamoDB Local restarted", { error: error.message });
-        for (const poller of pollers) poller.resume();
+        reader.resume();
       },
     );
   });

@@ -1,23 +1,17 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import {
-  DescribeStreamCommand,
-  type DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-} from "@aws-sdk/client-dynamodb-streams";
+import type { DynamoDBStreamsClient, _Record as StreamRecord } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { log } from "../../core/util/log.ts";
 import { assertSupported, type FilterPattern, passes } from "./stream-filter.ts";
+import {
+  Nap,
+  type ShardWant,
+  type StreamConsumer,
+  StreamReader,
+  type StreamShard,
+  sequenceBefore,
+} from "./stream-reader.ts";
 
-/**
- * Stands in for Lambda's DynamoDB event source mapping: reads every shard of the stream (a child only
- * after its parent is finished, so changes to one item stay in order), calls the stream handler with the
- * `DynamoDBStreamEvent` Lambda would build, and honours partial batch responses: the batch is retried
- * from the first failed record, with backoff. After `maxRetryAttempts` a record is discarded and logged,
- * as Lambda's bisect-and-discard would end. Delivery is at least once; checkpoints (the last handled
- * sequence number per shard) survive restarts when a file is given.
- */
 /**
  * The streams client deserializes an empty map attribute (`{"M": {}}`) as a bare `{}`, which no
  * unmarshaller accepts; Lambda delivers `{"M": {}}`. Put the wire shape back, at any depth.
@@ -39,28 +33,20 @@ export function restoreEmptyMaps(
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
-/**
- * Records asked of one GetRecords (DynamoDB's most). As Lambda's mapping does, the poller reads more than
- * a batch and hands the handler batches of up to `batchSize` records that pass the filters. Most records
- * a mapping reads are filtered out, and reading a backlog of them 1,000 at a time instead of 100 cost
- * DynamoDB Local 30-40 µs of CPU a record instead of 40-55, and this process 40-55 instead of 75-90.
- */
-const READ_LIMIT = 1000;
-
-/** How often a stream that cannot be read is tried again. */
-const FAILING_POLL_MS = 500;
-
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamPollerOptions {
-  client: DynamoDBStreamsClient;
-  streamArn: string;
+  /** The stream's reader, shared with the other mappings; without one the poller reads on its own. */
+  reader?: StreamReader;
+  /** For a poller that reads on its own. */
+  client?: DynamoDBStreamsClient;
+  streamArn?: string;
+  pollIntervalMs?: number;
   handler: StreamHandler;
   /** Which event source mapping it plays, in its log lines (the runtime runs one per mapping). */
   name?: string;
   region?: string;
   batchSize?: number;
-  pollIntervalMs?: number;
   maxRetryAttempts?: number;
   retryBaseMs?: number;
   /** JSON file for checkpoints; none means start every shard from its oldest record. */
@@ -76,18 +62,17 @@ export interface StreamPollerOptions {
 
 interface ShardState {
   id: string;
-  parentId: string | undefined;
-  iterator: string | undefined;
+  /** The last record handled (or filtered out with all before it handled): the checkpoint. */
   lastSequence: string | undefined;
-  finished: boolean;
-  /** Fetched but not yet successfully handled, oldest first. */
+  /** The last record the reader handed over: what comes after it is still to be read. */
+  seenTo: string | undefined;
+  /** Handed over, passed the filters, not yet handled, oldest first; a batch in hand stays here. */
   pending: StreamRecord[];
-  /** The last record fetched, filtered out or not: the checkpoint once `pending` is handled. */
-  fetchedTo: string | undefined;
   attempts: number;
   retryAt: number;
-  /** GetRecords said there is no next iterator: once `pending` is empty the shard is done. */
-  closed: boolean;
+  /** The reader found nothing after `seenTo`: once `pending` is handled the shard is finished. */
+  ended: boolean;
+  finished: boolean;
 }
 
 interface Checkpoints {
@@ -95,20 +80,31 @@ interface Checkpoints {
   shards: Record<string, { sequence?: string; finished?: boolean }>;
 }
 
-export class StreamPoller {
+type Settings = Required<
+  Omit<StreamPollerOptions, "checkpointFile" | "reader" | "client" | "streamArn" | "pollIntervalMs">
+> & { checkpointFile: string | undefined };
+
+/**
+ * Stands in for Lambda's DynamoDB event source mapping: takes every shard's records from a stream reader
+ * (infra/local/stream-reader.ts, shared by the runtime's mappings; a child shard only after its parent is
+ * finished, so changes to one item stay in order), calls the stream handler with the
+ * `DynamoDBStreamEvent` Lambda would build, and honours partial batch responses: the batch is retried
+ * from the first failed record, with backoff. After `maxRetryAttempts` a record is discarded and logged,
+ * as Lambda's bisect-and-discard would end. Delivery is at least once; checkpoints (the last handled
+ * sequence number per shard) survive restarts when a file is given.
+ */
+export class StreamPoller implements StreamConsumer {
+  readonly reader: StreamReader;
   private readonly shards = new Map<string, ShardState>();
   private running = false;
-  private paused = false;
-  /** When reading the stream started failing, while it does. */
-  private failingSince: number | undefined;
   private loop: Promise<void> | undefined;
-  private nextDescribe = 0;
+  private readonly nap = new Nap();
+  /** A batch is with the handler. */
+  private handling = false;
   private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
-  /** Passes over the shards begun so far. */
-  private passCount = 0;
-  private readonly o: Required<Omit<StreamPollerOptions, "checkpointFile">> & {
-    checkpointFile: string | undefined;
-  };
+  /** The last pass of the reader that found nothing new for this mapping. */
+  private quietPass = 0;
+  private readonly o: Settings;
   /** Records handed to the handler, retries included (for the operator and tests). */
   delivered = 0;
   discarded = 0;
@@ -116,290 +112,229 @@ export class StreamPoller {
   filtered = 0;
 
   constructor(options: StreamPollerOptions) {
+    const { reader, client, streamArn, pollIntervalMs, ...rest } = options;
+    if (!reader && !(client && streamArn))
+      throw new Error("a stream poller needs a reader, or a client and a stream");
+    this.reader =
+      reader ??
+      new StreamReader({
+        client: client as DynamoDBStreamsClient,
+        streamArn: streamArn as string,
+        name: options.name,
+        pollIntervalMs,
+      });
     this.o = {
       name: "stream",
       region: "us-east-1",
       batchSize: 100,
-      pollIntervalMs: 200,
       maxRetryAttempts: 10,
       retryBaseMs: 200,
       filters: [],
       tumblingWindowSeconds: 0,
-      ...options,
+      ...rest,
       checkpointFile: options.checkpointFile,
     };
     for (const f of this.o.filters) assertSupported(f);
     this.loadCheckpoints();
   }
 
+  get name(): string {
+    return this.o.name;
+  }
+
+  /** Records read and not yet handled, a batch in hand included (bounded by the reader). */
+  get held(): number {
+    let held = 0;
+    for (const shard of this.shards.values()) held += shard.pending.length;
+    return held;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.reader.attach(this);
     this.loop = this.run();
   }
 
+  /**
+   * Stops handing batches over (one with the handler finishes first) and saves the checkpoints. What was
+   * read and not handled is read again at the next start, from the checkpoints.
+   */
   async stop(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
+    this.nap.wake();
     await this.loop;
+    await this.reader.detach(this);
+    for (const shard of this.shards.values()) {
+      shard.pending = [];
+      shard.seenTo = shard.lastSequence;
+      shard.ended = shard.finished;
+    }
     this.saveCheckpoints();
   }
 
   /**
-   * Resolves once a full pass begun after this call finds nothing new and nothing waiting to be retried:
-   * everything written before the call has been handed to the handler.
+   * Resolves once a full pass of the reader begun after this call finds nothing new for this mapping, and
+   * nothing is waiting to be retried: everything written before the call has been handed to the handler.
    */
   idle(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push({ after: this.passCount, resolve }));
+    return new Promise((resolve) => this.idleWaiters.push({ after: this.reader.passCount, resolve }));
   }
 
-  /**
-   * Stops reading while the database is known to be down (the runtime's supervisor says so), so that a
-   * batch in hand is not counted towards its discard while nothing could have handled it.
-   */
-  pause(): void {
-    this.paused = true;
+  want(shard: StreamShard): ShardWant | undefined {
+    if (!this.running) return undefined;
+    const state = this.state(shard.id);
+    if (state.finished || state.ended) return undefined;
+    const parent = shard.parentId && this.reader.has(shard.parentId) ? this.state(shard.parentId) : undefined;
+    if (parent && !parent.finished) return undefined;
+    return { after: state.seenTo };
   }
 
-  /** Reads again from the checkpoints: iterators from before an outage mean nothing to a restarted server. */
-  resume(): void {
-    this.paused = false;
-    this.forgetIterators();
+  queued(shardId: string): number {
+    return this.shards.get(shardId)?.pending.length ?? 0;
   }
 
-  /**
-   * Follows another stream of the table (DynamoDB Local in memory, restarted, has a new table and stream):
-   * the old stream's shards and checkpoints mean nothing there.
-   */
-  useStream(streamArn: string): void {
-    if (streamArn === this.o.streamArn) return;
-    this.o.streamArn = streamArn;
+  accept(shardId: string, records: StreamRecord[], ended: boolean): void {
+    const shard = this.shards.get(shardId);
+    if (!shard || !this.running) return;
+    // The reader may read from before what this mapping was handed (another mapping is behind it).
+    let from = 0;
+    while (from < records.length && !sequenceBefore(shard.seenTo, sequence(records[from]))) from++;
+    const fresh = from === 0 ? records : records.slice(from);
+    let changed = false;
+    if (fresh.length > 0) {
+      const kept = this.o.filters.length > 0 ? fresh.filter((r) => passes(this.o.filters, r)) : fresh;
+      this.filtered += fresh.length - kept.length;
+      shard.seenTo = sequence(fresh.at(-1));
+      for (const record of kept) shard.pending.push(record);
+      // Nothing kept and nothing in hand: the records filtered out are behind this mapping.
+      if (shard.pending.length === 0) {
+        shard.lastSequence = shard.seenTo;
+        changed = true;
+      }
+    }
+    if (ended) shard.ended = true;
+    changed = this.finishIfDone(shard) || changed;
+    if (changed) this.saveCheckpoints();
+    if (shard.pending.length > 0) this.nap.wake();
+  }
+
+  passed(pass: number, quiet: boolean): void {
+    if (quiet) this.quietPass = pass;
+    this.wakeIdleWaiters();
+  }
+
+  streamChanged(): void {
     this.shards.clear();
     this.loaded = undefined;
-    this.nextDescribe = 0;
   }
 
-  private forgetIterators(): void {
-    for (const shard of this.shards.values()) shard.iterator = undefined;
-    this.nextDescribe = 0;
+  private state(id: string): ShardState {
+    let shard = this.shards.get(id);
+    if (!shard) {
+      const saved = this.loaded?.shards[id];
+      shard = {
+        id,
+        lastSequence: saved?.sequence,
+        seenTo: saved?.sequence,
+        pending: [],
+        attempts: 0,
+        retryAt: 0,
+        ended: saved?.finished ?? false,
+        finished: saved?.finished ?? false,
+      };
+      this.shards.set(id, shard);
+    }
+    return shard;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let busy = false;
-      const pass = ++this.passCount;
-      if (this.paused) {
-        await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
-        continue;
-      }
-      try {
-        if (Date.now() >= this.nextDescribe) await this.refreshShards();
-        for (const shard of this.readyShards()) busy = (await this.pollShard(shard)) || busy;
-        if (this.failingSince !== undefined) {
-          log.info("stream poller reading again", {
-            poller: this.o.name,
-            afterMs: Date.now() - this.failingSince,
-          });
-          this.failingSince = undefined;
-        }
-      } catch (error) {
-        // One line when reading starts failing, one when it works again: an unreachable database would
-        // otherwise log a stack trace at every poll. Reading resumes from the checkpoints.
-        if (this.failingSince === undefined) {
-          this.failingSince = Date.now();
-          const { name, message } = error as Error;
-          log.warn("stream poller cannot read the stream; retrying", {
-            poller: this.o.name,
-            error: { name, message },
-          });
-        }
-        this.forgetIterators();
-        await new Promise((r) => setTimeout(r, FAILING_POLL_MS));
-        continue;
-      }
-      const waiting = [...this.shards.values()].some((s) => s.pending.length > 0);
-      if (!busy && !waiting) {
-        const done = this.idleWaiters.filter((w) => w.after < pass);
-        this.idleWaiters = this.idleWaiters.filter((w) => w.after >= pass);
-        for (const w of done) w.resolve();
-      }
-      if (!busy) await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
-    }
-  }
-
-  private async refreshShards(): Promise<void> {
-    let start: string | undefined;
-    do {
-      const out = await this.o.client.send(
-        new DescribeStreamCommand({ StreamArn: this.o.streamArn, ExclusiveStartShardId: start }),
-      );
-      const description = out.StreamDescription;
-      for (const shard of description?.Shards ?? []) {
-        if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
-        this.shards.set(shard.ShardId, {
-          id: shard.ShardId,
-          parentId: shard.ParentShardId,
-          iterator: undefined,
-          lastSequence: undefined,
-          finished: false,
-          pending: [],
-          fetchedTo: undefined,
-          attempts: 0,
-          retryAt: 0,
-          closed: false,
-        });
-      }
-      start = description?.LastEvaluatedShardId;
-    } while (start);
-    this.applyCheckpoints();
-    this.nextDescribe = Date.now() + 2_000;
-  }
-
-  private readyShards(): ShardState[] {
-    return [...this.shards.values()].filter((shard) => {
-      if (shard.finished) return false;
-      const parent = shard.parentId ? this.shards.get(shard.parentId) : undefined;
-      return !parent || parent.finished;
-    });
-  }
-
-  /** One step for one shard; true when records were fetched or handled. */
-  private async pollShard(shard: ShardState): Promise<boolean> {
-    if (shard.pending.length > 0) {
-      if (Date.now() < shard.retryAt) return false;
-      await this.deliver(shard);
-      return true;
-    }
-    if (shard.closed) {
-      shard.finished = true;
-      this.saveCheckpoints();
-      return true;
-    }
-    if (!shard.iterator) {
-      const out = await this.o.client.send(
-        new GetShardIteratorCommand({
-          StreamArn: this.o.streamArn,
-          ShardId: shard.id,
-          ShardIteratorType: shard.lastSequence ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-          SequenceNumber: shard.lastSequence,
-        }),
-      );
-      shard.iterator = out.ShardIterator;
-      if (!shard.iterator) {
-        shard.closed = true;
-        return true;
-      }
-    }
-    let out: Awaited<ReturnType<typeof this.getRecords>>;
-    try {
-      out = await this.getRecords(shard.iterator);
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === "ExpiredIteratorException") {
-        shard.iterator = undefined;
-        return true;
-      }
-      if (name === "TrimmedDataAccessException") {
-        shard.lastSequence = undefined;
-        shard.iterator = undefined;
-        return true;
-      }
-      throw error;
-    }
-    shard.iterator = out.NextShardIterator;
-    if (!out.NextShardIterator) shard.closed = true;
-    const fetched = out.Records ?? [];
-    if (fetched.length === 0) return shard.closed;
-    const records = fetched.filter((r) => passes(this.o.filters, r));
-    this.filtered += fetched.length - records.length;
-    shard.fetchedTo = fetched.at(-1)?.dynamodb?.SequenceNumber;
-    shard.pending = records;
-    if (records.length === 0) {
-      shard.lastSequence = shard.fetchedTo ?? shard.lastSequence;
-      this.saveCheckpoints();
-      return true;
-    }
-    await this.deliver(shard);
+  private finishIfDone(shard: ShardState): boolean {
+    if (shard.finished || !shard.ended || shard.pending.length > 0) return false;
+    shard.finished = true;
     return true;
   }
 
-  /**
-   * GetRecords, with the records taken from the response as they came over the wire: that is the shape
-   * Lambda hands a function, and the SDK's own deserializer (every attribute of both images of every
-   * record, each poller reading every record) cost this process about as much as the write it reports.
-   * Errors still go through the SDK, so `ExpiredIteratorException` and the like keep their names.
-   */
-  private async getRecords(
-    iterator: string,
-  ): Promise<{ NextShardIterator?: string; Records?: StreamRecord[] }> {
-    const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: READ_LIMIT });
-    let records: StreamRecord[] | undefined;
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        const out = await next(args);
-        const response = out.response as { statusCode?: number; body?: unknown };
-        if (response.statusCode !== 200 || !response.body) return out;
-        const bytes = await this.o.client.config.streamCollector(response.body);
-        const body = JSON.parse(new TextDecoder().decode(bytes)) as {
-          NextShardIterator?: string;
-          Records?: StreamRecord[];
-        };
-        records = body.Records;
-        // The SDK reads what is left: the iterator alone.
-        response.body = new TextEncoder().encode(
-          JSON.stringify({ NextShardIterator: body.NextShardIterator }),
-        );
-        return out;
-      },
-      { step: "deserialize", priority: "low", name: "rawStreamRecords" },
-    );
-    const out = await this.o.client.send(command);
-    return { NextShardIterator: out.NextShardIterator, Records: records };
+  private wakeIdleWaiters(): void {
+    if (this.handling || [...this.shards.values()].some((s) => s.pending.length > 0)) return;
+    const done = this.idleWaiters.filter((w) => w.after < this.quietPass);
+    if (done.length === 0) return;
+    this.idleWaiters = this.idleWaiters.filter((w) => w.after >= this.quietPass);
+    for (const w of done) w.resolve();
+  }
+
+  /** Hands each shard's next batch over, shard by shard; sleeps until records come or a retry is due. */
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.reader.isPaused) {
+        await this.nap.sleep(this.reader.pollIntervalMs);
+        continue;
+      }
+      let handed = false;
+      let nextRetry = Number.POSITIVE_INFINITY;
+      for (const shard of [...this.shards.values()]) {
+        if (!this.running || this.reader.isPaused) break;
+        if (shard.pending.length === 0) continue;
+        if (Date.now() < shard.retryAt) {
+          nextRetry = Math.min(nextRetry, shard.retryAt);
+          continue;
+        }
+        await this.deliver(shard);
+        handed = true;
+        this.reader.madeRoom();
+        this.wakeIdleWaiters();
+      }
+      if (!handed && this.running) {
+        await this.nap.sleep(Number.isFinite(nextRetry) ? nextRetry - Date.now() : 60_000);
+      }
+    }
   }
 
   private async deliver(shard: ShardState): Promise<void> {
+    // The batch stays at the head of `pending` while the handler has it: the reader appends behind it.
     const batch = shard.pending.slice(0, this.o.batchSize);
-    const rest = shard.pending.slice(batch.length);
     const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
     if (this.o.tumblingWindowSeconds > 0) Object.assign(event, this.windowOf(shard.id));
     this.delivered += batch.length;
     let failed: Set<string>;
+    this.handling = true;
     try {
       const response = await this.o.handler(event);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A handler that throws fails the whole batch, as in Lambda.
       log.error("stream handler threw; the whole batch is retried", { poller: this.o.name, error });
-      failed = new Set(batch.map((r) => r.dynamodb?.SequenceNumber ?? ""));
+      failed = new Set(batch.map((r) => sequence(r)));
+    } finally {
+      this.handling = false;
     }
-    const firstFailure = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ""));
-    const handled = firstFailure === -1 ? batch : batch.slice(0, firstFailure);
-    // Once everything fetched is handled, the records filtered out after the last one are behind us too.
-    const last =
-      firstFailure === -1 && rest.length === 0
-        ? (shard.fetchedTo ?? batch.at(-1)?.dynamodb?.SequenceNumber)
-        : handled.at(-1)?.dynamodb?.SequenceNumber;
-    if (last) {
-      shard.lastSequence = last;
+    const firstFailure = batch.findIndex((r) => failed.has(sequence(r)));
+    const handled = firstFailure === -1 ? batch.length : firstFailure;
+    shard.pending.splice(0, handled);
+    if (handled > 0) {
+      shard.lastSequence = sequence(batch[handled - 1]);
       shard.attempts = 0;
     }
-    shard.pending = firstFailure === -1 ? rest : [...batch.slice(firstFailure), ...rest];
     if (firstFailure !== -1) {
       shard.attempts += 1;
       if (shard.attempts > this.o.maxRetryAttempts) {
         const dropped = shard.pending.shift();
         this.discarded += 1;
         shard.attempts = 0;
-        shard.lastSequence = dropped?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+        shard.lastSequence = dropped ? sequence(dropped) : shard.lastSequence;
         log.error("stream record discarded after retries", {
           poller: this.o.name,
           shard: shard.id,
-          sequence: dropped?.dynamodb?.SequenceNumber,
+          sequence: dropped ? sequence(dropped) : undefined,
           attempts: this.o.maxRetryAttempts + 1,
         });
       }
       shard.retryAt =
         Date.now() + Math.min(this.o.retryBaseMs * 2 ** Math.max(0, shard.attempts - 1), 10_000);
     }
+    // Once everything handed over is handled, the records filtered out after the last one are behind us too.
+    if (shard.pending.length === 0) shard.lastSequence = shard.seenTo ?? shard.lastSequence;
+    this.finishIfDone(shard);
     this.saveCheckpoints();
   }
 
@@ -409,7 +344,7 @@ export class StreamPoller {
     const start = Math.floor(Date.now() / size) * size;
     return {
       shardId,
-      eventSourceARN: this.o.streamArn,
+      eventSourceARN: this.reader.streamArn,
       window: { start: new Date(start).toISOString(), end: new Date(start + size).toISOString() },
       state: {},
       isFinalInvokeForWindow: false,
@@ -427,7 +362,7 @@ export class StreamPoller {
       eventVersion: record.eventVersion ?? "1.1",
       eventSource: "aws:dynamodb",
       awsRegion: record.awsRegion ?? this.o.region,
-      eventSourceARN: this.o.streamArn,
+      eventSourceARN: this.reader.streamArn,
       dynamodb: {
         ApproximateCreationDateTime:
           created === undefined
@@ -450,26 +385,16 @@ export class StreamPoller {
     if (!file || !existsSync(file)) return;
     try {
       const parsed = JSON.parse(readFileSync(file, "utf8")) as Checkpoints;
-      if (parsed.streamArn === this.o.streamArn) this.loaded = parsed;
+      if (parsed.streamArn === this.reader.streamArn) this.loaded = parsed;
     } catch {
       log.warn("stream checkpoints unreadable; starting from the oldest records", { file });
-    }
-  }
-
-  private applyCheckpoints(): void {
-    if (!this.loaded) return;
-    for (const [id, saved] of Object.entries(this.loaded.shards)) {
-      const shard = this.shards.get(id);
-      if (!shard || shard.lastSequence || shard.finished) continue;
-      shard.lastSequence = saved.sequence;
-      shard.finished = saved.finished ?? false;
     }
   }
 
   private saveCheckpoints(): void {
     const file = this.o.checkpointFile;
     if (!file) return;
-    const data: Checkpoints = { streamArn: this.o.streamArn, shards: {} };
+    const data: Checkpoints = { streamArn: this.reader.streamArn, shards: {} };
     for (const shard of this.shards.values()) {
       if (shard.lastSequence || shard.finished) {
         data.shards[shard.id] = { sequence: shard.lastSequence, finished: shard.finished };
@@ -478,4 +403,8 @@ export class StreamPoller {
     writeFileSync(`${file}.tmp`, JSON.stringify(data));
     renameSync(`${file}.tmp`, file);
   }
+}
+
+function sequence(record: StreamRecord | undefined): string {
+  return record?.dynamodb?.SequenceNumber ?? "";
 }

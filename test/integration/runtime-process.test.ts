@@ -250,7 +250,7 @@ describe("npm start when DynamoDB Local dies", { timeout: 240_000 }, () => {
     expect(lines("DynamoDB Local is down")).toHaveLength(1);
     expect(lines("DynamoDB Local restarting").length).toBeGreaterThanOrEqual(1);
     expect(lines("DynamoDB Local is up")).toHaveLength(1);
-    // One poller per event source mapping (entities, metrics); each says so once, not once a poll.
+    // One reader of the stream for both event source mappings; it says so once, not once a poll.
     const cannotRead = lines("stream poller cannot read the stream; retrying").map(
       (l) => (JSON.parse(l) as { poller: string }).poller,
     );

@@ -1,0 +1,227 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import { Config } from "../../core/config.ts";
+import { Db } from "../../core/db/client.ts";
+import { startLocal } from "../../infra/local/runtime.ts";
+import { StreamPoller, type StreamPollerOptions } from "../../infra/local/stream-poller.ts";
+import { StreamReader, type StreamReaderOptions } from "../../infra/local/stream-reader.ts";
+import { tableState } from "../support/integration-setup.ts";
+import { until } from "../support/wait.ts";
+
+/** One reader shared by several mappings, as the local runtime runs its two. */
+const pollers: StreamPoller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+});
+
+function reader(options: Partial<StreamReaderOptions> = {}): StreamReader {
+  return new StreamReader({
+    client: new DynamoDBStreamsClient({
+      endpoint: Config.get().dynamodbEndpoint,
+      region: Config.get().awsRegion,
+      credentials: Db.localCredentials(),
+    }),
+    streamArn: tableState.streamArn,
+    pollIntervalMs: 20,
+    ...options,
+  });
+}
+
+function mapping(
+  shared: StreamReader,
+  handler: StreamPollerOptions["handler"],
+  options: Partial<StreamPollerOptions> = {},
+): StreamPoller {
+  const p = new StreamPoller({ reader: shared, handler, retryBaseMs: 10, ...options });
+  pollers.push(p);
+  p.start();
+  return p;
+}
+
+async function put(pk: string, type: string) {
+  await Db.client().send(new PutCommand({ TableName: Db.table(), Item: { pk, sk: "S", type } }));
+}
+
+const keys = (event: DynamoDBStreamEvent) => event.Records.map((r) => String(r.dynamodb?.Keys?.pk?.S));
+/** A handler that notes each record's key and handles it. */
+const noting =
+  (into: string[]): StreamPollerOptions["handler"] =>
+  async (event) => {
+    into.push(...keys(event));
+    return { batchItemFailures: [] };
+  };
+const only = (type: string) => [{ dynamodb: { NewImage: { type: { S: [type] } } } }];
+const failed = (sequence: string | undefined): DynamoDBBatchResponse => ({
+  batchItemFailures: [{ itemIdentifier: sequence ?? "" }],
+});
+
+describe("local stream reader shared by mappings", () => {
+  it("reads each stream record once, for every mapping, each with its own filters", async () => {
+    // Prepare
+    for (let i = 0; i < 3; i++) {
+      await put(`once#k${i}`, "OnceKept");
+      await put(`once#d${i}`, "OnceDropped");
+    }
+    const shared = reader();
+    const everything: string[] = [];
+    const kept: string[] = [];
+    // Act: one mapping takes every record, the other only the kept type.
+    const all = mapping(shared, noting(everything));
+    const filtered = mapping(shared, noting(kept), { filters: only("OnceKept") });
+    await until(() => kept.includes("once#k2") && everything.includes("once#d2"), 10_000, "both mappings");
+    await Promise.all([all.idle(), filtered.idle()]);
+    // Assess: the whole stream was read once (the unfiltered mapping got every record once), not once a mapping.
+    expect(kept).toEqual(["once#k0", "once#k1", "once#k2"]);
+    expect(new Set(everything).size).toBe(everything.length);
+    expect(shared.recordsRead).toBe(everything.length);
+    expect(filtered.filtered).toBe(everything.length - kept.length);
+  });
+
+  it("lets a mapping retry a failing batch while the other reads on, and loses nothing for either", async () => {
+    // Prepare: the first mapping fails its first record until the second has seen the last.
+    const shared = reader();
+    const steady: string[] = [];
+    const retrying: string[] = [];
+    let failures = 0;
+    const failing = mapping(
+      shared,
+      async (event) => {
+        for (const r of event.Records) {
+          const key = String(r.dynamodb?.Keys?.pk?.S);
+          if (key === "indep#1" && !steady.includes("indep#3")) {
+            failures++;
+            return failed(r.dynamodb?.SequenceNumber);
+          }
+          retrying.push(key);
+        }
+        return { batchItemFailures: [] };
+      },
+      { filters: only("Indep"), maxRetryAttempts: 1_000, retryBaseMs: 5 },
+    );
+    mapping(shared, noting(steady), { filters: only("Indep") });
+    // Act: the later records are written while the first mapping is retrying, so they come in later reads.
+    await put("indep#1", "Indep");
+    await until(() => failures > 0, 10_000, "a failed attempt");
+    await put("indep#2", "Indep");
+    await put("indep#3", "Indep");
+    await until(() => retrying.includes("indep#3"), 15_000, "the retrying mapping's last record");
+    // Assess
+    expect(steady).toEqual(["indep#1", "indep#2", "indep#3"]);
+    expect(retrying).toEqual(["indep#1", "indep#2", "indep#3"]);
+    expect(failing.delivered).toBeGreaterThan(3);
+  });
+
+  it("holds a bounded number of records for a stuck mapping, and the reader waits for it", async () => {
+    // Prepare: reads of 2 records, at most 2 held before the reader waits; the first mapping hangs.
+    const shared = reader({ readLimit: 2, maxQueued: 2 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stuckSeen: string[] = [];
+    const freeSeen: string[] = [];
+    const stuck = mapping(
+      shared,
+      async (event) => {
+        await gate;
+        stuckSeen.push(...keys(event));
+        return { batchItemFailures: [] };
+      },
+      { filters: only("Bound"), batchSize: 1 },
+    );
+    mapping(shared, noting(freeSeen), { filters: only("Bound") });
+    for (let i = 0; i < 10; i++) await put(`bound#${i}`, "Bound");
+    // Act
+    try {
+      await until(() => stuck.held > 0, 10_000, "the stuck mapping's first batch");
+      await new Promise((r) => setTimeout(r, 500));
+      // Assess: the stuck mapping holds at most maxQueued + readLimit - 1; the other is as far as the reader.
+      expect(stuck.held).toBeLessThanOrEqual(3);
+      expect(freeSeen.length).toBeLessThanOrEqual(3);
+    } finally {
+      release();
+    }
+    const all = Array.from({ length: 10 }, (_, i) => `bound#${i}`);
+    await until(() => stuckSeen.length === 10 && freeSeen.length === 10, 10_000, "every record");
+    expect(stuckSeen).toEqual(all);
+    expect(freeSeen).toEqual(all);
+  });
+
+  it("reads again for a mapping that starts behind, and hands the one ahead nothing twice", async () => {
+    // Prepare: one mapping has handled three records.
+    const shared = reader();
+    const ahead: string[] = [];
+    const behind: string[] = [];
+    mapping(shared, noting(ahead), { filters: only("Behind") });
+    for (let i = 1; i <= 3; i++) await put(`behind#${i}`, "Behind");
+    await until(() => ahead.includes("behind#3"), 10_000, "the first three");
+    // Act: a second mapping starts from the oldest record, and a fourth record is written.
+    const late = mapping(shared, noting(behind), { filters: only("Behind") });
+    await put("behind#4", "Behind");
+    await until(() => behind.includes("behind#4") && ahead.includes("behind#4"), 10_000, "the fourth");
+    await late.idle();
+    // Assess
+    const all = ["behind#1", "behind#2", "behind#3", "behind#4"];
+    expect(behind).toEqual(all);
+    expect(ahead).toEqual(all);
+  });
+  it("waits for the poll interval after a read that caught up, however often records are written", async () => {
+    // Prepare: a poll every 300 ms, and the reader's GetRecords calls counted.
+    const shared = reader({ pollIntervalMs: 300 });
+    let reads = 0;
+    shared.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetRecordsCommand") reads++;
+        return next(args);
+      },
+      { step: "initialize", name: "countReads" },
+    );
+    const seen: string[] = [];
+    const p = mapping(shared, noting(seen), { filters: only("Often") });
+    await p.idle();
+    // Act: a record every 10 ms or so, 150 of them.
+    const before = reads;
+    const started = Date.now();
+    for (let i = 0; i < 150; i++) {
+      await put(`often#${i}`, "Often");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const during = reads - before;
+    const polls = Math.ceil((Date.now() - started) / 300);
+    await until(() => seen.length === 150, 10_000, "every record");
+    // Assess: about one read a poll, not one each time a read found something (about one a record).
+    expect(during).toBeLessThanOrEqual(polls + 2);
+    expect(seen).toEqual(Array.from({ length: 150 }, (_, i) => `often#${i}`));
+  });
+});
+
+describe("the local runtime's stream", () => {
+  it("is read once for both event source mappings", async () => {
+    // Prepare
+    const runtime = await startLocal({
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), "lp-reader-")),
+      dynamodbEndpoint: Config.get().dynamodbEndpoint,
+      tableName: Config.get().tableName,
+      scheduler: false,
+    });
+    try {
+      await Promise.all([runtime.poller.idle(), runtime.metricPoller.idle()]);
+      const before = runtime.streamReader.recordsRead;
+      // Act: ten records neither mapping takes (as webhook messages are).
+      for (let i = 0; i < 10; i++) await put(`runtime#${i}`, "WebhookMessage");
+      await until(() => runtime.streamReader.recordsRead - before >= 10, 10_000, "the ten records");
+      await Promise.all([runtime.poller.idle(), runtime.metricPoller.idle()]);
+      // Assess
+      expect(runtime.metricPoller.reader).toBe(runtime.poller.reader);
+      expect(runtime.streamReader.recordsRead - before).toBe(10);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
