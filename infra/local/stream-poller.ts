@@ -61,6 +61,12 @@ export interface StreamPollerOptions {
   region?: string;
   batchSize?: number;
   pollIntervalMs?: number;
+  /**
+   * The longest wait between passes that find nothing. Each empty pass doubles the wait from
+   * `pollIntervalMs` up to this; a pass with records, or `wake()`, brings it back. Defaults to
+   * `pollIntervalMs`: no backing off.
+   */
+  idleMaxMs?: number;
   maxRetryAttempts?: number;
   retryBaseMs?: number;
   /** JSON file for checkpoints; none means start every shard from its oldest record. */
@@ -106,6 +112,10 @@ export class StreamPoller {
   private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
   /** Passes over the shards begun so far. */
   private passCount = 0;
+  /** The wait after the next pass that finds nothing. */
+  private idleWait: number;
+  /** Ends the wait in progress, if any. */
+  private wakeUp: (() => void) | undefined;
   private readonly o: Required<Omit<StreamPollerOptions, "checkpointFile">> & {
     checkpointFile: string | undefined;
   };
@@ -121,6 +131,7 @@ export class StreamPoller {
       region: "us-east-1",
       batchSize: 100,
       pollIntervalMs: 200,
+      idleMaxMs: 0,
       maxRetryAttempts: 10,
       retryBaseMs: 200,
       filters: [],
@@ -128,6 +139,8 @@ export class StreamPoller {
       ...options,
       checkpointFile: options.checkpointFile,
     };
+    this.o.idleMaxMs = Math.max(options.idleMaxMs ?? this.o.pollIntervalMs, this.o.pollIntervalMs);
+    this.idleWait = this.o.pollIntervalMs;
     for (const f of this.o.filters) assertSupported(f);
     this.loadCheckpoints();
   }
@@ -140,6 +153,7 @@ export class StreamPoller {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wakeUp?.();
     await this.loop;
     this.saveCheckpoints();
   }
@@ -149,7 +163,19 @@ export class StreamPoller {
    * everything written before the call has been handed to the handler.
    */
   idle(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push({ after: this.passCount, resolve }));
+    const done = new Promise<void>((resolve) => this.idleWaiters.push({ after: this.passCount, resolve }));
+    this.wake();
+    return done;
+  }
+
+  /**
+   * Polls now, and at the shortest interval again: something was written to the table (the local
+   * runtime calls this after every write its own clients make), so an idle poller that had backed off
+   * still hands the change on within a poll interval.
+   */
+  wake(): void {
+    this.idleWait = this.o.pollIntervalMs;
+    this.wakeUp?.();
   }
 
   /**
@@ -222,8 +248,30 @@ export class StreamPoller {
         this.idleWaiters = this.idleWaiters.filter((w) => w.after >= pass);
         for (const w of done) w.resolve();
       }
-      if (!busy) await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
+      if (busy) {
+        this.idleWait = this.o.pollIntervalMs;
+      } else if (waiting) {
+        // A batch waits for its retry time: keep looking at the usual interval.
+        await this.sleep(this.o.pollIntervalMs);
+      } else {
+        // Nothing to read: each empty pass waits longer, up to idleMaxMs (a wake() cuts it short).
+        const wait = this.idleWait;
+        this.idleWait = Math.min(wait * 2, this.o.idleMaxMs);
+        await this.sleep(wait);
+      }
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
   }
 
   private async refreshShards(): Promise<void> {

@@ -47,6 +47,9 @@ async function put(pk: string, n: number, extra: Record<string, unknown> = {}) {
   );
 }
 
+/** Passes over the shards the poller has begun (its private counter). */
+const passes = (p: StreamPoller) => (p as unknown as { passCount: number }).passCount;
+
 /** Records for keys of this test only (the stream is shared by the file). */
 function mine(event: DynamoDBStreamEvent, prefix: string) {
   return event.Records.filter((r) => String(r.dynamodb?.Keys?.pk?.S).startsWith(prefix));
@@ -346,5 +349,38 @@ describe("local stream poller", () => {
     );
     await until(() => seen.length > 0, 10_000, "the modify");
     expect(seen[0]).toEqual({ old: 1, next: 2 });
+  });
+
+  it("polls less and less while the stream has nothing, and a wake() reads at once", async () => {
+    // Prepare
+    const seen: string[] = [];
+    const p = poller(
+      async (event) => {
+        for (const r of mine(event, "wake#")) seen.push(String(r.dynamodb?.Keys?.pk?.S));
+        return { batchItemFailures: [] };
+      },
+      { pollIntervalMs: 500, idleMaxMs: 60_000 },
+    );
+    await p.idle();
+    // Act: idle for 3.5 s (waits of 0.5, 1, 2 s: the next pass is 4 s away), then a write and a wake
+    const before = passes(p);
+    await new Promise((r) => setTimeout(r, 3_500));
+    const idlePasses = passes(p) - before;
+    await put("wake#1", 1);
+    p.wake();
+    // Assess: at the fixed interval that was 7 passes; without the wake the record waits for seconds
+    expect(idlePasses).toBeLessThanOrEqual(3);
+    await until(() => seen.includes("wake#1"), 2_000, "the record after wake()");
+  });
+
+  it("without an idle maximum, keeps polling at its interval", async () => {
+    // Prepare
+    const p = poller(async () => ({ batchItemFailures: [] }), { pollIntervalMs: 100 });
+    await p.idle();
+    // Act
+    const before = passes(p);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Assess: a backing-off poller makes 4 passes in 1.5 s (after 0.1, 0.2, 0.4 and 0.8 s)
+    expect(passes(p) - before).toBeGreaterThanOrEqual(6);
   });
 });
