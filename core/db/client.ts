@@ -11,6 +11,18 @@ import { Config } from "../config.ts";
 export namespace Db {
   let documentClient: DynamoDBDocumentClient | undefined;
   const observers = new AsyncLocalStorage<string[]>();
+  const writeListeners = new Set<() => void>();
+  /** The commands that change items, and so add records to the table's stream. */
+  const WRITES = new Set([
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+  ]);
 
   export function client(): DynamoDBDocumentClient {
     if (!documentClient) documentClient = build();
@@ -24,6 +36,15 @@ export namespace Db {
   /** Replaces the client (tests: a mocked or differently configured one); `undefined` rebuilds from config. */
   export function use(next: DynamoDBDocumentClient | undefined): void {
     documentClient = next;
+  }
+
+  /**
+   * Calls `listener` after each write command this process's client sends settles (the local runtime
+   * wakes its stream pollers: the write's records are there to read). Returns the unsubscribe.
+   */
+  export function onWrite(listener: () => void): () => void {
+    writeListeners.add(listener);
+    return () => writeListeners.delete(listener);
   }
 
   /** Runs `fn` and returns the names of the DynamoDB commands it sent (`GetItem`, `Query`, ...). */
@@ -76,9 +97,16 @@ export namespace Db {
     });
     base.middlewareStack.add(
       (next, context) => async (args) => {
+        const name = context.commandName?.replace(/Command$/, "");
         const list = observers.getStore();
-        if (list && context.commandName) list.push(context.commandName.replace(/Command$/, ""));
-        return next(args);
+        if (list && name) list.push(name);
+        if (!name || !WRITES.has(name) || writeListeners.size === 0) return next(args);
+        const notify = () => {
+          for (const listener of writeListeners) listener();
+        };
+        const out = next(args);
+        out.then(notify, notify);
+        return out;
       },
       { step: "initialize", name: "linkplaneCommandRecorder" },
     );

@@ -39,6 +39,13 @@ export interface LocalOptions {
   tableName?: string;
   scheduler?: boolean;
   pollIntervalMs?: number;
+  /**
+   * The longest wait of a stream poller that finds nothing (1 s): idle polling is DynamoDB Local's and
+   * this process's CPU, taken from requests on the same cores. Writes this process makes wake the
+   * pollers at once, so their stream work still starts within `pollIntervalMs`; a write by another
+   * process is seen within this.
+   */
+  idlePollMaxMs?: number;
   /** Demo accounts, services and endpoints, fed with samples every minute. */
   demo?: boolean;
   /**
@@ -152,8 +159,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let server: ServerType | undefined;
   let secureServer: ServerType | undefined;
   let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
+  let stopWaking: (() => void) | undefined;
 
   const stop = async () => {
+    stopWaking?.();
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
@@ -194,6 +203,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         handler,
         region: config.awsRegion,
         pollIntervalMs: options.pollIntervalMs ?? 100,
+        idleMaxMs: options.idlePollMaxMs ?? 1_000,
         batchSize: plan.batchSize,
         maxRetryAttempts: plan.maximumRetryAttempts,
         filters: plan.filters,
@@ -202,6 +212,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       });
     poller = mapping(streamConsumer, streamHandler, "entities");
     metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "metrics");
+    const pollers = [poller, metricPoller];
+    stopWaking = Db.onWrite(() => {
+      for (const p of pollers) p.wake();
+    });
     poller.start();
     metricPoller.start();
     if (dynamo) followRestarts(dynamo, [poller, metricPoller], () => ensureTable(admin, config.tableName));

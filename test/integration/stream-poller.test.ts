@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
@@ -382,5 +382,29 @@ describe("local stream poller", () => {
     await new Promise((r) => setTimeout(r, 1_500));
     // Assess: a backing-off poller makes 4 passes in 1.5 s (after 0.1, 0.2, 0.4 and 0.8 s)
     expect(passes(p) - before).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe("Db.onWrite", () => {
+  it("tells its listeners after each write this process sends, and not after reads", async () => {
+    // Prepare
+    let calls = 0;
+    const stop = Db.onWrite(() => {
+      calls += 1;
+    });
+    try {
+      // Act
+      await put("onwrite#1", 1);
+      const afterPut = calls;
+      await Db.client().send(new GetCommand({ TableName: Db.table(), Key: { pk: "onwrite#1", sk: "S" } }));
+      const afterGet = calls;
+      // Assess
+      expect(afterPut).toBe(1);
+      expect(afterGet).toBe(1);
+    } finally {
+      stop();
+    }
+    await put("onwrite#2", 2);
+    expect(calls).toBe(1);
   });
 });
