@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { Config } from "../config.ts";
 
 /**
@@ -10,6 +11,8 @@ import { Config } from "../config.ts";
  */
 export namespace Db {
   let documentClient: DynamoDBDocumentClient | undefined;
+  /** The single-item reads' client, built with the document client; none when `use` gave another one. */
+  let reader: DynamoDBClient | undefined;
   const observers = new AsyncLocalStorage<string[]>();
   const writeListeners = new Set<() => void>();
   /** The commands that change items, and so add records to the table's stream. */
@@ -36,6 +39,31 @@ export namespace Db {
   /** Replaces the client (tests: a mocked or differently configured one); `undefined` rebuilds from config. */
   export function use(next: DynamoDBDocumentClient | undefined): void {
     documentClient = next;
+    reader = undefined;
+  }
+
+  /**
+   * One item by key (GetItem), or undefined: the read of every GET of one resource. It goes through a
+   * plain DynamoDB client that keeps its resolved middleware stack between calls (`cacheMiddleware`,
+   * which the document client refuses): rebuilding the stack was about a fifth of the SDK's CPU per
+   * call (docs/performance.md). Same configuration, errors and command recording as `client()`; when
+   * `use` has replaced the client (a test's mock), the call goes to that client.
+   */
+  export async function getItem(
+    key: Record<string, unknown>,
+    consistent: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
+    const docs = client();
+    if (!reader) {
+      const out = await docs.send(
+        new GetCommand({ TableName: table(), Key: key, ConsistentRead: consistent }),
+      );
+      return out.Item;
+    }
+    const out = await reader.send(
+      new GetItemCommand({ TableName: table(), Key: marshall(key), ConsistentRead: consistent }),
+    );
+    return out.Item ? unmarshall(out.Item) : undefined;
   }
 
   /**
@@ -85,7 +113,7 @@ export namespace Db {
   function build(): DynamoDBDocumentClient {
     const config = Config.get();
     const local = config.dynamodbEndpoint !== undefined;
-    const base = new DynamoDBClient({
+    const settings: DynamoDBClientConfig = {
       region: config.awsRegion,
       ...(local
         ? {
@@ -94,7 +122,18 @@ export namespace Db {
           }
         : {}),
       ...transport(config),
+    };
+    const base = new DynamoDBClient(settings);
+    record(base);
+    reader = new DynamoDBClient({ ...settings, cacheMiddleware: true });
+    record(reader);
+    return DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
+  }
+
+  /** Reports each command to `recordCommands`' observers, and writes to `onWrite`'s listeners. */
+  function record(base: DynamoDBClient): void {
     base.middlewareStack.add(
       (next, context) => async (args) => {
         const name = context.commandName?.replace(/Command$/, "");
@@ -110,8 +149,5 @@ export namespace Db {
       },
       { step: "initialize", name: "linkplaneCommandRecorder" },
     );
-    return DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
   }
 }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { InvalidParameterError } from "../errors.ts";
 import { Db } from "./client.ts";
@@ -138,10 +138,7 @@ export async function getItem(
   key: { pk: string; sk: string },
   consistent = false,
 ): Promise<Record<string, unknown> | undefined> {
-  const out = await call(() =>
-    Db.client().send(new GetCommand({ TableName: Db.table(), Key: key, ConsistentRead: consistent })),
-  );
-  return out.Item as Record<string, unknown> | undefined;
+  return call(() => Db.getItem(key, consistent));
 }
 
 /**
