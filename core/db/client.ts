@@ -1,7 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { DynamoDBClient, type DynamoDBClientConfig, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import {
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  GetItemCommand,
+  QueryCommand as QueryItemsCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import { convertToAttr, unmarshall } from "@aws-sdk/util-dynamodb";
 import { Config } from "../config.ts";
 
 /**
@@ -15,6 +26,7 @@ export namespace Db {
   let reader: DynamoDBClient | undefined;
   const observers = new AsyncLocalStorage<string[]>();
   const writeListeners = new Set<() => void>();
+  const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false };
   /** The commands that change items, and so add records to the table's stream. */
   const WRITES = new Set([
     "PutItem",
@@ -61,9 +73,40 @@ export namespace Db {
       return out.Item;
     }
     const out = await reader.send(
-      new GetItemCommand({ TableName: table(), Key: marshall(key), ConsistentRead: consistent }),
+      new GetItemCommand({ TableName: table(), Key: attributes(key), ConsistentRead: consistent }),
     );
     return out.Item ? unmarshall(out.Item) : undefined;
+  }
+
+  /**
+   * Each value of a map to its attribute value, one by one as the document client does (a map made
+   * with `Object.create(null)`, as tag filters are, is not an object to `marshall`); undefined ones dropped.
+   */
+  function attributes(map: Record<string, unknown>) {
+    const out: Record<string, ReturnType<typeof convertToAttr>> = {};
+    for (const [name, value] of Object.entries(map))
+      if (value !== undefined) out[name] = convertToAttr(value, MARSHALL);
+    return out;
+  }
+
+  /** One Query, as the document client sends it (plain values in and out), through the same client. */
+  export async function query(
+    input: QueryCommandInput,
+  ): Promise<Pick<QueryCommandOutput, "Items" | "LastEvaluatedKey">> {
+    const docs = client();
+    if (!reader) return docs.send(new QueryCommand(input));
+    const { ExpressionAttributeValues: values, ExclusiveStartKey: start, ...rest } = input;
+    const out = await reader.send(
+      new QueryItemsCommand({
+        ...rest,
+        ExpressionAttributeValues: values ? attributes(values) : undefined,
+        ExclusiveStartKey: start ? attributes(start) : undefined,
+      }),
+    );
+    return {
+      Items: out.Items?.map((item) => unmarshall(item)),
+      LastEvaluatedKey: out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined,
+    };
   }
 
   /**
@@ -127,9 +170,7 @@ export namespace Db {
     record(base);
     reader = new DynamoDBClient({ ...settings, cacheMiddleware: true });
     record(reader);
-    return DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    return DynamoDBDocumentClient.from(base, { marshallOptions: MARSHALL });
   }
 
   /** Reports each command to `recordCommands`' observers, and writes to `onWrite`'s listeners. */

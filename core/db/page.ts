@@ -64,19 +64,17 @@ export async function queryPage(q: PageQuery): Promise<Page<Record<string, unkno
     condition += " AND begins_with(#sk, :skp)";
   }
   const out = await call(() =>
-    Db.client().send(
-      new QueryCommand({
-        TableName: Db.table(),
-        IndexName: q.index,
-        KeyConditionExpression: condition,
-        FilterExpression: q.filter?.FilterExpression,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: q.forward ?? false,
-        Limit: q.page.limit,
-        ExclusiveStartKey: startKey,
-      }),
-    ),
+    Db.query({
+      TableName: Db.table(),
+      IndexName: q.index,
+      KeyConditionExpression: condition,
+      FilterExpression: q.filter?.FilterExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: q.forward ?? false,
+      Limit: q.page.limit,
+      ExclusiveStartKey: startKey,
+    }),
   );
   return {
     items: (out.Items ?? []) as Record<string, unknown>[],
