@@ -1,6 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  GetItemCommand,
+  QueryCommand as QueryItemsCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import { convertToAttr, unmarshall } from "@aws-sdk/util-dynamodb";
 import { Config } from "../config.ts";
 
 /**
@@ -10,7 +22,22 @@ import { Config } from "../config.ts";
  */
 export namespace Db {
   let documentClient: DynamoDBDocumentClient | undefined;
+  /** The single-item reads' client, built with the document client; none when `use` gave another one. */
+  let reader: DynamoDBClient | undefined;
   const observers = new AsyncLocalStorage<string[]>();
+  const writeListeners = new Set<() => void>();
+  const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false };
+  /** The commands that change items, and so add records to the table's stream. */
+  const WRITES = new Set([
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+  ]);
 
   export function client(): DynamoDBDocumentClient {
     if (!documentClient) documentClient = build();
@@ -24,6 +51,71 @@ export namespace Db {
   /** Replaces the client (tests: a mocked or differently configured one); `undefined` rebuilds from config. */
   export function use(next: DynamoDBDocumentClient | undefined): void {
     documentClient = next;
+    reader = undefined;
+  }
+
+  /**
+   * One item by key (GetItem), or undefined: the read of every GET of one resource. It goes through a
+   * plain DynamoDB client that keeps its resolved middleware stack between calls (`cacheMiddleware`,
+   * which the document client refuses): rebuilding the stack was about a fifth of the SDK's CPU per
+   * call (docs/performance.md). Same configuration, errors and command recording as `client()`; when
+   * `use` has replaced the client (a test's mock), the call goes to that client.
+   */
+  export async function getItem(
+    key: Record<string, unknown>,
+    consistent: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
+    const docs = client();
+    if (!reader) {
+      const out = await docs.send(
+        new GetCommand({ TableName: table(), Key: key, ConsistentRead: consistent }),
+      );
+      return out.Item;
+    }
+    const out = await reader.send(
+      new GetItemCommand({ TableName: table(), Key: attributes(key), ConsistentRead: consistent }),
+    );
+    return out.Item ? unmarshall(out.Item) : undefined;
+  }
+
+  /**
+   * Each value of a map to its attribute value, one by one as the document client does (a map made
+   * with `Object.create(null)`, as tag filters are, is not an object to `marshall`); undefined ones dropped.
+   */
+  function attributes(map: Record<string, unknown>) {
+    const out: Record<string, ReturnType<typeof convertToAttr>> = {};
+    for (const [name, value] of Object.entries(map))
+      if (value !== undefined) out[name] = convertToAttr(value, MARSHALL);
+    return out;
+  }
+
+  /** One Query, as the document client sends it (plain values in and out), through the same client. */
+  export async function query(
+    input: QueryCommandInput,
+  ): Promise<Pick<QueryCommandOutput, "Items" | "LastEvaluatedKey">> {
+    const docs = client();
+    if (!reader) return docs.send(new QueryCommand(input));
+    const { ExpressionAttributeValues: values, ExclusiveStartKey: start, ...rest } = input;
+    const out = await reader.send(
+      new QueryItemsCommand({
+        ...rest,
+        ExpressionAttributeValues: values ? attributes(values) : undefined,
+        ExclusiveStartKey: start ? attributes(start) : undefined,
+      }),
+    );
+    return {
+      Items: out.Items?.map((item) => unmarshall(item)),
+      LastEvaluatedKey: out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  /**
+   * Calls `listener` after each write command this process's client sends settles (the local runtime
+   * wakes its stream pollers: the write's records are there to read). Returns the unsubscribe.
+   */
+  export function onWrite(listener: () => void): () => void {
+    writeListeners.add(listener);
+    return () => writeListeners.delete(listener);
   }
 
   /** Runs `fn` and returns the names of the DynamoDB commands it sent (`GetItem`, `Query`, ...). */
@@ -64,7 +156,7 @@ export namespace Db {
   function build(): DynamoDBDocumentClient {
     const config = Config.get();
     const local = config.dynamodbEndpoint !== undefined;
-    const base = new DynamoDBClient({
+    const settings: DynamoDBClientConfig = {
       region: config.awsRegion,
       ...(local
         ? {
@@ -73,17 +165,30 @@ export namespace Db {
           }
         : {}),
       ...transport(config),
-    });
+    };
+    const base = new DynamoDBClient(settings);
+    record(base);
+    reader = new DynamoDBClient({ ...settings, cacheMiddleware: true });
+    record(reader);
+    return DynamoDBDocumentClient.from(base, { marshallOptions: MARSHALL });
+  }
+
+  /** Reports each command to `recordCommands`' observers, and writes to `onWrite`'s listeners. */
+  function record(base: DynamoDBClient): void {
     base.middlewareStack.add(
       (next, context) => async (args) => {
+        const name = context.commandName?.replace(/Command$/, "");
         const list = observers.getStore();
-        if (list && context.commandName) list.push(context.commandName.replace(/Command$/, ""));
-        return next(args);
+        if (list && name) list.push(name);
+        if (!name || !WRITES.has(name) || writeListeners.size === 0) return next(args);
+        const notify = () => {
+          for (const listener of writeListeners) listener();
+        };
+        const out = next(args);
+        out.then(notify, notify);
+        return out;
       },
       { step: "initialize", name: "linkplaneCommandRecorder" },
     );
-    return DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
   }
 }

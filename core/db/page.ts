@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { InvalidParameterError } from "../errors.ts";
 import { Db } from "./client.ts";
@@ -64,19 +64,17 @@ export async function queryPage(q: PageQuery): Promise<Page<Record<string, unkno
     condition += " AND begins_with(#sk, :skp)";
   }
   const out = await call(() =>
-    Db.client().send(
-      new QueryCommand({
-        TableName: Db.table(),
-        IndexName: q.index,
-        KeyConditionExpression: condition,
-        FilterExpression: q.filter?.FilterExpression,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: q.forward ?? false,
-        Limit: q.page.limit,
-        ExclusiveStartKey: startKey,
-      }),
-    ),
+    Db.query({
+      TableName: Db.table(),
+      IndexName: q.index,
+      KeyConditionExpression: condition,
+      FilterExpression: q.filter?.FilterExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: q.forward ?? false,
+      Limit: q.page.limit,
+      ExclusiveStartKey: startKey,
+    }),
   );
   return {
     items: (out.Items ?? []) as Record<string, unknown>[],
@@ -138,10 +136,7 @@ export async function getItem(
   key: { pk: string; sk: string },
   consistent = false,
 ): Promise<Record<string, unknown> | undefined> {
-  const out = await call(() =>
-    Db.client().send(new GetCommand({ TableName: Db.table(), Key: key, ConsistentRead: consistent })),
-  );
-  return out.Item as Record<string, unknown> | undefined;
+  return call(() => Db.getItem(key, consistent));
 }
 
 /**

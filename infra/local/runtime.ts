@@ -40,6 +40,13 @@ export interface LocalOptions {
   tableName?: string;
   scheduler?: boolean;
   pollIntervalMs?: number;
+  /**
+   * The longest wait of the stream reader when it finds nothing (1 s): idle polling is DynamoDB Local's
+   * and this process's CPU, taken from requests on the same cores. Writes this process makes wake the
+   * reader at once, so their stream work still starts within `pollIntervalMs`; a write by another
+   * process is seen within this.
+   */
+  idlePollMaxMs?: number;
   /** Demo accounts, services and endpoints, fed with samples every minute. */
   demo?: boolean;
   /**
@@ -156,8 +163,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   let server: ServerType | undefined;
   let secureServer: ServerType | undefined;
   let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
+  let stopWaking: (() => void) | undefined;
 
   const stop = async () => {
+    stopWaking?.();
     demo?.stop();
     scheduler?.stop();
     await poller?.stop();
@@ -184,7 +193,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     // Lambda keeps per mapping; one reader of the stream for both, so DynamoDB Local serves each record
     // once (infra/local/stream-reader.ts). The entities' file keeps the name it had when there was one
     // poller, so a data folder resumes.
-    reader = new StreamReader({ client: streams, streamArn, pollIntervalMs: options.pollIntervalMs ?? 100 });
+    reader = new StreamReader({
+      client: streams,
+      streamArn,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      idleMaxMs: options.idlePollMaxMs ?? 1_000,
+    });
     const shared = reader;
     const checkpoints = {
       entities: `stream-checkpoints-${config.tableName}.json`,
@@ -208,6 +222,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       });
     poller = mapping(streamConsumer, streamHandler, "entities");
     metricPoller = mapping(metricStreamConsumer, metricStreamHandler, "metrics");
+    const woken = reader;
+    stopWaking = Db.onWrite(() => woken.wake());
     poller.start();
     metricPoller.start();
     if (dynamo) followRestarts(dynamo, reader, () => ensureTable(admin, config.tableName));

@@ -179,7 +179,12 @@ export class StreamPoller implements StreamConsumer {
    * nothing is waiting to be retried: everything written before the call has been handed to the handler.
    */
   idle(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push({ after: this.reader.passCount, resolve }));
+    const done = new Promise<void>((resolve) =>
+      this.idleWaiters.push({ after: this.reader.passCount, resolve }),
+    );
+    // A reader that had backed off would make the caller wait out its idle wait.
+    this.reader.wake();
+    return done;
   }
 
   want(shard: StreamShard): ShardWant | undefined {

@@ -71,6 +71,12 @@ export interface StreamReaderOptions {
   /** Named in its log lines. */
   name?: string;
   pollIntervalMs?: number;
+  /**
+   * The longest wait between passes that find nothing for any mapping. Each such pass doubles the wait
+   * from `pollIntervalMs` up to this; a pass that finds something, or `wake()`, brings it back.
+   * Defaults to `pollIntervalMs`: no backing off.
+   */
+  idleMaxMs?: number;
   readLimit?: number;
   maxQueued?: number;
 }
@@ -119,6 +125,9 @@ export class Nap {
 export class StreamReader {
   readonly client: DynamoDBStreamsClient;
   readonly pollIntervalMs: number;
+  private readonly idleMaxMs: number;
+  /** The wait after the next pass that finds nothing. */
+  private idleWait: number;
   private arn: string;
   private readonly name: string;
   private readonly readLimit: number;
@@ -144,6 +153,8 @@ export class StreamReader {
     this.arn = options.streamArn;
     this.name = options.name ?? "stream";
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.idleMaxMs = Math.max(options.idleMaxMs ?? this.pollIntervalMs, this.pollIntervalMs);
+    this.idleWait = this.pollIntervalMs;
     this.readLimit = options.readLimit ?? READ_LIMIT;
     this.maxQueued = options.maxQueued ?? MAX_QUEUED;
   }
@@ -180,6 +191,16 @@ export class StreamReader {
     this.nap.wake();
     await this.loop;
     this.forgetIterators();
+  }
+
+  /**
+   * Reads now, and at the shortest interval again: something was written to the table (the local
+   * runtime calls this after every write its own clients make), so a reader that had backed off still
+   * hands the change on within a poll interval.
+   */
+  wake(): void {
+    this.idleWait = this.pollIntervalMs;
+    this.nap.wake();
   }
 
   /** A mapping handled records: if a shard waited for it, read on now rather than at the next poll. */
@@ -260,7 +281,11 @@ export class StreamReader {
         continue;
       }
       for (const consumer of this.consumers) consumer.passed(pass, !busy.has(consumer));
-      if (!more && this.running) await this.nap.sleep(this.pollIntervalMs);
+      if (more || !this.running) continue;
+      if (busy.size > 0) this.idleWait = this.pollIntervalMs;
+      const wait = busy.size > 0 ? this.pollIntervalMs : this.idleWait;
+      if (busy.size === 0) this.idleWait = Math.min(this.idleWait * 2, this.idleMaxMs);
+      await this.nap.sleep(wait);
     }
   }
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
@@ -346,5 +346,29 @@ describe("local stream poller", () => {
     );
     await until(() => seen.length > 0, 10_000, "the modify");
     expect(seen[0]).toEqual({ old: 1, next: 2 });
+  });
+});
+
+describe("Db.onWrite", () => {
+  it("tells its listeners after each write this process sends, and not after reads", async () => {
+    // Prepare
+    let calls = 0;
+    const stop = Db.onWrite(() => {
+      calls += 1;
+    });
+    try {
+      // Act
+      await put("onwrite#1", 1);
+      const afterPut = calls;
+      await Db.client().send(new GetCommand({ TableName: Db.table(), Key: { pk: "onwrite#1", sk: "S" } }));
+      const afterGet = calls;
+      // Assess
+      expect(afterPut).toBe(1);
+      expect(afterGet).toBe(1);
+    } finally {
+      stop();
+    }
+    await put("onwrite#2", 2);
+    expect(calls).toBe(1);
   });
 });

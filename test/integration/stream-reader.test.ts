@@ -225,3 +225,34 @@ describe("the local runtime's stream", () => {
     }
   });
 });
+
+describe("the stream reader's idle back-off", () => {
+  it("reads less and less while the stream has nothing, and a wake() reads at once", async () => {
+    // Prepare
+    const shared = reader({ pollIntervalMs: 500, idleMaxMs: 60_000 });
+    const seen: string[] = [];
+    const p = mapping(shared, noting(seen));
+    await p.idle();
+    // Act: idle for 3.5 s (waits of 0.5, 1, 2 s: the next pass is 4 s away), then a write and a wake
+    const before = shared.passCount;
+    await new Promise((r) => setTimeout(r, 3_500));
+    const idlePasses = shared.passCount - before;
+    await put("wake#1", "Test");
+    shared.wake();
+    // Assess: at the fixed interval that was 7 passes; without the wake the record waits for seconds
+    expect(idlePasses).toBeLessThanOrEqual(3);
+    await until(() => seen.includes("wake#1"), 2_000, "the record after wake()");
+  });
+
+  it("without an idle maximum, keeps reading at its interval", async () => {
+    // Prepare
+    const shared = reader({ pollIntervalMs: 100 });
+    const p = mapping(shared, async () => ({ batchItemFailures: [] }));
+    await p.idle();
+    // Act
+    const before = shared.passCount;
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Assess: a backing-off reader makes 4 passes in 1.5 s (after 0.1, 0.2, 0.4 and 0.8 s)
+    expect(shared.passCount - before).toBeGreaterThanOrEqual(6);
+  });
+});
