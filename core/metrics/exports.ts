@@ -6,7 +6,7 @@ import { Keys } from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
 import { NotFoundError } from "../errors.ts";
 import { Endpoint } from "../privatelink/endpoint.ts";
-import { EndpointService } from "../privatelink/service.ts";
+import * as EndpointService from "../privatelink/service.ts";
 import { resourceId } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";

@@ -15,7 +15,7 @@ import {
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { ConnectionBatch } from "./connection-batch.ts";
-import { EndpointService } from "./service.ts";
+import * as EndpointService from "./service.ts";
 
 /**
  * The accounts allowed to connect to a service, besides its owner: entries of (UIN, description,

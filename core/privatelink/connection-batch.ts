@@ -8,7 +8,7 @@ import { nowIso } from "../util/time.ts";
 import { LIVE_STATES } from "./common.ts";
 import { Connection } from "./connection.ts";
 import { Endpoint } from "./endpoint.ts";
-import type { EndpointService } from "./service.ts";
+import type * as EndpointService from "./service.ts";
 
 /**
  * Many transitions of one service's connections at once: a provider's batch accept or reject, and the

@@ -8,7 +8,7 @@ import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { ConnectionState, LIVE_STATES, REFERENCE_STATE } from "./common.ts";
 import { Endpoint } from "./endpoint.ts";
-import { EndpointService } from "./service.ts";
+import * as EndpointService from "./service.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 

@@ -30,7 +30,7 @@ import type { ConnectionState } from "./common.ts";
 import { tagsToMap } from "./common.ts";
 import { Endpoint } from "./endpoint.ts";
 import { IpAllocation } from "./ip-allocation.ts";
-import type { EndpointService } from "./service.ts";
+import type * as EndpointService from "./service.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 

@@ -21,7 +21,7 @@ import {
   tagsFromMap,
   tagsToMap,
 } from "./common.ts";
-import { EndpointService } from "./service.ts";
+import * as EndpointService from "./service.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 

@@ -1,5 +1,5 @@
 import { ConnectionBatch } from "./connection-batch.ts";
-import { EndpointService } from "./service.ts";
+import * as EndpointService from "./service.ts";
 
 /** Operations that span services and their connections. */
 export namespace PrivateLink {

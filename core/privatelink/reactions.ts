@@ -7,7 +7,7 @@ import type { Change } from "../stream/change.ts";
 import { LIVE_STATES } from "./common.ts";
 import { Connection } from "./connection.ts";
 import type { Endpoint } from "./endpoint.ts";
-import type { EndpointService } from "./service.ts";
+import type * as EndpointService from "./service.ts";
 
 /**
  * What the stream does for Private Link. Every reaction is idempotent: a replayed change finds the work

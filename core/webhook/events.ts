@@ -1,7 +1,7 @@
 import { MetricExport } from "../metrics/exports.ts";
 import { Connection } from "../privatelink/connection.ts";
 import { Endpoint } from "../privatelink/endpoint.ts";
-import { EndpointService } from "../privatelink/service.ts";
+import * as EndpointService from "../privatelink/service.ts";
 import type { Change } from "../stream/change.ts";
 import { WebhookModel } from "./model.ts";
 

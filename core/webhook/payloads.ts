@@ -3,7 +3,7 @@ import { MetricExport } from "../metrics/exports.ts";
 import { Allowlist } from "../privatelink/allowlist.ts";
 import { Connection } from "../privatelink/connection.ts";
 import { Endpoint } from "../privatelink/endpoint.ts";
-import { EndpointService } from "../privatelink/service.ts";
+import * as EndpointService from "../privatelink/service.ts";
 import type { WebhookModel } from "./model.ts";
 import { WebhookSubscription } from "./subscription.ts";
 

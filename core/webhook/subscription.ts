@@ -7,7 +7,7 @@ import { call, ifConditionHolds } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";
 import { getItem, type Page, type PageParams } from "../db/page.ts";
 import { InternalError, InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
-import { EndpointService } from "../privatelink/service.ts";
+import * as EndpointService from "../privatelink/service.ts";
 import { Sealed } from "../util/crypto.ts";
 import { resourceId } from "../util/id.ts";
 import { validate } from "../validation.ts";

@@ -13,7 +13,7 @@ import { floorTo, HOUR } from "../../core/metrics/model.ts";
 import { Allowlist } from "../../core/privatelink/allowlist.ts";
 import { ConnectionBatch } from "../../core/privatelink/connection-batch.ts";
 import { EndpointCreation } from "../../core/privatelink/endpoint-create.ts";
-import { EndpointService } from "../../core/privatelink/service.ts";
+import * as EndpointService from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
 import { scheduledEvent } from "../../functions/cron/job.ts";

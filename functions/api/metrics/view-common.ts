@@ -3,7 +3,7 @@ import * as z from "zod";
 import { NotFoundError } from "../../../core/errors.ts";
 import { MetricQuery } from "../../../core/metrics/query.ts";
 import { Endpoint } from "../../../core/privatelink/endpoint.ts";
-import { EndpointService } from "../../../core/privatelink/service.ts";
+import * as EndpointService from "../../../core/privatelink/service.ts";
 import { type ApiEnv, callerUin } from "../factory.ts";
 import { IdParam, security } from "../openapi.ts";
 

@@ -5,7 +5,7 @@ import { InvalidParameterError, LinkplaneError, NotFoundError } from "../../../.
 import { Vpc } from "../../../../core/inventory/vpc.ts";
 import { Connection } from "../../../../core/privatelink/connection.ts";
 import type { Endpoint } from "../../../../core/privatelink/endpoint.ts";
-import { EndpointService } from "../../../../core/privatelink/service.ts";
+import * as EndpointService from "../../../../core/privatelink/service.ts";
 
 /**
  * What every action module shares: the context an action runs in, the `action()` builder, and the
