@@ -5,7 +5,7 @@ import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { ConflictError, InvalidParameterError, isLinkplaneError, NotFoundError } from "../errors.ts";
-import { Endpoint } from "../privatelink/endpoint.ts";
+import * as Endpoint from "../privatelink/endpoint.ts";
 import * as EndpointService from "../privatelink/service.ts";
 import { type DownloadLink, downloadLink, givesLinks, objectStore } from "../storage/index.ts";
 import { log } from "../util/log.ts";

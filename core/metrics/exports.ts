@@ -5,7 +5,7 @@ import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
 import { NotFoundError } from "../errors.ts";
-import { Endpoint } from "../privatelink/endpoint.ts";
+import * as Endpoint from "../privatelink/endpoint.ts";
 import * as EndpointService from "../privatelink/service.ts";
 import { resourceId } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";

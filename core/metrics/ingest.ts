@@ -5,7 +5,7 @@ import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
-import type { Endpoint } from "../privatelink/endpoint.ts";
+import type * as Endpoint from "../privatelink/endpoint.ts";
 import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";

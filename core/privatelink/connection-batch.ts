@@ -6,8 +6,8 @@ import { batchGet } from "../db/page.ts";
 import { isLinkplaneError, type LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { LIVE_STATES } from "./common.ts";
-import { Connection } from "./connection.ts";
-import { Endpoint } from "./endpoint.ts";
+import * as Connection from "./connection.ts";
+import * as Endpoint from "./endpoint.ts";
 import type * as EndpointService from "./service.ts";
 
 /**

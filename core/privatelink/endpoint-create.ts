@@ -28,7 +28,7 @@ import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import type { ConnectionState } from "./common.ts";
 import { tagsToMap } from "./common.ts";
-import { Endpoint } from "./endpoint.ts";
+import * as Endpoint from "./endpoint.ts";
 import { IpAllocation } from "./ip-allocation.ts";
 import type * as EndpointService from "./service.ts";
 

@@ -7,7 +7,7 @@ import { NotFoundError } from "../errors.ts";
 import { Owned } from "../inventory/owned.ts";
 import { SecurityGroup } from "../inventory/security-group.ts";
 import { validate } from "../validation.ts";
-import { Endpoint } from "./endpoint.ts";
+import * as Endpoint from "./endpoint.ts";
 
 /**
  * An endpoint's security groups: an ordered list (priority = position, 1 first), each bound group's

@@ -5,8 +5,8 @@ import { Keys } from "../db/keys.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Change } from "../stream/change.ts";
 import { LIVE_STATES } from "./common.ts";
-import { Connection } from "./connection.ts";
-import type { Endpoint } from "./endpoint.ts";
+import * as Connection from "./connection.ts";
+import type * as Endpoint from "./endpoint.ts";
 import type * as EndpointService from "./service.ts";
 
 /**

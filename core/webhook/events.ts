@@ -1,6 +1,6 @@
 import { MetricExport } from "../metrics/exports.ts";
-import { Connection } from "../privatelink/connection.ts";
-import { Endpoint } from "../privatelink/endpoint.ts";
+import * as Connection from "../privatelink/connection.ts";
+import * as Endpoint from "../privatelink/endpoint.ts";
 import * as EndpointService from "../privatelink/service.ts";
 import type { Change } from "../stream/change.ts";
 import { WebhookModel } from "./model.ts";

@@ -1,8 +1,8 @@
 import * as z from "zod";
 import { MetricExport } from "../metrics/exports.ts";
 import { Allowlist } from "../privatelink/allowlist.ts";
-import { Connection } from "../privatelink/connection.ts";
-import { Endpoint } from "../privatelink/endpoint.ts";
+import * as Connection from "../privatelink/connection.ts";
+import * as Endpoint from "../privatelink/endpoint.ts";
 import * as EndpointService from "../privatelink/service.ts";
 import type { WebhookModel } from "./model.ts";
 import { WebhookSubscription } from "./subscription.ts";

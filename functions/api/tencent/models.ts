@@ -4,7 +4,7 @@ import type { Subnet } from "../../../core/inventory/subnet.ts";
 import type { Vpc } from "../../../core/inventory/vpc.ts";
 import type { Allowlist } from "../../../core/privatelink/allowlist.ts";
 import { REFERENCE_STATE, type Tag } from "../../../core/privatelink/common.ts";
-import type { Endpoint } from "../../../core/privatelink/endpoint.ts";
+import type * as Endpoint from "../../../core/privatelink/endpoint.ts";
 import type * as EndpointService from "../../../core/privatelink/service.ts";
 
 /**
