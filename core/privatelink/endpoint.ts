@@ -5,10 +5,10 @@ import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";
 import { collect, getItem, type Page, type PageParams, queryAll } from "../db/page.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
-import { Owned } from "../inventory/owned.ts";
-import { SecurityGroup } from "../inventory/security-group.ts";
-import { Subnet } from "../inventory/subnet.ts";
-import { Vpc } from "../inventory/vpc.ts";
+import * as Owned from "../inventory/owned.ts";
+import * as SecurityGroup from "../inventory/security-group.ts";
+import * as Subnet from "../inventory/subnet.ts";
+import * as Vpc from "../inventory/vpc.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import {

@@ -13,9 +13,9 @@ import {
   ResourceInUseError,
   UnsupportedOperationError,
 } from "../errors.ts";
-import { BackendInstance } from "../inventory/backend.ts";
-import { Owned } from "../inventory/owned.ts";
-import { Vpc } from "../inventory/vpc.ts";
+import * as BackendInstance from "../inventory/backend.ts";
+import * as Owned from "../inventory/owned.ts";
+import * as Vpc from "../inventory/vpc.ts";
 import { resourceId } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";

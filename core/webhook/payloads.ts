@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { MetricExport } from "../metrics/exports.ts";
-import { Allowlist } from "../privatelink/allowlist.ts";
+import * as Allowlist from "../privatelink/allowlist.ts";
 import * as Connection from "../privatelink/connection.ts";
 import * as Endpoint from "../privatelink/endpoint.ts";
 import * as EndpointService from "../privatelink/service.ts";

@@ -1,4 +1,4 @@
-import { PrivateLinkReactions } from "../../core/privatelink/reactions.ts";
+import * as PrivateLinkReactions from "../../core/privatelink/reactions.ts";
 import type { Consumer } from "../../core/stream/change.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 import { Clock } from "../../core/util/time.ts";

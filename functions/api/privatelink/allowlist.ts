@@ -3,7 +3,7 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { Account } from "../../../core/account/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
-import { Allowlist } from "../../../core/privatelink/allowlist.ts";
+import * as Allowlist from "../../../core/privatelink/allowlist.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 

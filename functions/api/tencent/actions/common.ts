@@ -2,7 +2,7 @@ import * as z from "zod";
 import { Account } from "../../../../core/account/index.ts";
 import type { Page, PageParams } from "../../../../core/db/page.ts";
 import { InvalidParameterError, LinkplaneError, NotFoundError } from "../../../../core/errors.ts";
-import { Vpc } from "../../../../core/inventory/vpc.ts";
+import * as Vpc from "../../../../core/inventory/vpc.ts";
 import * as Connection from "../../../../core/privatelink/connection.ts";
 import type * as Endpoint from "../../../../core/privatelink/endpoint.ts";
 import * as EndpointService from "../../../../core/privatelink/service.ts";
