@@ -12,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../core/config.ts";
+import * as Config from "../core/config.ts";
 import { Db } from "../core/db/client.ts";
 import { Keys } from "../core/db/keys.ts";
 import { freePort, startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";

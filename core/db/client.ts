@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 
 /**
  * The DynamoDB document client, built once per process from configuration. A middleware reports every

@@ -5,7 +5,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { type EntityType, Keys, type OwnedType, type StoredBase } from "../db/keys.ts";

@@ -1,6 +1,6 @@
 import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";

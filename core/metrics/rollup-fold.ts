@@ -1,4 +1,4 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Keys } from "../db/keys.ts";
 import {
   attr,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { ifConditionHolds } from "../db/errors.ts";

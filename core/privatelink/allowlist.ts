@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Account } from "../account/index.ts";
+import * as Account from "../account/index.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";

@@ -1,6 +1,6 @@
 import { BatchGetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import { Keys } from "../db/keys.ts";

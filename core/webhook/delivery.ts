@@ -1,6 +1,6 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { Webhook } from "standardwebhooks";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import { Keys, WEBHOOK_SHARDS } from "../db/keys.ts";

@@ -1,4 +1,4 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { log } from "../util/log.ts";
 import { WebhookDelivery } from "./delivery.ts";
 import { WebhookMessage } from "./message.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, ifConditionHolds } from "../db/errors.ts";
 import { Keys, type StoredBase } from "../db/keys.ts";

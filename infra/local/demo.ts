@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Account } from "../../core/account/index.ts";
-import { Config } from "../../core/config.ts";
-import { Credential } from "../../core/credential/index.ts";
+import * as Account from "../../core/account/index.ts";
+import * as Config from "../../core/config.ts";
+import * as Credential from "../../core/credential/index.ts";
 import * as BackendInstance from "../../core/inventory/backend.ts";
 import * as Subnet from "../../core/inventory/subnet.ts";
 import * as Vpc from "../../core/inventory/vpc.ts";

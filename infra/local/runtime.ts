@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { type ServerType, serve } from "@hono/node-server";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { type BulkWrites, useBulkWrites } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
 import { log } from "../../core/util/log.ts";

@@ -1,6 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { Credential } from "../../core/credential/index.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { Keys } from "../../core/db/keys.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { Account } from "../../../core/account/index.ts";
+import * as Account from "../../../core/account/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import * as Allowlist from "../../../core/privatelink/allowlist.ts";
 import { callerUin, createApi } from "../factory.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Account } from "../../../../core/account/index.ts";
+import * as Account from "../../../../core/account/index.ts";
 import { NotFoundError } from "../../../../core/errors.ts";
 import * as Allowlist from "../../../../core/privatelink/allowlist.ts";
 import * as EndpointService from "../../../../core/privatelink/service.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Account } from "../../../../core/account/index.ts";
+import * as Account from "../../../../core/account/index.ts";
 import type { Page, PageParams } from "../../../../core/db/page.ts";
 import { InvalidParameterError, LinkplaneError, NotFoundError } from "../../../../core/errors.ts";
 import * as Vpc from "../../../../core/inventory/vpc.ts";
