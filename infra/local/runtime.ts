@@ -9,7 +9,7 @@ import * as Config from "../../core/config.ts";
 import { type BulkWrites, useBulkWrites } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
 import { log } from "../../core/util/log.ts";
-import { WebhookDispatch } from "../../core/webhook/dispatch.ts";
+import * as WebhookDispatch from "../../core/webhook/dispatch.ts";
 import { type JobEvent, scheduledEvent } from "../../functions/cron/job.ts";
 import { type ScheduleEntry, schedules } from "../../functions/cron/schedules.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";

@@ -6,7 +6,7 @@ import * as Config from "../../core/config.ts";
 import { MetricExportFiles } from "../../core/metrics/export-files.ts";
 import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
 import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
-import { WebhookPayloads } from "../../core/webhook/payloads.ts";
+import * as WebhookPayloads from "../../core/webhook/payloads.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { call, created, type Tenant } from "../support/api.ts";
 import {
