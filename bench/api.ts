@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../core/config.ts";
 import { Db } from "../core/db/client.ts";
-import { Keys } from "../core/db/keys.ts";
+import * as Keys from "../core/db/keys.ts";
 import { freePort, startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";
 import { batchWrite, client, endpointItem, median, percentile, QUICK, request, size } from "./support.ts";
 

@@ -1,7 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys, type StoredBase } from "../db/keys.ts";
+import type { StoredBase } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { AuthFailureError } from "../errors.ts";
 
 /*

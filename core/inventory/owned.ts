@@ -8,7 +8,8 @@ import {
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { type EntityType, Keys, type OwnedType, type StoredBase } from "../db/keys.ts";
+import type { EntityType, OwnedType, StoredBase } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, type PageQuery, queryPage } from "../db/page.ts";
 import { InvalidParameterError, NotFoundError, ResourceInUseError } from "../errors.ts";
 

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import type { Page, PageParams } from "../db/page.ts";
 import { InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { Cidr } from "../util/cidr.ts";

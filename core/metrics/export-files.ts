@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { stringify } from "csv-stringify/sync";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { collect, type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { ConflictError, InvalidParameterError, isLinkplaneError, NotFoundError } from "../errors.ts";
 import * as Endpoint from "../privatelink/endpoint.ts";

@@ -4,7 +4,7 @@ import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import type * as Endpoint from "../privatelink/endpoint.ts";
 import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";

@@ -3,7 +3,7 @@ import * as z from "zod";
 import * as Account from "../account/index.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
 import {
   InvalidParameterError,

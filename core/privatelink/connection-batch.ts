@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { batchGet } from "../db/page.ts";
 import { isLinkplaneError, type LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";

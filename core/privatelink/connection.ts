@@ -2,7 +2,7 @@ import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/l
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
 import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";

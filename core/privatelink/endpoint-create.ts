@@ -8,7 +8,7 @@ import {
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import {
   ConflictError,
   LimitExceededError,

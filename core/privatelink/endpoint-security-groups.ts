@@ -2,7 +2,7 @@ import { BatchGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as SecurityGroup from "../inventory/security-group.ts";

@@ -2,7 +2,7 @@ import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } f
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { collect, getItem, type Page, type PageParams, queryAll } from "../db/page.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";

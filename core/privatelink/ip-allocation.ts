@@ -1,4 +1,4 @@
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
 import { Cidr, Ipv4, type Ipv4Cidr } from "../util/cidr.ts";

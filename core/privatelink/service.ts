@@ -3,7 +3,7 @@ import * as z from "zod";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { getItem, type Page, type PageParams, queryPage } from "../db/page.ts";
 import {
   InvalidParameterError,

@@ -2,7 +2,7 @@ import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
 import { RaceLostError } from "../../core/db/errors.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import * as Connection from "../../core/privatelink/connection.ts";
 import * as Endpoint from "../../core/privatelink/endpoint.ts";
 import { Clock } from "../../core/util/time.ts";

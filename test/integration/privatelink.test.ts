@@ -387,7 +387,7 @@ describe("endpoints", () => {
     expect(otherTags.status).toBe(409);
     // A token past its 24 hours (TTL deletes lazily) is as good as gone.
     const { Db } = await import("../../core/db/client.ts");
-    const { Keys } = await import("../../core/db/keys.ts");
+    const Keys = await import("../../core/db/keys.ts");
     const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
     await Db.client().send(
       new PutCommand({

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Config from "../../core/config.ts";
 import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { Sealed } from "../../core/util/crypto.ts";
 import { setLogSink } from "../../core/util/log.ts";
 import * as vpcs from "../../functions/api/inventory/vpcs.ts";
