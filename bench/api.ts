@@ -12,9 +12,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BatchGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { Config } from "../core/config.ts";
+import * as Config from "../core/config.ts";
 import { Db } from "../core/db/client.ts";
-import { Keys } from "../core/db/keys.ts";
+import * as Keys from "../core/db/keys.ts";
 import { freePort, startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";
 import { batchWrite, client, endpointItem, median, percentile, QUICK, request, size } from "./support.ts";
 

@@ -10,7 +10,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Config } from "../core/config.ts";
+import * as Config from "../core/config.ts";
 import { type BulkWrites, useBulkWrites } from "../core/db/batch.ts";
 import { setLogSink } from "../core/util/log.ts";
 import { startDemo } from "../infra/local/demo.ts";

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../core/db/client.ts";
-import { Keys } from "../core/db/keys.ts";
+import * as Keys from "../core/db/keys.ts";
 import { attr, DAY, HOUR, SAMPLE_METRICS } from "../core/metrics/model.ts";
 import { Rollup } from "../core/metrics/rollup.ts";
 import { ServiceMinutes } from "../core/metrics/service-minutes.ts";

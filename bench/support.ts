@@ -3,7 +3,7 @@ import { Agent, request as httpRequest } from "node:http";
 import "../infra/local/sdk-notice.ts";
 import { BatchWriteCommand, type BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../core/db/client.ts";
-import { Keys } from "../core/db/keys.ts";
+import * as Keys from "../core/db/keys.ts";
 
 /** `npm run bench -- --quick`: small sizes, one pass, well under a minute; CI runs it so a broken bench shows. */
 export const QUICK = process.argv.includes("--quick");

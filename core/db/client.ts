@@ -13,7 +13,7 @@ import {
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { convertToAttr, unmarshall } from "@aws-sdk/util-dynamodb";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 
 /**
  * The DynamoDB document client, built once per process from configuration. A middleware reports every

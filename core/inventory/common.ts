@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 
 /** Inventory names: 1–60 characters, no control characters (the reference allows any printable text). */
 export const InventoryName = z

@@ -2,11 +2,11 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/l
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
 import { NotFoundError } from "../errors.ts";
-import { Endpoint } from "../privatelink/endpoint.ts";
-import { EndpointService } from "../privatelink/service.ts";
+import * as Endpoint from "../privatelink/endpoint.ts";
+import * as EndpointService from "../privatelink/service.ts";
 import { resourceId } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";

@@ -1,11 +1,11 @@
 import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
-import type { Endpoint } from "../privatelink/endpoint.ts";
+import * as Keys from "../db/keys.ts";
+import type * as Endpoint from "../privatelink/endpoint.ts";
 import { Clock } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import { attr, DAY, floorTo, HOUR, MINUTE, SAMPLE_METRICS, type StoredMetric } from "./model.ts";

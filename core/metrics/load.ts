@@ -1,4 +1,4 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Clock } from "../util/time.ts";
 import { MetricIngest } from "./ingest.ts";

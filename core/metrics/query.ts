@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { Config } from "../config.ts";
-import { Keys } from "../db/keys.ts";
+import * as Config from "../config.ts";
+import * as Keys from "../db/keys.ts";
 import { collect, queryAll } from "../db/page.ts";
 import { InvalidParameterError } from "../errors.ts";
 import { Clock } from "../util/time.ts";

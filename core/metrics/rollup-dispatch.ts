@@ -1,4 +1,4 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { ServiceUnavailableError } from "../errors.ts";
 import { sendMessages } from "../util/sqs.ts";
 import { RollupShards } from "./rollup-shards.ts";

@@ -1,5 +1,5 @@
-import { Config } from "../config.ts";
-import { Keys } from "../db/keys.ts";
+import * as Config from "../config.ts";
+import * as Keys from "../db/keys.ts";
 import {
   attr,
   type BucketValues,

@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, ifConditionHolds } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import { getItem } from "../db/page.ts";
 import { ConflictError } from "../errors.ts";
 import { Clock } from "../util/time.ts";

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { batchPut } from "../db/batch.ts";
 import { Db } from "../db/client.ts";
 import { ifConditionHolds } from "../db/errors.ts";
-import { Keys, METRIC_SHARDS } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
+import { METRIC_SHARDS } from "../db/keys.ts";
 import { collect, getItem, queryAll } from "../db/page.ts";
 import { log } from "../util/log.ts";
 import { Clock } from "../util/time.ts";

@@ -1,5 +1,6 @@
 import { batchPut } from "../db/batch.ts";
-import { Keys, METRIC_SHARDS } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
+import { METRIC_SHARDS } from "../db/keys.ts";
 import { queryAll } from "../db/page.ts";
 import { Clock } from "../util/time.ts";
 import { DAY, floorTo, HOUR } from "./model.ts";

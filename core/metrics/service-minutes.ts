@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, ifConditionHolds } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 import type { Change } from "../stream/change.ts";
 import { log } from "../util/log.ts";
 import { attr, SAMPLE_METRICS, type StoredMetric } from "./model.ts";

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { NotFoundError } from "../errors.ts";
 import { Clock } from "../util/time.ts";
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, translateSdkError } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 
 /**
  * A beat written by the `heartbeat` job and observed by the stream consumer proves the whole

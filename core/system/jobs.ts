@@ -2,7 +2,7 @@ import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
-import { Keys } from "../db/keys.ts";
+import * as Keys from "../db/keys.ts";
 
 /** The last run of each scheduled job, as the operator sees it. */
 export namespace JobState {

@@ -1,4 +1,4 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 
 let client: SQSClient | undefined;
 function sqs(): SQSClient {

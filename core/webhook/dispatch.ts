@@ -1,8 +1,8 @@
-import { Config } from "../config.ts";
+import * as Config from "../config.ts";
 import { log } from "../util/log.ts";
-import { WebhookDelivery } from "./delivery.ts";
-import { WebhookMessage } from "./message.ts";
-import { WebhookModel } from "./model.ts";
+import * as WebhookDelivery from "./delivery.ts";
+import * as WebhookMessage from "./message.ts";
+import * as WebhookModel from "./model.ts";
 import { WebhookQueueDispatcher } from "./queue.ts";
 
 /**
@@ -208,22 +208,22 @@ export class WebhookDispatcher implements Dispatch {
   }
 }
 
-/**
+/*
  * The process's dispatcher: an SQS queue when LINKPLANE_WEBHOOK_QUEUE_URL is set (in AWS, where work
  * left running after a Lambda returns would be frozen), else this process (the local runtime, tests).
+ * Imported as `import * as WebhookDispatch`: a bundle keeps only the functions its route calls.
  */
-export namespace WebhookDispatch {
-  let current: Dispatch | undefined;
 
-  export function get(): Dispatch {
-    if (!current) {
-      const queueUrl = Config.get().webhooks.queueUrl;
-      current = queueUrl ? new WebhookQueueDispatcher(queueUrl) : new WebhookDispatcher();
-    }
-    return current;
-  }
+let current: Dispatch | undefined;
 
-  export function use(next: Dispatch | undefined): void {
-    current = next;
+export function get(): Dispatch {
+  if (!current) {
+    const queueUrl = Config.get().webhooks.queueUrl;
+    current = queueUrl ? new WebhookQueueDispatcher(queueUrl) : new WebhookDispatcher();
   }
+  return current;
+}
+
+export function use(next: Dispatch | undefined): void {
+  current = next;
 }

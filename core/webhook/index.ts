@@ -1,19 +1,16 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
 import { validate } from "../validation.ts";
-import { WebhookDelivery } from "./delivery.ts";
-import { WebhookDispatch } from "./dispatch.ts";
-import { WebhookMessage } from "./message.ts";
-import { WebhookModel } from "./model.ts";
-import { WebhookSubscription } from "./subscription.ts";
+import * as WebhookDelivery from "./delivery.ts";
+import * as WebhookDispatch from "./dispatch.ts";
+import * as WebhookMessage from "./message.ts";
+import * as WebhookModel from "./model.ts";
+import * as WebhookSubscription from "./subscription.ts";
 
 // The stream's projections (events.ts, fanout.ts) are not re-exported: they read every entity, metric
 // exports and so the S3 client among them, and a route that imports this module would carry them all.
-export { WebhookDelivery } from "./delivery.ts";
-export { WebhookDispatch, WebhookDispatcher } from "./dispatch.ts";
-export { WebhookMessage } from "./message.ts";
-export { WebhookModel } from "./model.ts";
-export { WebhookSubscription } from "./subscription.ts";
+export { WebhookDispatcher } from "./dispatch.ts";
+export { WebhookDelivery, WebhookDispatch, WebhookMessage, WebhookModel, WebhookSubscription };
 
 /** What an account has attempted by hand: a test, a retry, recovery (history.ts reads its messages).
  * Every call is scoped by loading the caller's own subscription first, so another account's IDs answer

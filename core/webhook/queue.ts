@@ -1,9 +1,9 @@
 import * as z from "zod";
 import { ServiceUnavailableError } from "../errors.ts";
 import { sendMessages } from "../util/sqs.ts";
-import type { WebhookDelivery } from "./delivery.ts";
-import { WebhookMessage } from "./message.ts";
-import { WebhookModel } from "./model.ts";
+import type * as WebhookDelivery from "./delivery.ts";
+import * as WebhookMessage from "./message.ts";
+import * as WebhookModel from "./model.ts";
 
 /** What one queue message says: which webhook message to attempt, and under which lease. */
 export const QueuedAttempt = z.object({

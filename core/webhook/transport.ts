@@ -71,7 +71,7 @@ function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   }
 }
 
-function refusal(address: Address, policy: WebhookTransport.Policy): string | undefined {
+function refusal(address: Address, policy: Policy): string | undefined {
   if (METADATA.some((range) => address.kind() === range[0].kind() && address.match(range)))
     return "a cloud metadata address";
   const range = address.range();
@@ -141,216 +141,216 @@ interface Answer {
   response: string;
 }
 
-export namespace WebhookTransport {
-  export interface Policy {
-    allowPrivate: boolean;
-    allowHttp: boolean;
+/* Imported as `import * as WebhookTransport`: a bundle keeps only the functions its route calls. */
+
+export interface Policy {
+  allowPrivate: boolean;
+  allowHttp: boolean;
+}
+
+// One pool per policy, so that no socket opened under one policy ever carries a request under another.
+const agents = new Map<string, http.Agent>();
+
+function agentFor(policy: Policy, secure: boolean): http.Agent {
+  const key = `${secure}:${policy.allowPrivate}:${policy.allowHttp}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 64 };
+    agent = secure ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
   }
+  return agent;
+}
 
-  // One pool per policy, so that no socket opened under one policy ever carries a request under another.
-  const agents = new Map<string, http.Agent>();
-
-  function agentFor(policy: Policy, secure: boolean): http.Agent {
-    const key = `${secure}:${policy.allowPrivate}:${policy.allowHttp}`;
-    let agent = agents.get(key);
-    if (!agent) {
-      const options = { keepAlive: true, maxSockets: 64 };
-      agent = secure ? new https.Agent(options) : new http.Agent(options);
-      agents.set(key, agent);
-    }
-    return agent;
+/** The URL's form, without the IP-literal check, shared by checkUrl and send. */
+function checkForm(url: string, policy: Policy): URL {
+  const refuse = (reason: string) => InvalidParameterError.value("url", reason);
+  if (url.length > MAX_URL_LENGTH) throw refuse(`must be at most ${MAX_URL_LENGTH} characters`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw refuse("must be an absolute http(s) URL");
   }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw refuse("must be an absolute http(s) URL");
+  if (parsed.protocol === "http:" && !policy.allowHttp) throw refuse("must use https://");
+  // WHATWG parsing gives every http(s) URL a non-empty host, so there is no host-less case to refuse.
+  if (parsed.username !== "" || parsed.password !== "")
+    throw refuse("must not contain a username or password");
+  return parsed;
+}
 
-  /** The URL's form, without the IP-literal check, shared by checkUrl and send. */
-  function checkForm(url: string, policy: Policy): URL {
-    const refuse = (reason: string) => InvalidParameterError.value("url", reason);
-    if (url.length > MAX_URL_LENGTH) throw refuse(`must be at most ${MAX_URL_LENGTH} characters`);
-    let parsed: URL;
+/** The host without IPv6 brackets, and whether it is an IP literal. */
+function hostOf(url: URL): { host: string; family: number } {
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return { host, family: isIP(host) };
+}
+
+/** Checks a subscription URL's form at creation and update; IP-literal hosts are judged by addressRefusal. */
+export function checkUrl(url: string, policy: Policy): URL {
+  const parsed = checkForm(url, policy);
+  const { host, family } = hostOf(parsed);
+  if (family !== 0) {
+    const reason = addressRefusal(host, policy);
+    if (reason)
+      throw InvalidParameterError.value("url", `host ${host} is ${reason}, which may not receive webhooks`);
+  }
+  return parsed;
+}
+
+/**
+ * Why an address may not be a receiver, or undefined when it may. Addresses that carry an IPv4 address
+ * (IPv4-mapped, IPv4-translated, NAT64, 6to4) are judged as that IPv4 address.
+ */
+export function addressRefusal(address: string, policy: Policy): string | undefined {
+  if (!ipaddr.isValid(address)) return "not an IP address";
+  return refusal(ipaddr.parse(address), policy);
+}
+
+export interface SendRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  policy: Policy;
+  /** injectable DNS for tests; default dns.lookup with all:true */
+  resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+}
+
+export interface SendResult {
+  ok: boolean;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  /** first 1 KiB of the response body, utf8 */
+  response: string;
+}
+
+const defaultResolve = (host: string) => dnsLookup(host, { all: true });
+
+async function addressesFor(req: SendRequest, url: URL, signal: AbortSignal) {
+  const { host, family } = hostOf(url);
+  // Node skips `lookup` for IP literals, so they are checked here like any resolved address.
+  let addresses: Array<{ address: string; family: number }> = [{ address: host, family }];
+  if (family === 0) {
     try {
-      parsed = new URL(url);
-    } catch {
-      throw refuse("must be an absolute http(s) URL");
+      addresses = await abortable((req.resolve ?? defaultResolve)(host), signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new AttemptFailure("dns lookup failed");
     }
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-      throw refuse("must be an absolute http(s) URL");
-    if (parsed.protocol === "http:" && !policy.allowHttp) throw refuse("must use https://");
-    // WHATWG parsing gives every http(s) URL a non-empty host, so there is no host-less case to refuse.
-    if (parsed.username !== "" || parsed.password !== "")
-      throw refuse("must not contain a username or password");
-    return parsed;
+    if (addresses.length === 0) throw new AttemptFailure("dns lookup failed");
   }
-
-  /** The host without IPv6 brackets, and whether it is an IP literal. */
-  function hostOf(url: URL): { host: string; family: number } {
-    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    return { host, family: isIP(host) };
+  // One bad address refuses the host: a rebinding name would otherwise win on a later connect.
+  for (const { address } of addresses) {
+    const reason = addressRefusal(address, req.policy);
+    if (reason) throw new AttemptFailure(`blocked address: ${reason}`);
   }
+  return addresses;
+}
 
-  /** Checks a subscription URL's form at creation and update; IP-literal hosts are judged by addressRefusal. */
-  export function checkUrl(url: string, policy: Policy): URL {
-    const parsed = checkForm(url, policy);
-    const { host, family } = hostOf(parsed);
-    if (family !== 0) {
-      const reason = addressRefusal(host, policy);
-      if (reason)
-        throw InvalidParameterError.value("url", `host ${host} is ${reason}, which may not receive webhooks`);
-    }
-    return parsed;
-  }
-
-  /**
-   * Why an address may not be a receiver, or undefined when it may. Addresses that carry an IPv4 address
-   * (IPv4-mapped, IPv4-translated, NAT64, 6to4) are judged as that IPv4 address.
-   */
-  export function addressRefusal(address: string, policy: Policy): string | undefined {
-    if (!ipaddr.isValid(address)) return "not an IP address";
-    return refusal(ipaddr.parse(address), policy);
-  }
-
-  export interface SendRequest {
-    url: string;
-    headers: Record<string, string>;
-    body: string;
-    timeoutMs: number;
-    policy: Policy;
-    /** injectable DNS for tests; default dns.lookup with all:true */
-    resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
-  }
-
-  export interface SendResult {
-    ok: boolean;
-    status?: number;
-    latencyMs: number;
-    error?: string;
-    /** first 1 KiB of the response body, utf8 */
-    response: string;
-  }
-
-  const defaultResolve = (host: string) => dnsLookup(host, { all: true });
-
-  async function addressesFor(req: SendRequest, url: URL, signal: AbortSignal) {
-    const { host, family } = hostOf(url);
-    // Node skips `lookup` for IP literals, so they are checked here like any resolved address.
-    let addresses: Array<{ address: string; family: number }> = [{ address: host, family }];
-    if (family === 0) {
-      try {
-        addresses = await abortable((req.resolve ?? defaultResolve)(host), signal);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw new AttemptFailure("dns lookup failed");
-      }
-      if (addresses.length === 0) throw new AttemptFailure("dns lookup failed");
-    }
-    // One bad address refuses the host: a rebinding name would otherwise win on a later connect.
-    for (const { address } of addresses) {
-      const reason = addressRefusal(address, req.policy);
-      if (reason) throw new AttemptFailure(`blocked address: ${reason}`);
-    }
-    return addresses;
-  }
-
-  /** Reads at most MAX_RESPONSE_BYTES, then stops; the status alone decides the outcome. */
-  function readSnippet(res: http.IncomingMessage, signal: AbortSignal): Promise<string> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        signal.removeEventListener("abort", onAbort);
-        // StringDecoder holds back a multi-byte character cut at the limit instead of mangling it.
-        resolve(new StringDecoder("utf8").write(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES)));
-      };
-      const onAbort = () => {
+/** Reads at most MAX_RESPONSE_BYTES, then stops; the status alone decides the outcome. */
+function readSnippet(res: http.IncomingMessage, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener("abort", onAbort);
+      // StringDecoder holds back a multi-byte character cut at the limit instead of mangling it.
+      resolve(new StringDecoder("utf8").write(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES)));
+    };
+    const onAbort = () => {
+      res.destroy();
+      finish();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    res.on("data", (chunk: Buffer) => {
+      if (size < SNIPPET_BYTES) chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_RESPONSE_BYTES) {
         res.destroy();
         finish();
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      res.on("data", (chunk: Buffer) => {
-        if (size < SNIPPET_BYTES) chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_RESPONSE_BYTES) {
-          res.destroy();
-          finish();
-        }
-      });
-      res.on("end", finish);
-      res.on("error", finish);
-      res.on("aborted", finish);
+      }
     });
-  }
+    res.on("end", finish);
+    res.on("error", finish);
+    res.on("aborted", finish);
+  });
+}
 
-  function post(
-    req: SendRequest,
-    url: URL,
-    addresses: Array<{ address: string; family: number }>,
-    signal: AbortSignal,
-  ) {
-    const secure = url.protocol === "https:";
-    const body = Buffer.from(req.body);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== "content-length"),
-    );
-    return new Promise<Answer>((resolve, reject) => {
-      const outgoing = (secure ? https : http).request({
-        method: "POST",
-        protocol: url.protocol,
-        hostname: hostOf(url).host,
-        port: url.port === "" ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers: { ...headers, "content-length": String(body.length) },
-        agent: agentFor(req.policy, secure),
-        lookup: pinnedLookup(addresses),
-        signal,
-      });
-      outgoing.on("error", (error) => reject(Object.assign(error, { reused: outgoing.reusedSocket })));
-      outgoing.on("response", (res) => {
-        readSnippet(res, signal).then((response) => resolve({ status: res.statusCode ?? 0, response }));
-      });
-      outgoing.end(body);
+function post(
+  req: SendRequest,
+  url: URL,
+  addresses: Array<{ address: string; family: number }>,
+  signal: AbortSignal,
+) {
+  const secure = url.protocol === "https:";
+  const body = Buffer.from(req.body);
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== "content-length"),
+  );
+  return new Promise<Answer>((resolve, reject) => {
+    const outgoing = (secure ? https : http).request({
+      method: "POST",
+      protocol: url.protocol,
+      hostname: hostOf(url).host,
+      port: url.port === "" ? undefined : Number(url.port),
+      path: `${url.pathname}${url.search}`,
+      headers: { ...headers, "content-length": String(body.length) },
+      agent: agentFor(req.policy, secure),
+      lookup: pinnedLookup(addresses),
+      signal,
     });
-  }
+    outgoing.on("error", (error) => reject(Object.assign(error, { reused: outgoing.reusedSocket })));
+    outgoing.on("response", (res) => {
+      readSnippet(res, signal).then((response) => resolve({ status: res.statusCode ?? 0, response }));
+    });
+    outgoing.end(body);
+  });
+}
 
-  async function attempt(req: SendRequest, signal: AbortSignal): Promise<Answer> {
-    let url: URL;
-    try {
-      url = checkForm(req.url, req.policy);
-    } catch (error) {
-      throw new AttemptFailure(`invalid url: ${(error as Error).message.replace(/^url: /, "")}`);
-    }
-    const addresses = await addressesFor(req, url, signal);
-    try {
+async function attempt(req: SendRequest, signal: AbortSignal): Promise<Answer> {
+  let url: URL;
+  try {
+    url = checkForm(req.url, req.policy);
+  } catch (error) {
+    throw new AttemptFailure(`invalid url: ${(error as Error).message.replace(/^url: /, "")}`);
+  }
+  const addresses = await addressesFor(req, url, signal);
+  try {
+    return await post(req, url, addresses, signal);
+  } catch (error) {
+    // A keep-alive socket the receiver closed while idle fails before any answer; one fresh socket
+    // settles it. Receivers deduplicate on webhook-id, so a request that did arrive is harmless.
+    if (!signal.aborted && (error as { reused?: boolean }).reused)
       return await post(req, url, addresses, signal);
-    } catch (error) {
-      // A keep-alive socket the receiver closed while idle fails before any answer; one fresh socket
-      // settles it. Receivers deduplicate on webhook-id, so a request that did arrive is harmless.
-      if (!signal.aborted && (error as { reused?: boolean }).reused)
-        return await post(req, url, addresses, signal);
-      throw error;
-    }
+    throw error;
   }
+}
 
-  /** POSTs once and never throws: every failure is a result with ok=false and a short stable `error`. */
-  export async function send(req: SendRequest): Promise<SendResult> {
-    const started = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptFailure("timeout")), req.timeoutMs);
-    const latencyMs = () => Math.round(performance.now() - started);
-    try {
-      const { status, response } = await attempt(req, controller.signal);
-      if (status >= 200 && status < 300) return { ok: true, status, latencyMs: latencyMs(), response };
-      const error = status >= 300 && status < 400 ? "redirects are not followed" : "non-2xx response";
-      return { ok: false, status, latencyMs: latencyMs(), error, response };
-    } catch (error) {
-      return {
-        ok: false,
-        latencyMs: latencyMs(),
-        error: failureText(error, controller.signal.aborted),
-        response: "",
-      };
-    } finally {
-      clearTimeout(timer);
-    }
+/** POSTs once and never throws: every failure is a result with ok=false and a short stable `error`. */
+export async function send(req: SendRequest): Promise<SendResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptFailure("timeout")), req.timeoutMs);
+  const latencyMs = () => Math.round(performance.now() - started);
+  try {
+    const { status, response } = await attempt(req, controller.signal);
+    if (status >= 200 && status < 300) return { ok: true, status, latencyMs: latencyMs(), response };
+    const error = status >= 300 && status < 400 ? "redirects are not followed" : "non-2xx response";
+    return { ok: false, status, latencyMs: latencyMs(), error, response };
+  } catch (error) {
+    return {
+      ok: false,
+      latencyMs: latencyMs(),
+      error: failureText(error, controller.signal.aborted),
+      response: "",
+    };
+  } finally {
+    clearTimeout(timer);
   }
 }

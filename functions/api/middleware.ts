@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import * as z from "zod";
-import { Config } from "../../core/config.ts";
-import { Credential } from "../../core/credential/index.ts";
+import * as Config from "../../core/config.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { translateSdkError } from "../../core/db/errors.ts";
 import {
   AuthFailureError,

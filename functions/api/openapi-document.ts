@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import * as z from "zod";
-import { WebhookModel } from "../../core/webhook/model.ts";
-import { WebhookPayloads } from "../../core/webhook/payloads.ts";
+import * as WebhookModel from "../../core/webhook/model.ts";
+import * as WebhookPayloads from "../../core/webhook/payloads.ts";
 import { apps } from "./apps.ts";
 import { ErrorBody, errorResponsesFor, named, securitySchemes } from "./openapi.ts";
 import { OPERATIONS } from "./operations.ts";

@@ -1,8 +1,8 @@
-import { PrivateLinkReactions } from "../../core/privatelink/reactions.ts";
+import * as PrivateLinkReactions from "../../core/privatelink/reactions.ts";
 import type { Consumer } from "../../core/stream/change.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 import { Clock } from "../../core/util/time.ts";
-import { WebhookFanout } from "../../core/webhook/fanout.ts";
+import * as WebhookFanout from "../../core/webhook/fanout.ts";
 
 /** Every stream consumer, in the order they see a change. */
 export const consumers: Consumer[] = [

@@ -1,8 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { Credential } from "../../core/credential/index.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";
 
 describe("operator: accounts", () => {
@@ -153,7 +153,7 @@ describe("operator: credentials", () => {
     expect((await call("GET", "/v1/vpcs", { auth: tenant.auth })).status).toBe(200);
     const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
     const { Db } = await import("../../core/db/client.ts");
-    const { Keys } = await import("../../core/db/keys.ts");
+    const Keys = await import("../../core/db/keys.ts");
     await Db.client().send(
       new UpdateCommand({
         TableName: Db.table(),

@@ -8,9 +8,9 @@ import type {
 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConsole } from "../../console/build.ts";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { WebhookDispatch } from "../../core/webhook/index.ts";
 import { openApiDocument } from "../../functions/api/openapi-document.ts";
 import { scheduledEventInput } from "../../infra/plan.ts";

@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { call, created } from "../support/api.ts";
 import { type Interposed, interpose, type Sent } from "../support/interpose.ts";
 import {

@@ -3,7 +3,7 @@ import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk
 import { mockClient } from "aws-sdk-client-mock";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { S3Store, useObjectStore } from "../../core/storage/index.ts";
 import { useInlineLimit } from "../../functions/api/csv.ts";

@@ -10,7 +10,7 @@ import {
 import { DynamoDBStreamsClient, ListStreamsCommand } from "@aws-sdk/client-dynamodb-streams";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { batchPut } from "../../core/db/batch.ts";
 import { Db } from "../../core/db/client.ts";
 import { type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";

@@ -114,7 +114,7 @@ describe("secrets stay out of logs", () => {
     // Prepare
     const lines: string[] = [];
     process.env.LINKPLANE_LOG_LEVEL = "debug";
-    const { Config } = await import("../../core/config.ts");
+    const Config = await import("../../core/config.ts");
     Config.reset();
     setLogSink((line) => lines.push(line));
     try {

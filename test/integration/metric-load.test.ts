@@ -1,7 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { MetricIngest } from "../../core/metrics/ingest.ts";
 import { MetricLoad } from "../../core/metrics/load.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { RollupDispatch } from "../../core/metrics/rollup-dispatch.ts";
 import { RollupShards } from "../../core/metrics/rollup-shards.ts";

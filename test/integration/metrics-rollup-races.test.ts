@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { bucketValues } from "../../core/metrics/model.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { call, created, operatorAuth } from "../support/api.ts";

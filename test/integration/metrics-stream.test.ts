@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { ServiceMinutes } from "../../core/metrics/service-minutes.ts";
 import type { Change } from "../../core/stream/change.ts";
 import { toChange } from "../../functions/streams/change.ts";

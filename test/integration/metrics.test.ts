@@ -3,7 +3,7 @@ import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { type Aggregate, bucketValues, fold } from "../../core/metrics/model.ts";
 import { Rollup } from "../../core/metrics/rollup.ts";
 import { call, created, newTenant, operatorAuth } from "../support/api.ts";

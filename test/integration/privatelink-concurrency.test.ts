@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { call, created } from "../support/api.ts";
 import { allow, consumer, decide, endpoint, provider, service, startStream } from "../support/privatelink.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { call } from "../support/api.ts";
 import { allow, type Consumer, consumer, endpoint, provider, service } from "../support/privatelink.ts";
 

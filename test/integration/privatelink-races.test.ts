@@ -1,9 +1,9 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
-import { Connection } from "../../core/privatelink/connection.ts";
-import type { Endpoint } from "../../core/privatelink/endpoint.ts";
+import * as Keys from "../../core/db/keys.ts";
+import * as Connection from "../../core/privatelink/connection.ts";
+import type * as Endpoint from "../../core/privatelink/endpoint.ts";
 import { call, created } from "../support/api.ts";
 import { allow, consumer, endpoint, provider, service } from "../support/privatelink.ts";
 

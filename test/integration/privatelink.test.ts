@@ -1,6 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { call, created, newTenant } from "../support/api.ts";
 import {
@@ -388,7 +388,7 @@ describe("endpoints", () => {
     expect(otherTags.status).toBe(409);
     // A token past its 24 hours (TTL deletes lazily) is as good as gone.
     const { Db } = await import("../../core/db/client.ts");
-    const { Keys } = await import("../../core/db/keys.ts");
+    const Keys = await import("../../core/db/keys.ts");
     const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
     await Db.client().send(
       new PutCommand({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Credential } from "../../core/credential/index.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { ServiceUnavailableError } from "../../core/errors.ts";
 import { call, newTenant, operatorAuth } from "../support/api.ts";

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 import { type LocalRuntime, startLocal } from "../../infra/local/runtime.ts";
 import { until } from "../support/wait.ts";

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
-import { Credential } from "../../core/credential/index.ts";
+import * as Config from "../../core/config.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { call, newTenant, operatorAuth, type Tenant } from "../support/api.ts";
 

@@ -6,7 +6,7 @@ import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { Heartbeat } from "../../core/system/heartbeat.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";

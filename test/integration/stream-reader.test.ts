@@ -5,7 +5,7 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { startLocal } from "../../infra/local/runtime.ts";
 import { StreamPoller, type StreamPollerOptions } from "../../infra/local/stream-poller.ts";

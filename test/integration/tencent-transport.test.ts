@@ -1,7 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { Db } from "../../core/db/client.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { parseAuthorization } from "../../functions/api/tencent/tc3.ts";
 import { sdkError, sdkSignedPost, send, specAuthorization, useRuntime } from "../support/tencent.ts";
 

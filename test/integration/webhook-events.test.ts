@@ -2,11 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { MetricExportFiles } from "../../core/metrics/export-files.ts";
 import { FolderStore, type ObjectStore, useObjectStore } from "../../core/storage/index.ts";
 import { WebhookDispatch, WebhookModel } from "../../core/webhook/index.ts";
-import { WebhookPayloads } from "../../core/webhook/payloads.ts";
+import * as WebhookPayloads from "../../core/webhook/payloads.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { call, created, type Tenant } from "../support/api.ts";
 import {

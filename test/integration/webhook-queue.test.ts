@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { WebhookDispatch } from "../../core/webhook/index.ts";
 import { handler as deliver } from "../../functions/webhooks/deliver.ts";
 import { call, created } from "../support/api.ts";

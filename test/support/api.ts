@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Hono } from "hono";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { createLocalApp } from "../../infra/local/server.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");

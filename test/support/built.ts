@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { bundle, type Entry, entries, root } from "../../build/bundle.ts";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 
 const run = promisify(execFile);
 const runner = resolve(import.meta.dirname, "lambda-runner.mjs");

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, inject } from "vitest";
-import { Config } from "../../core/config.ts";
-import { Credential } from "../../core/credential/index.ts";
+import * as Config from "../../core/config.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { ensureTable } from "../../infra/local/table.ts";
 import { installSuiteClock } from "./clock.ts";

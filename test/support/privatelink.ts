@@ -1,6 +1,6 @@
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { handler as streamHandler } from "../../functions/streams/handler.ts";
 import { handler as metricStreamHandler } from "../../functions/streams/metrics.ts";

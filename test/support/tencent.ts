@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as tencentcloud from "tencentcloud-sdk-nodejs";
 import Sign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { afterAll, beforeAll } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Clock } from "../../core/util/time.ts";
 import { VERSION } from "../../functions/api/tencent/index.ts";
 import { signature, utcDate } from "../../functions/api/tencent/tc3.ts";

@@ -1,7 +1,7 @@
 import "aws-sdk-client-mock-vitest/extend";
 import { randomBytes } from "node:crypto";
 import { afterEach } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { setLogSink } from "../../core/util/log.ts";
 import { installSuiteClock } from "./clock.ts";

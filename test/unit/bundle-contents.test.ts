@@ -165,4 +165,12 @@ describe("what a route does not use", () => {
     // The signer; the transport's URL check stays (a subscription's URL is checked when it is saved).
     expect(bytesFrom(WEBHOOKS, /standardwebhooks/)).toBe(0);
   });
+
+  it("keeps only the domain functions a route calls: domain modules are imported as ES namespaces", () => {
+    // As a TypeScript namespace (one object) EndpointService was 10 KB of this bundle, and Keys' object of
+    // builders 4 KB of every bundle; the route calls a few of each (0.6 KB and 1.1 KB).
+    const ENDPOINTS = "functions/api/privatelink/endpoints.ts";
+    expect(bytesFrom(ENDPOINTS, /core[\\/]privatelink[\\/]service\.ts$/)).toBeLessThan(2048);
+    expect(bytesFrom(ENDPOINTS, /core[\\/]db[\\/]keys\.ts$/)).toBeLessThan(2048);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 
 describe("Config: the local runtime's HTTPS listener", () => {
   it("is off without a certificate and key, and on port 3443 by default with both", () => {

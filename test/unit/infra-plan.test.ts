@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
+import * as Config from "../../core/config.ts";
 import { LINKS, linkedEnvironment } from "../../core/links.ts";
 import { consumers } from "../../functions/streams/consumers.ts";
 import {

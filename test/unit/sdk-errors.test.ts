@@ -7,11 +7,11 @@ import {
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Config } from "../../core/config.ts";
-import { Credential } from "../../core/credential/index.ts";
+import * as Config from "../../core/config.ts";
+import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import { ifConditionHolds, RaceLostError, translateSdkError } from "../../core/db/errors.ts";
-import { Keys } from "../../core/db/keys.ts";
+import * as Keys from "../../core/db/keys.ts";
 import { Sealed } from "../../core/util/crypto.ts";
 import * as vpcs from "../../functions/api/inventory/vpcs.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { WebhookModel } from "../../core/webhook/model.ts";
-import { WebhookPayloads } from "../../core/webhook/payloads.ts";
+import * as WebhookModel from "../../core/webhook/model.ts";
+import * as WebhookPayloads from "../../core/webhook/payloads.ts";
 import { openApiDocument } from "../../functions/api/openapi-document.ts";
 
 describe("webhook payload schemas", () => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidParameterError } from "../../core/errors.ts";
-import { WebhookTransport } from "../../core/webhook/transport.ts";
+import * as WebhookTransport from "../../core/webhook/transport.ts";
 import { until } from "../support/wait.ts";
 
 const { addressRefusal, checkUrl, send } = WebhookTransport;

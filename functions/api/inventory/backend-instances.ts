@@ -1,5 +1,5 @@
 import { handle } from "hono/aws-lambda";
-import { BackendInstance } from "../../../core/inventory/backend.ts";
+import * as BackendInstance from "../../../core/inventory/backend.ts";
 import { inventoryApi } from "./crud.ts";
 
 export const app = inventoryApi({

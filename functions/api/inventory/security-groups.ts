@@ -1,5 +1,5 @@
 import { handle } from "hono/aws-lambda";
-import { SecurityGroup } from "../../../core/inventory/security-group.ts";
+import * as SecurityGroup from "../../../core/inventory/security-group.ts";
 import { inventoryApi } from "./crud.ts";
 
 export const app = inventoryApi({

@@ -1,5 +1,5 @@
 import { handle } from "hono/aws-lambda";
-import { Subnet } from "../../../core/inventory/subnet.ts";
+import * as Subnet from "../../../core/inventory/subnet.ts";
 import { inventoryApi } from "./crud.ts";
 
 export const app = inventoryApi({

@@ -1,5 +1,5 @@
 import { handle } from "hono/aws-lambda";
-import { Vpc } from "../../../core/inventory/vpc.ts";
+import * as Vpc from "../../../core/inventory/vpc.ts";
 import { inventoryApi } from "./crud.ts";
 
 export const app = inventoryApi({

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import * as z from "zod";
 import { NotFoundError } from "../../../core/errors.ts";
 import { MetricQuery } from "../../../core/metrics/query.ts";
-import { Endpoint } from "../../../core/privatelink/endpoint.ts";
-import { EndpointService } from "../../../core/privatelink/service.ts";
+import * as Endpoint from "../../../core/privatelink/endpoint.ts";
+import * as EndpointService from "../../../core/privatelink/service.ts";
 import { type ApiEnv, callerUin } from "../factory.ts";
 import { IdParam, security } from "../openapi.ts";
 

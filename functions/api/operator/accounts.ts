@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { Account } from "../../../core/account/index.ts";
-import { Credential } from "../../../core/credential/index.ts";
+import * as Account from "../../../core/account/index.ts";
+import * as Credential from "../../../core/credential/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
 import { createApi } from "../factory.ts";
 import { jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { Account } from "../../../core/account/index.ts";
+import * as Account from "../../../core/account/index.ts";
 import { PageParams } from "../../../core/db/page.ts";
-import { Allowlist } from "../../../core/privatelink/allowlist.ts";
+import * as Allowlist from "../../../core/privatelink/allowlist.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 

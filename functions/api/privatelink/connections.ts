@@ -3,9 +3,9 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { PageParams } from "../../../core/db/page.ts";
 import { ConnectionState } from "../../../core/privatelink/common.ts";
-import { Connection } from "../../../core/privatelink/connection.ts";
-import { ConnectionBatch } from "../../../core/privatelink/connection-batch.ts";
-import { Endpoint } from "../../../core/privatelink/endpoint.ts";
+import * as Connection from "../../../core/privatelink/connection.ts";
+import * as ConnectionBatch from "../../../core/privatelink/connection-batch.ts";
+import * as Endpoint from "../../../core/privatelink/endpoint.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 

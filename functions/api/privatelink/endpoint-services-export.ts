@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { EndpointService } from "../../../core/privatelink/service.ts";
+import * as EndpointService from "../../../core/privatelink/service.ts";
 import { csvResponse, exportFilename } from "../csv.ts";
 import { DownloadQuery, downloadResponses } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";

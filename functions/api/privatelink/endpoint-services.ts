@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { PrivateLink } from "../../../core/privatelink/index.ts";
-import { EndpointService } from "../../../core/privatelink/service.ts";
+import * as PrivateLink from "../../../core/privatelink/index.ts";
+import * as EndpointService from "../../../core/privatelink/service.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { Authorized, PUBLIC_FIELDS } from "./service-scope.ts";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
-import { Endpoint } from "../../../core/privatelink/endpoint.ts";
-import { EndpointCreation } from "../../../core/privatelink/endpoint-create.ts";
-import { EndpointSecurityGroups } from "../../../core/privatelink/endpoint-security-groups.ts";
+import * as Endpoint from "../../../core/privatelink/endpoint.ts";
+import * as EndpointCreation from "../../../core/privatelink/endpoint-create.ts";
+import * as EndpointSecurityGroups from "../../../core/privatelink/endpoint-security-groups.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { EndpointFilters, ListQuery, projected, tagsOf } from "./shared.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { EndpointService } from "../../../core/privatelink/service.ts";
+import * as EndpointService from "../../../core/privatelink/service.ts";
 
 /**
  * The two scopes of a services listing (the list and its CSV export, two functions): the caller's own

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
-import { Config } from "../../../core/config.ts";
-import { Credential } from "../../../core/credential/index.ts";
-import { SignatureLedger } from "../../../core/credential/replay.ts";
+import * as Config from "../../../core/config.ts";
+import * as Credential from "../../../core/credential/index.ts";
+import * as SignatureLedger from "../../../core/credential/replay.ts";
 import { AuthFailureError, InvalidParameterError, LinkplaneError } from "../../../core/errors.ts";
 import { requestId as newRequestId } from "../../../core/util/id.ts";
 import { log } from "../../../core/util/log.ts";

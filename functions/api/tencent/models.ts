@@ -1,11 +1,11 @@
 import { InternalError } from "../../../core/errors.ts";
-import type { SecurityGroup } from "../../../core/inventory/security-group.ts";
-import type { Subnet } from "../../../core/inventory/subnet.ts";
-import type { Vpc } from "../../../core/inventory/vpc.ts";
-import type { Allowlist } from "../../../core/privatelink/allowlist.ts";
+import type * as SecurityGroup from "../../../core/inventory/security-group.ts";
+import type * as Subnet from "../../../core/inventory/subnet.ts";
+import type * as Vpc from "../../../core/inventory/vpc.ts";
+import type * as Allowlist from "../../../core/privatelink/allowlist.ts";
 import { REFERENCE_STATE, type Tag } from "../../../core/privatelink/common.ts";
-import type { Endpoint } from "../../../core/privatelink/endpoint.ts";
-import type { EndpointService } from "../../../core/privatelink/service.ts";
+import type * as Endpoint from "../../../core/privatelink/endpoint.ts";
+import type * as EndpointService from "../../../core/privatelink/service.ts";
 
 /**
  * Domain answers in the reference API's models (VPC API 2017-03-12, as in tencentcloud-sdk-nodejs'

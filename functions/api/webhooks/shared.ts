@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { WebhookMessage } from "../../../core/webhook/message.ts";
+import * as WebhookMessage from "../../../core/webhook/message.ts";
 import { IdParam, named, security } from "../openapi.ts";
 
 // What the webhook routes' two modules (subscriptions.ts, deliveries.ts) both declare.

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { PageParams } from "../../../core/db/page.ts";
-import { WebhookHistory } from "../../../core/webhook/history.ts";
-import { WebhookMessage } from "../../../core/webhook/message.ts";
-import { WebhookSubscription } from "../../../core/webhook/subscription.ts";
+import * as WebhookHistory from "../../../core/webhook/history.ts";
+import * as WebhookMessage from "../../../core/webhook/message.ts";
+import * as WebhookSubscription from "../../../core/webhook/subscription.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { jsonBody, jsonResponse, named, pageOf } from "../openapi.ts";
 import { byId, byMessage, common, MessageDetail } from "./shared.ts";

@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { Account } from "../../../../core/account/index.ts";
+import * as Account from "../../../../core/account/index.ts";
 import { NotFoundError } from "../../../../core/errors.ts";
-import { Allowlist } from "../../../../core/privatelink/allowlist.ts";
-import { EndpointService } from "../../../../core/privatelink/service.ts";
+import * as Allowlist from "../../../../core/privatelink/allowlist.ts";
+import * as EndpointService from "../../../../core/privatelink/service.ts";
 import * as M from "../models.ts";
 import {
   type Action,

@@ -1,11 +1,11 @@
 import * as z from "zod";
-import { Account } from "../../../../core/account/index.ts";
+import * as Account from "../../../../core/account/index.ts";
 import type { Page, PageParams } from "../../../../core/db/page.ts";
 import { InvalidParameterError, LinkplaneError, NotFoundError } from "../../../../core/errors.ts";
-import { Vpc } from "../../../../core/inventory/vpc.ts";
-import { Connection } from "../../../../core/privatelink/connection.ts";
-import type { Endpoint } from "../../../../core/privatelink/endpoint.ts";
-import { EndpointService } from "../../../../core/privatelink/service.ts";
+import * as Vpc from "../../../../core/inventory/vpc.ts";
+import * as Connection from "../../../../core/privatelink/connection.ts";
+import type * as Endpoint from "../../../../core/privatelink/endpoint.ts";
+import * as EndpointService from "../../../../core/privatelink/service.ts";
 
 /**
  * What every action module shares: the context an action runs in, the `action()` builder, and the

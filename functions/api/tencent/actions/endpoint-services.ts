@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { UnsupportedOperationError } from "../../../../core/errors.ts";
-import { PrivateLink } from "../../../../core/privatelink/index.ts";
-import { EndpointService } from "../../../../core/privatelink/service.ts";
+import * as PrivateLink from "../../../../core/privatelink/index.ts";
+import * as EndpointService from "../../../../core/privatelink/service.ts";
 import * as M from "../models.ts";
 import {
   type Action,

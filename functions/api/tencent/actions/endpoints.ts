@@ -1,9 +1,9 @@
 import * as z from "zod";
 import { LinkplaneError } from "../../../../core/errors.ts";
-import { ConnectionBatch } from "../../../../core/privatelink/connection-batch.ts";
-import { Endpoint } from "../../../../core/privatelink/endpoint.ts";
-import { EndpointCreation } from "../../../../core/privatelink/endpoint-create.ts";
-import { EndpointSecurityGroups } from "../../../../core/privatelink/endpoint-security-groups.ts";
+import * as ConnectionBatch from "../../../../core/privatelink/connection-batch.ts";
+import * as Endpoint from "../../../../core/privatelink/endpoint.ts";
+import * as EndpointCreation from "../../../../core/privatelink/endpoint-create.ts";
+import * as EndpointSecurityGroups from "../../../../core/privatelink/endpoint-security-groups.ts";
 import { validate } from "../../../../core/validation.ts";
 import * as M from "../models.ts";
 import {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SecurityGroup } from "../../../../core/inventory/security-group.ts";
+import * as SecurityGroup from "../../../../core/inventory/security-group.ts";
 import * as M from "../models.ts";
 import { type Action, action, Count, describeList, FilterInput, inRegion, TagInput } from "./common.ts";
 

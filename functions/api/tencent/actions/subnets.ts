@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Subnet } from "../../../../core/inventory/subnet.ts";
+import * as Subnet from "../../../../core/inventory/subnet.ts";
 import * as M from "../models.ts";
 import {
   type Action,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Vpc } from "../../../../core/inventory/vpc.ts";
+import * as Vpc from "../../../../core/inventory/vpc.ts";
 import * as M from "../models.ts";
 import { type Action, action, Count, describeList, FilterInput, TagInput, vpcInRegion } from "./common.ts";
 
