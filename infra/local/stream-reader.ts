@@ -128,6 +128,8 @@ export class StreamReader {
   private readonly idleMaxMs: number;
   /** The wait after the next pass that finds nothing. */
   private idleWait: number;
+  /** The wait in progress is longer than the poll interval (the reader backed off). */
+  private backedOff = false;
   private arn: string;
   private readonly name: string;
   private readonly readLimit: number;
@@ -194,13 +196,14 @@ export class StreamReader {
   }
 
   /**
-   * Reads now, and at the shortest interval again: something was written to the table (the local
-   * runtime calls this after every write its own clients make), so a reader that had backed off still
-   * hands the change on within a poll interval.
+   * Something was written to the table (the local runtime calls this after every write its own clients
+   * make): a reader that had backed off reads now, and every reader goes back to the shortest interval.
+   * A reader waiting out no more than that interval is left to it: waking it at each write would make a
+   * GetRecords (1-5 ms of DynamoDB Local's CPU, whatever it finds) per write during a burst.
    */
   wake(): void {
     this.idleWait = this.pollIntervalMs;
-    this.nap.wake();
+    if (this.backedOff) this.nap.wake();
   }
 
   /** A mapping handled records: if a shard waited for it, read on now rather than at the next poll. */
@@ -285,7 +288,9 @@ export class StreamReader {
       if (busy.size > 0) this.idleWait = this.pollIntervalMs;
       const wait = busy.size > 0 ? this.pollIntervalMs : this.idleWait;
       if (busy.size === 0) this.idleWait = Math.min(this.idleWait * 2, this.idleMaxMs);
+      this.backedOff = wait > this.pollIntervalMs;
       await this.nap.sleep(wait);
+      this.backedOff = false;
     }
   }
 

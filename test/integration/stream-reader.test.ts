@@ -244,6 +244,24 @@ describe("the stream reader's idle back-off", () => {
     await until(() => seen.includes("wake#1"), 2_000, "the record after wake()");
   });
 
+  it("is not made to read at each wake() while it is not backed off (a burst of writes)", async () => {
+    // Prepare: a reader at its shortest interval (a pass just found records)
+    const shared = reader({ pollIntervalMs: 200, idleMaxMs: 60_000 });
+    const p = mapping(shared, async () => ({ batchItemFailures: [] }));
+    await p.idle();
+    await put("burst#0", "Test");
+    shared.wake();
+    // Act: 40 writes in about 1 s, each followed by a wake, as the runtime's Db.onWrite does
+    const before = shared.passCount;
+    for (let i = 1; i <= 40; i++) {
+      await put(`burst#${i}`, "Test");
+      shared.wake();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // Assess: about one pass per 200 ms, not one per write
+    expect(shared.passCount - before).toBeLessThanOrEqual(12);
+  });
+
   it("without an idle maximum, keeps reading at its interval", async () => {
     // Prepare
     const shared = reader({ pollIntervalMs: 100 });
