@@ -119,7 +119,14 @@ export function withoutMethods(contents, names, path) {
   let out = contents;
   for (const name of names) {
     const before = out;
-    out = out.replace(methodDefinition(name), "");
+    out = out.replace(methodDefinition(name), (method) => {
+      // A method is indented; a line at column 0 inside the match means it ran past its own object.
+      if (/\n\S/.test(method))
+        throw new Error(
+          `${path}: zod method "${name}" is not shaped as expected (build/esbuild-plugins.mjs)`,
+        );
+      return "";
+    });
     if (out === before)
       throw new Error(`${path}: no zod method "${name}" to leave out (build/esbuild-plugins.mjs)`);
   }
@@ -157,7 +164,10 @@ export const zodClassicTrimmed = {
   },
 };
 
-const METHOD_CALL = new RegExp(`\\.\\s*(${ZOD_METHODS_LEFT_OUT.join("|")})\\s*\\(`);
+// `.name(`, `.name<T>(` and `["name"](`.
+const METHOD_CALL = new RegExp(
+  `(?:\\.\\s*(${ZOD_METHODS_LEFT_OUT.join("|")})\\s*(?:<[^()]*>\\s*)?|\\[\\s*["'\`](${ZOD_METHODS_LEFT_OUT.join("|")})["'\`]\\s*\\]\\s*)\\(`,
+);
 
 /**
  * Fails the build where a bundled Linkplane module calls a method of ZOD_METHODS_LEFT_OUT (by name: a
@@ -173,8 +183,9 @@ export const zodMethodsGuard = {
       const call = source.match(METHOD_CALL);
       if (call) {
         const line = source.slice(0, call.index).split("\n").length;
+        const name = call[1] ?? call[2];
         throw new Error(
-          `${args.path}:${line}: calls ".${call[1]}()", a zod method left out of the bundles; if it is zod's, take "${call[1]}" off ZOD_METHODS_LEFT_OUT (build/esbuild-plugins.mjs)`,
+          `${args.path}:${line}: calls ".${name}()", a zod method left out of the bundles; if it is zod's, take "${name}" off ZOD_METHODS_LEFT_OUT (build/esbuild-plugins.mjs)`,
         );
       }
       return undefined;

@@ -168,7 +168,13 @@ export namespace Db {
     };
     const base = new DynamoDBClient(settings);
     record(base);
-    reader = new DynamoDBClient({ ...settings, cacheMiddleware: true });
+    // The same HTTP handler, so its connections too: in Lambda a route that reads and then writes opens
+    // one connection, not one per client.
+    reader = new DynamoDBClient({
+      ...settings,
+      requestHandler: base.config.requestHandler,
+      cacheMiddleware: true,
+    });
     record(reader);
     return DynamoDBDocumentClient.from(base, { marshallOptions: MARSHALL });
   }

@@ -342,14 +342,26 @@ export class StreamReader {
     );
     if (!shard.iterator || sequenceBefore(from, shard.position)) {
       const position = shard.trimmed ? undefined : from;
-      const out = await this.client.send(
-        new GetShardIteratorCommand({
-          StreamArn: this.arn,
-          ShardId: shard.id,
-          ShardIteratorType: position ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-          SequenceNumber: position,
-        }),
-      );
+      let out: { ShardIterator?: string };
+      try {
+        out = await this.client.send(
+          new GetShardIteratorCommand({
+            StreamArn: this.arn,
+            ShardId: shard.id,
+            ShardIteratorType: position ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
+            SequenceNumber: position,
+          }),
+        );
+      } catch (error) {
+        // A position older than the stream keeps (24 h; a checkpoint from an old run, or a mapping that
+        // fell that far behind) fails here rather than in GetRecords: read from the oldest record kept,
+        // as Lambda does, instead of asking for the same position at every pass.
+        if (!position || (error as { name?: string }).name !== "TrimmedDataAccessException") throw error;
+        shard.iterator = undefined;
+        shard.trimmed = true;
+        for (const w of wanting) busy.add(w.consumer);
+        return true;
+      }
       shard.trimmed = false;
       shard.position = position;
       shard.iterator = out.ShardIterator;

@@ -274,3 +274,43 @@ describe("the stream reader's idle back-off", () => {
     expect(shared.passCount - before).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe("the stream reader when a position is trimmed away", () => {
+  it("reads from the oldest record kept when GetShardIterator says the position is trimmed", async () => {
+    // Prepare: a client whose next GetRecords finds its iterator expired, and for which every position
+    // (AFTER_SEQUENCE_NUMBER) is older than what the stream keeps, as after a day's lag
+    const client = new DynamoDBStreamsClient({
+      endpoint: Config.get().dynamodbEndpoint,
+      region: Config.get().awsRegion,
+      credentials: Db.localCredentials(),
+    });
+    let expire = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ShardIteratorType?: string };
+        if (context.commandName === "GetRecordsCommand" && expire) {
+          expire = false;
+          throw Object.assign(new Error("expired"), { name: "ExpiredIteratorException" });
+        }
+        if (
+          context.commandName === "GetShardIteratorCommand" &&
+          input.ShardIteratorType === "AFTER_SEQUENCE_NUMBER"
+        )
+          throw Object.assign(new Error("trimmed"), { name: "TrimmedDataAccessException" });
+        return next(args);
+      },
+      { step: "initialize", name: "trimmedPositions" },
+    );
+    const seen: string[] = [];
+    const p = mapping(reader({ client }), noting(seen), { filters: only("Trim") });
+    await put("trim#a", "Trim");
+    await until(() => seen.includes("trim#a"), 10_000, "the first record");
+    // Act
+    expire = true;
+    await put("trim#b", "Trim");
+    // Assess: the reader went back to the oldest record, and the mapping got b, and a only once
+    await until(() => seen.includes("trim#b"), 10_000, "the record after the trimmed position");
+    await p.idle();
+    expect(seen.filter((k) => k === "trim#a")).toHaveLength(1);
+  });
+});

@@ -111,6 +111,12 @@ describe("zod's methods in the bundles", () => {
     const uses = join(dir, "uses.ts");
     await writeFile(uses, 'import * as z from "zod";\nexport const Mail = z\n  .string()\n  .email();\n');
     await expect(onLoad?.({ path: uses })).rejects.toThrow(/uses\.ts:4: calls "\.email\(\)"/);
+    const generic = join(dir, "generic.ts");
+    await writeFile(generic, 'import * as z from "zod";\nexport const Id = z.string().brand<"Id">();\n');
+    await expect(onLoad?.({ path: generic })).rejects.toThrow(/generic\.ts:2: calls "\.brand\(\)"/);
+    const bracket = join(dir, "bracket.ts");
+    await writeFile(bracket, 'import * as z from "zod";\nexport const Loose = z.object({})["strict"]();\n');
+    await expect(onLoad?.({ path: bracket })).rejects.toThrow(/bracket\.ts:2: calls "\.strict\(\)"/);
     const fine = join(dir, "fine.ts");
     await writeFile(fine, 'import * as z from "zod";\nexport const Name = z.string().max(60).optional();\n');
     await expect(onLoad?.({ path: fine })).resolves.toBeUndefined();
@@ -122,6 +128,10 @@ describe("zod's methods in the bundles", () => {
     const source = "const p = {\n    email(params) {\n        return this;\n    },\n};\n";
     expect(withoutMethods(source, ["email"], "schemas.js")).toBe("const p = {\n};\n");
     expect(() => withoutMethods(source, ["email", "uuid"], "schemas.js")).toThrow(/no zod method "uuid"/);
+    // The last method of an object has no "    }," of its own: the match would run into the next object.
+    const last =
+      "const p = {\n    email(params) {\n        return this;\n    }\n};\nconst q = {\n    uuid() {\n        return 1;\n    },\n};\n";
+    expect(() => withoutMethods(last, ["email"], "schemas.js")).toThrow(/"email" is not shaped as expected/);
   });
 });
 
