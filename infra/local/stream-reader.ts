@@ -340,11 +340,11 @@ export class StreamReader {
       (earliest, w, i) => (i === 0 || sequenceBefore(w.after, earliest) ? w.after : earliest),
       undefined,
     );
-    if (!shard.iterator || sequenceBefore(from, shard.position)) {
-      const position = shard.trimmed ? undefined : from;
-      let out: { ShardIterator?: string };
-      try {
-        out = await this.client.send(
+    let out: Awaited<ReturnType<typeof this.getRecords>>;
+    try {
+      if (!shard.iterator || sequenceBefore(from, shard.position)) {
+        const position = shard.trimmed ? undefined : from;
+        const got = await this.client.send(
           new GetShardIteratorCommand({
             StreamArn: this.arn,
             ShardId: shard.id,
@@ -352,39 +352,29 @@ export class StreamReader {
             SequenceNumber: position,
           }),
         );
-      } catch (error) {
-        // A position older than the stream keeps (24 h; a checkpoint from an old run, or a mapping that
-        // fell that far behind) fails here rather than in GetRecords: read from the oldest record kept,
-        // as Lambda does, instead of asking for the same position at every pass.
-        if (!position || (error as { name?: string }).name !== "TrimmedDataAccessException") throw error;
-        shard.iterator = undefined;
-        shard.trimmed = true;
-        for (const w of wanting) busy.add(w.consumer);
-        return true;
-      }
-      shard.trimmed = false;
-      shard.position = position;
-      shard.iterator = out.ShardIterator;
-      if (!shard.iterator) {
-        for (const w of wanting) {
-          w.consumer.accept(shard.id, [], true);
-          busy.add(w.consumer);
+        shard.trimmed = false;
+        shard.position = position;
+        shard.iterator = got.ShardIterator;
+        if (!shard.iterator) {
+          for (const w of wanting) {
+            w.consumer.accept(shard.id, [], true);
+            busy.add(w.consumer);
+          }
+          return true;
         }
-        return true;
       }
-    }
-    let out: Awaited<ReturnType<typeof this.getRecords>>;
-    try {
       out = await this.getRecords(shard.iterator);
     } catch (error) {
+      // An iterator expires; a position older than what the stream keeps (24 h: a checkpoint from an old
+      // run, a mapping that far behind) is trimmed, and GetShardIterator says so as well as GetRecords.
+      // Either way the next pass takes a new iterator, from the oldest record kept if trimmed, as Lambda
+      // does, rather than asking for the same position at every pass.
       const name = (error as { name?: string }).name;
-      if (name === "ExpiredIteratorException" || name === "TrimmedDataAccessException") {
-        shard.iterator = undefined;
-        shard.trimmed = name === "TrimmedDataAccessException";
-        for (const w of wanting) busy.add(w.consumer);
-        return true;
-      }
-      throw error;
+      if (name !== "ExpiredIteratorException" && name !== "TrimmedDataAccessException") throw error;
+      shard.iterator = undefined;
+      shard.trimmed = name === "TrimmedDataAccessException";
+      for (const w of wanting) busy.add(w.consumer);
+      return true;
     }
     shard.iterator = out.NextShardIterator;
     const records = out.Records ?? [];
