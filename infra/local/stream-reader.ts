@@ -136,9 +136,13 @@ export class StreamReader {
   private readonly maxQueued: number;
   private readonly consumers = new Set<StreamConsumer>();
   private readonly shards = new Map<string, ReaderShard>();
-  private running = false;
   private paused = false;
-  private loop: Promise<void> | undefined;
+  /**
+   * The reading loop. Each has its own stop flag: a mapping attached while the last one detaches starts a
+   * loop that follows the stopping one, rather than reviving it (which left two loops reading and the
+   * detach waiting for ever).
+   */
+  private loop: { stopped: boolean; done: Promise<void> } | undefined;
   private nextDescribe = 0;
   /** When reading the stream started failing, while it does. */
   private failingSince: number | undefined;
@@ -177,22 +181,27 @@ export class StreamReader {
   /** Reads for this mapping too; the reader runs while any mapping is attached. */
   attach(consumer: StreamConsumer): void {
     this.consumers.add(consumer);
-    if (this.running) {
+    if (this.loop && !this.loop.stopped) {
       this.nap.wake();
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    const previous = this.loop?.done;
+    const loop = { stopped: false, done: Promise.resolve() };
+    loop.done = (async () => {
+      await previous;
+      await this.run(loop);
+    })();
+    this.loop = loop;
   }
 
   /** Stops reading for this mapping; with none left the reader stops (its iterators are dropped). */
   async detach(consumer: StreamConsumer): Promise<void> {
     this.consumers.delete(consumer);
-    if (this.consumers.size > 0 || !this.running) return;
-    this.running = false;
+    const loop = this.loop;
+    if (this.consumers.size > 0 || !loop) return;
+    loop.stopped = true;
     this.nap.wake();
-    await this.loop;
-    this.forgetIterators();
+    await loop.done;
   }
 
   /**
@@ -243,8 +252,17 @@ export class StreamReader {
     this.nextDescribe = 0;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
+  private async run(loop: { stopped: boolean }): Promise<void> {
+    try {
+      await this.read(loop);
+    } finally {
+      // Iterators are dropped with the loop: a loop started later reads from where the mappings are.
+      this.forgetIterators();
+    }
+  }
+
+  private async read(loop: { stopped: boolean }): Promise<void> {
+    while (!loop.stopped) {
       if (this.paused) {
         await this.nap.sleep(this.pollIntervalMs);
         continue;
@@ -258,7 +276,7 @@ export class StreamReader {
       try {
         if (Date.now() >= this.nextDescribe) await this.refreshShards();
         for (const shard of [...this.shards.values()]) {
-          if (!this.running) break;
+          if (loop.stopped) break;
           more = (await this.readShard(shard, busy)) || more;
         }
         if (this.failingSince !== undefined) {
@@ -284,7 +302,7 @@ export class StreamReader {
         continue;
       }
       for (const consumer of this.consumers) consumer.passed(pass, !busy.has(consumer));
-      if (more || !this.running) continue;
+      if (more || loop.stopped) continue;
       if (busy.size > 0) this.idleWait = this.pollIntervalMs;
       const wait = busy.size > 0 ? this.pollIntervalMs : this.idleWait;
       if (busy.size === 0) this.idleWait = Math.min(this.idleWait * 2, this.idleMaxMs);

@@ -9,7 +9,11 @@ import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { startLocal } from "../../infra/local/runtime.ts";
 import { StreamPoller, type StreamPollerOptions } from "../../infra/local/stream-poller.ts";
-import { StreamReader, type StreamReaderOptions } from "../../infra/local/stream-reader.ts";
+import {
+  type StreamConsumer,
+  StreamReader,
+  type StreamReaderOptions,
+} from "../../infra/local/stream-reader.ts";
 import { tableState } from "../support/integration-setup.ts";
 import { until } from "../support/wait.ts";
 
@@ -170,6 +174,48 @@ describe("local stream reader shared by mappings", () => {
     expect(behind).toEqual(all);
     expect(ahead).toEqual(all);
   });
+  it("reads with one loop when a mapping attaches while the last one detaches, and the detach returns", async () => {
+    // Prepare: a reader whose calls in flight are counted, read for a mapping that wants nothing.
+    const shared = reader();
+    let inFlight = 0;
+    let most = 0;
+    shared.client.middlewareStack.add(
+      (next) => async (args) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: "initialize", name: "countInFlight" },
+    );
+    const leaving: StreamConsumer = {
+      name: "leaving",
+      want: () => undefined,
+      queued: () => 0,
+      accept: () => {},
+      passed: () => {},
+      streamChanged: () => {},
+    };
+    shared.attach(leaving);
+    await until(() => shared.passCount > 1, 10_000, "a pass");
+    // Act: the last mapping detaches and, before its loop has stopped, another attaches.
+    const detaching = shared.detach(leaving);
+    const seen: string[] = [];
+    mapping(shared, noting(seen), { filters: only("Handover") });
+    const detached = await Promise.race([
+      detaching.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
+    ]);
+    await put("handover#1", "Handover");
+    await until(() => seen.includes("handover#1"), 10_000, "the record");
+    // Assess: the detach returned, and the reader never made two calls at once (one loop, not two).
+    expect(detached).toBe(true);
+    expect(most).toBe(1);
+    expect(seen).toEqual(["handover#1"]);
+  });
+
   it("waits for the poll interval after a read that caught up, however often records are written", async () => {
     // Prepare: a poll every 300 ms, and the reader's GetRecords calls counted.
     const shared = reader({ pollIntervalMs: 300 });
