@@ -4,8 +4,6 @@ import { mkdir, rename, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import * as Config from "../config.ts";
 import { NotFoundError } from "../errors.ts";
 import { Clock } from "../util/time.ts";
@@ -71,7 +69,7 @@ export async function downloadLink(
 }
 
 /** Keys are built by Linkplane (`metric-exports/<uin>/<id>/<period>.csv`): refuse anything else. */
-function safeKey(key: string): string {
+export function safeKey(key: string): string {
   if (!/^[A-Za-z0-9_\-./]+$/.test(key) || key.split("/").some((part) => part === ".." || part === "")) {
     throw new Error(`unsafe object key ${key}`);
   }
@@ -110,57 +108,31 @@ export class FolderStore implements ObjectStore {
   }
 }
 
-export class S3Store implements ObjectStore {
-  constructor(
-    private readonly bucket: string,
-    private readonly client = new S3Client({}),
-  ) {}
+/**
+ * The export bucket, with the S3 client loaded on first use (core/storage/s3.ts, a chunk of its own in the
+ * bundles): most requests of an export route answer inline and never reach the bucket, so their cold
+ * starts do not load the client (docs/deploy.md "Bundles").
+ */
+export class BucketStore implements LinkingStore {
+  #store: Promise<LinkingStore> | undefined;
+
+  constructor(private readonly bucket: string) {}
+
+  private s3(): Promise<LinkingStore> {
+    this.#store ??= import("./s3.ts").then(({ S3Store }) => new S3Store(this.bucket));
+    return this.#store;
+  }
 
   async put(key: string, chunks: AsyncIterable<string | Buffer>, contentType: string): Promise<Stored> {
-    // Export files are bounded (a period of one account's metrics), so one PutObject of the whole file.
-    const parts: Buffer[] = [];
-    for await (const chunk of chunks)
-      parts.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
-    const body = Buffer.concat(parts);
-    const sha256 = createHash("sha256").update(body).digest("hex");
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: safeKey(key),
-        Body: body,
-        ContentType: contentType,
-        ChecksumSHA256: Buffer.from(sha256, "hex").toString("base64"),
-      }),
-    );
-    return { key, bytes: body.length, sha256 };
+    return (await this.s3()).put(key, chunks, contentType);
   }
 
   async get(key: string): Promise<ReadableStream<Uint8Array>> {
-    const out = await this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: safeKey(key) }))
-      .catch((error: { name?: string }) => {
-        if (error.name === "NoSuchKey") throw new NotFoundError("file", key);
-        throw error;
-      });
-    if (!out.Body) throw new NotFoundError("file", key);
-    return out.Body.transformToWebStream();
+    return (await this.s3()).get(key);
   }
 
-  /**
-   * Presigned with the function's own credentials (its role's, with their session token). The download's
-   * name and type are signed in, so S3 answers with them and nobody can change them in the URL.
-   */
   async downloadUrl(key: string, download: Download): Promise<string> {
-    const command = new GetObjectCommand({
-      Bucket: this.bucket,
-      Key: safeKey(key),
-      ResponseContentDisposition: `attachment; filename="${download.filename}"`,
-      ResponseContentType: download.contentType,
-    });
-    return getSignedUrl(this.client, command, {
-      expiresIn: download.expiresInSeconds,
-      signingDate: Clock.date(),
-    });
+    return (await this.s3()).downloadUrl(key, download);
   }
 }
 
@@ -169,7 +141,7 @@ let store: ObjectStore | undefined;
 export function objectStore(): ObjectStore {
   const config = Config.get();
   store ??= config.exportBucket
-    ? new S3Store(config.exportBucket)
+    ? new BucketStore(config.exportBucket)
     : new FolderStore(resolve(config.dataDir, "exports"));
   return store;
 }

@@ -1,17 +1,25 @@
-import * as heartbeat from "./heartbeat.ts";
 import type { Job } from "./job.ts";
-import * as metricExports from "./metric-exports.ts";
-import * as rollupDaily from "./rollup-daily.ts";
-import * as rollupHourly from "./rollup-hourly.ts";
-import * as webhookRetry from "./webhook-retry.ts";
 
 /**
- * Job name → its definition, for the operator's "run now" and the local scheduler. A Map, because the
- * name comes from the caller's URL: `constructor` must not find Object's.
+ * Job name → its definition, loaded on demand, for the operator's "run now" and the demo. Each job is
+ * imported when it is run, so "run now" loads only the job it runs (in the bundle, a chunk of its own:
+ * docs/deploy.md "Bundles"). A Map, because the name comes from the caller's URL: `constructor` must not
+ * find Object's.
  */
-export const jobs: ReadonlyMap<string, Job> = new Map(
-  [heartbeat.job, rollupHourly.job, rollupDaily.job, metricExports.job, webhookRetry.job].map((job) => [
-    job.name,
-    job,
-  ]),
-);
+const jobs: ReadonlyMap<string, () => Promise<Job>> = new Map<string, () => Promise<Job>>([
+  ["heartbeat", async () => (await import("./heartbeat.ts")).job],
+  ["rollup-hourly", async () => (await import("./rollup-hourly.ts")).job],
+  ["rollup-daily", async () => (await import("./rollup-daily.ts")).job],
+  ["metric-exports", async () => (await import("./metric-exports.ts")).job],
+  ["webhook-retry", async () => (await import("./webhook-retry.ts")).job],
+]);
+
+/** The job of this name, or undefined when there is none. */
+export async function loadJob(name: string): Promise<Job | undefined> {
+  return jobs.get(name)?.();
+}
+
+/** The name of every job. */
+export function jobNames(): string[] {
+  return [...jobs.keys()];
+}

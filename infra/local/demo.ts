@@ -17,7 +17,7 @@ import * as EndpointService from "../../core/privatelink/service.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
 import { scheduledEvent } from "../../functions/cron/job.ts";
-import { jobs } from "../../functions/cron/jobs.ts";
+import { loadJob } from "../../functions/cron/jobs.ts";
 
 /**
  * `npm start -- --demo`: a provider and a consumer with services and endpoints, 24 hours of samples
@@ -152,7 +152,7 @@ export interface DemoLoad {
 /** The demo's rollups, run as the jobs so `GET /v1/operator/jobs` shows them (trigger "demo"). */
 async function rollUp(): Promise<void> {
   for (const name of ["rollup-hourly", "rollup-daily"]) {
-    const job = jobs.get(name);
+    const job = await loadJob(name);
     if (!job) throw new Error(`no job ${name}`);
     const outcome = await job.run(scheduledEvent(name, Clock.date(), "demo", Config.get().awsRegion));
     if (outcome.status === "failed") throw new Error(`${name}: ${outcome.error}`);

@@ -2,7 +2,8 @@ import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { batchWrite, endpointItem } from "../../bench/support.ts";
-import { S3Store, useObjectStore } from "../../core/storage/index.ts";
+import { useObjectStore } from "../../core/storage/index.ts";
+import { S3Store } from "../../core/storage/s3.ts";
 import { Clock } from "../../core/util/time.ts";
 import { INLINE_LIMIT_BYTES, useInlineLimit } from "../../functions/api/csv.ts";
 import { call, newTenant, type Tenant } from "../support/api.ts";

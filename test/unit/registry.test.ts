@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { honoPath, routes } from "../../functions/api/routes.ts";
-import { jobs } from "../../functions/cron/jobs.ts";
+import { jobNames, loadJob } from "../../functions/cron/jobs.ts";
 import { schedules } from "../../functions/cron/schedules.ts";
 import { nextRun } from "../../infra/local/scheduler.ts";
 
@@ -37,12 +37,16 @@ describe("route registry", () => {
 describe("schedule registry", () => {
   it("resolves every job to a module exporting handler, with a valid expression and a definition", async () => {
     for (const entry of schedules) {
-      const mod = (await import(resolve(root, entry.module))) as { handler: unknown };
+      const mod = (await import(resolve(root, entry.module))) as { handler: unknown; job: unknown };
       expect(typeof mod.handler, entry.module).toBe("function");
       expect(() => nextRun(entry.schedule, new Date())).not.toThrow();
-      expect(jobs.get(entry.name)?.name).toBe(entry.name);
+      // "Run now" loads the very job the schedule runs.
+      const job = await loadJob(entry.name);
+      expect(job?.name).toBe(entry.name);
+      expect(job).toBe(mod.job);
     }
-    expect([...jobs.keys()].sort()).toEqual(schedules.map((s) => s.name).sort());
+    expect(jobNames().sort()).toEqual(schedules.map((s) => s.name).sort());
+    expect(await loadJob("constructor")).toBeUndefined();
   });
 });
 

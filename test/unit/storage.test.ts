@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
-import { S3Store } from "../../core/storage/index.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as Config from "../../core/config.ts";
+import { BucketStore, givesLinks, objectStore, useObjectStore } from "../../core/storage/index.ts";
+import { S3Store } from "../../core/storage/s3.ts";
 import { Clock } from "../../core/util/time.ts";
 import { installSuiteClock } from "../support/clock.ts";
 
@@ -43,6 +45,55 @@ describe("S3Store", () => {
   it("refuses keys that could climb out of their prefix", async () => {
     const store = new S3Store("b", new S3Client({ region: "us-east-1" }));
     await expect(store.put("../x", chunks("a"), "text/csv")).rejects.toThrow();
+  });
+});
+
+describe("the export bucket in AWS", () => {
+  const region = process.env.AWS_REGION;
+  afterEach(() => {
+    delete process.env.LINKPLANE_EXPORT_BUCKET;
+    if (region === undefined) delete process.env.AWS_REGION;
+    else process.env.AWS_REGION = region;
+    Config.reset();
+    useObjectStore(undefined);
+  });
+
+  it("is the store when a bucket is configured: it gives links, and writes through the S3 client", async () => {
+    // Prepare
+    process.env.LINKPLANE_EXPORT_BUCKET = "configured-bucket";
+    Config.reset();
+    useObjectStore(undefined);
+    s3.on(PutObjectCommand).resolves({});
+    // Act
+    const store = objectStore();
+    const stored = await store.put("downloads/x/a.csv", chunks("a\r\n"), "text/csv");
+    // Assess: the client, loaded on first use, got the configured bucket.
+    expect(store).toBeInstanceOf(BucketStore);
+    expect(givesLinks(store)).toBe(true);
+    expect(stored.bytes).toBe(3);
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: "configured-bucket",
+      Key: "downloads/x/a.csv",
+    });
+  });
+
+  it("reads and signs links through the client it loaded", async () => {
+    // Prepare: the client takes its region from the environment, as in Lambda.
+    process.env.AWS_REGION = "eu-west-1";
+    const body = { transformToWebStream: () => Readable.toWeb(Readable.from([Buffer.from("x")])) };
+    s3.on(GetObjectCommand).resolves({ Body: body as never });
+    const store = new BucketStore("exports-b");
+    // Act
+    await Promise.all([store.get("k/1.csv"), store.get("k/2.csv")]);
+    const url = await store.downloadUrl("k/1.csv", {
+      filename: "1.csv",
+      contentType: "text/csv",
+      expiresInSeconds: 60,
+    });
+    // Assess
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(["k/1.csv", "k/2.csv"]);
+    expect(new URL(url).host).toBe("exports-b.s3.eu-west-1.amazonaws.com");
+    expect(new URL(url).pathname).toBe("/k/1.csv");
   });
 });
 

@@ -2,6 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import { MetricExportFiles } from "../../../core/metrics/export-files.ts";
+// Every request here reaches the bucket in AWS: the S3 client is loaded at start, not on first use.
+import "../../../core/storage/s3.ts";
 import { DownloadQuery, downloadResponses, linkResponse } from "../download.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, security } from "../openapi.ts";
