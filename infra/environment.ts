@@ -27,8 +27,10 @@ export function functionArgs(handler: string, links: LinkName[], install: string
     architecture: "arm64",
     memory: "1024 MB",
     link: links.map((name) => components[name]),
-    // The same esbuild plugins `npm run build` and the bench use (zod trimmed to what a route needs).
-    nodejs: { plugins: "build/esbuild-plugins.mjs", install },
+    // The same esbuild plugins and options `npm run build` and the bench use: zod trimmed to what a route
+    // needs, and code split, so what a module loads with `import()` (the S3 client past the inline export
+    // limit, the one job "run now" runs) is not loaded at every cold start.
+    nodejs: { plugins: "build/esbuild-plugins.mjs", install, splitting: true },
     environment: {
       LINKPLANE_REGIONS: process.env.LINKPLANE_REGIONS ?? "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore",
     },

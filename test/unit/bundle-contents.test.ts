@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadedAtStart, root } from "../../build/bundle.ts";
 import { buildFunctions } from "../support/built.ts";
 
 // What the route functions' bundles hold, from esbuild's metafile and the output itself: each of these
@@ -19,22 +20,44 @@ const WITHOUT_BUCKET = [
   "functions/api/operator/jobs.ts",
 ];
 const INGEST = "functions/api/metrics/ingest.ts";
+// Code split: what these load with import() is not loaded at a cold start.
+const ENDPOINTS_EXPORT = "functions/api/privatelink/endpoints-export.ts";
+const EXPORT_FILES = "functions/api/metrics/export-files.ts";
+const JOB_RUN = "functions/api/operator/job-run.ts";
 
 interface Bundle {
   text: string;
   inputs: Record<string, number>;
+  /** The inputs of what a cold start loads (the entry and its static imports). */
+  atStart: Set<string>;
 }
 let bundles: Record<string, Bundle>;
 
 beforeAll(async () => {
-  const files = await buildFunctions([HEALTH, WEBHOOKS, DOCS, ...WITHOUT_BUCKET, INGEST]);
+  const files = await buildFunctions([
+    HEALTH,
+    WEBHOOKS,
+    DOCS,
+    ...WITHOUT_BUCKET,
+    INGEST,
+    ENDPOINTS_EXPORT,
+    EXPORT_FILES,
+    JOB_RUN,
+  ]);
   bundles = {};
   for (const [module, file] of Object.entries(files)) {
     const metafile = JSON.parse(await readFile(`${file}.meta.json`, "utf8")) as Metafile;
     const inputs: Record<string, number> = {};
     for (const output of Object.values(metafile.outputs))
       for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) inputs[path] = bytesInOutput;
-    bundles[module] = { text: await readFile(file, "utf8"), inputs };
+    // Every chunk, those loaded later by import() too: what is in the package is in the bundle.
+    const chunks = Object.keys(metafile.outputs).filter((path) => path.endsWith(".mjs"));
+    const texts = await Promise.all(chunks.map((path) => readFile(resolve(root, path), "utf8")));
+    expect(texts.length, module).toBeGreaterThan(0);
+    const atStart = new Set(
+      loadedAtStart(metafile, module).flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {})),
+    );
+    bundles[module] = { text: texts.join("\n"), inputs, atStart };
   }
 }, 240_000);
 
@@ -47,6 +70,25 @@ function bytesFrom(module: string, path: RegExp): number {
 }
 
 describe("route function bundles", () => {
+  it("load the S3 client at start only where every request reaches the bucket, and a job only when it runs", () => {
+    const s3 = (module: string) => [...(bundles[module]?.atStart ?? [])].filter((p) => /client-s3/.test(p));
+    // An export answers inline up to its limit: the client comes with the first export past it.
+    expect(bytesFrom(ENDPOINTS_EXPORT, /client-s3/)).toBeGreaterThan(50 * 1024);
+    expect(s3(ENDPOINTS_EXPORT)).toEqual([]);
+    // A run's file is always in the bucket.
+    expect(s3(EXPORT_FILES).length).toBeGreaterThan(0);
+    // "Run now" has every job in its package, and none of them loaded at start.
+    const jobs = [
+      "functions/cron/rollup-hourly.ts",
+      "functions/cron/metric-exports.ts",
+      "functions/cron/heartbeat.ts",
+    ];
+    for (const job of jobs) {
+      expect(Object.keys(bundles[JOB_RUN]?.inputs ?? {}), job).toContain(job);
+      expect(bundles[JOB_RUN]?.atStart.has(job), job).toBe(false);
+    }
+  });
+
   it("hold no OpenAPI document machinery: no registry, no generator, no metadata", () => {
     for (const module of [HEALTH, WEBHOOKS]) {
       const text = bundles[module]?.text ?? "";
