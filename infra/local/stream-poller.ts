@@ -98,6 +98,9 @@ export class StreamPoller implements StreamConsumer {
   private readonly shards = new Map<string, ShardState>();
   private running = false;
   private loop: Promise<void> | undefined;
+  private current: { stopped: boolean } | undefined;
+  /** The stop in progress (or the last one): it saves the checkpoints once its loop has ended. */
+  private stopping: Promise<void> | undefined;
   private readonly nap = new Nap();
   /** A batch is with the handler. */
   private handling = false;
@@ -152,8 +155,18 @@ export class StreamPoller implements StreamConsumer {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.reader.attach(this);
-    this.loop = this.run();
+    // Each loop has its own stop flag, and a start while a stop is saving its checkpoints waits for it:
+    // otherwise the stopping loop, seeing `running` again, would hand batches beside the new one, and the
+    // stop would wait for it for ever.
+    const loop = { stopped: false };
+    this.current = loop;
+    const stopping = this.stopping;
+    this.loop = (async () => {
+      await stopping;
+      if (loop.stopped) return;
+      this.reader.attach(this);
+      await this.run(loop);
+    })();
   }
 
   /**
@@ -161,17 +174,22 @@ export class StreamPoller implements StreamConsumer {
    * read and not handled is read again at the next start, from the checkpoints.
    */
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running) return this.stopping;
     this.running = false;
+    if (this.current) this.current.stopped = true;
     this.nap.wake();
-    await this.loop;
-    await this.reader.detach(this);
-    for (const shard of this.shards.values()) {
-      shard.pending = [];
-      shard.seenTo = shard.lastSequence;
-      shard.ended = shard.finished;
-    }
-    this.saveCheckpoints();
+    const loop = this.loop;
+    this.stopping = (async () => {
+      await loop;
+      await this.reader.detach(this);
+      for (const shard of this.shards.values()) {
+        shard.pending = [];
+        shard.seenTo = shard.lastSequence;
+        shard.ended = shard.finished;
+      }
+      this.saveCheckpoints();
+    })();
+    return this.stopping;
   }
 
   /**
@@ -269,8 +287,8 @@ export class StreamPoller implements StreamConsumer {
   }
 
   /** Hands each shard's next batch over, shard by shard; sleeps until records come or a retry is due. */
-  private async run(): Promise<void> {
-    while (this.running) {
+  private async run(loop: { stopped: boolean }): Promise<void> {
+    while (!loop.stopped) {
       if (this.reader.isPaused) {
         await this.nap.sleep(this.reader.pollIntervalMs);
         continue;
@@ -278,7 +296,7 @@ export class StreamPoller implements StreamConsumer {
       let handed = false;
       let nextRetry = Number.POSITIVE_INFINITY;
       for (const shard of [...this.shards.values()]) {
-        if (!this.running || this.reader.isPaused) break;
+        if (loop.stopped || this.reader.isPaused) break;
         if (shard.pending.length === 0) continue;
         if (Date.now() < shard.retryAt) {
           nextRetry = Math.min(nextRetry, shard.retryAt);
@@ -289,7 +307,7 @@ export class StreamPoller implements StreamConsumer {
         this.reader.madeRoom();
         this.wakeIdleWaiters();
       }
-      if (!handed && this.running) {
+      if (!handed && !loop.stopped) {
         await this.nap.sleep(Number.isFinite(nextRetry) ? nextRetry - Date.now() : 60_000);
       }
     }

@@ -196,6 +196,30 @@ describe("local stream poller", () => {
     expect(second).toEqual([2]);
   });
 
+  it("started again while it stops, finishes the stop and then hands each record over once", async () => {
+    // Prepare: a poller that has handed one record over.
+    const seen: number[] = [];
+    const p = poller(async (event) => {
+      for (const r of mine(event, "restart#")) seen.push(Number(r.dynamodb?.NewImage?.n?.N));
+      return { batchItemFailures: [] };
+    });
+    await put("restart#a", 1);
+    await until(() => seen.includes(1), 10_000, "first delivery");
+    // Act: start it again before its stop has finished.
+    const stopping = p.stop();
+    p.start();
+    const stopped = await Promise.race([
+      stopping.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
+    ]);
+    await put("restart#b", 2);
+    await until(() => seen.includes(2), 10_000, "delivery after the restart");
+    await p.idle();
+    // Assess: the stop returned, and nothing was handed over twice by two loops.
+    expect(stopped).toBe(true);
+    expect(seen).toEqual([1, 2]);
+  });
+
   it("hands over only what a filter lets through, as Lambda's event filtering does", async () => {
     // Prepare
     const seen: string[] = [];
