@@ -57,6 +57,8 @@ export class Scheduler {
   }
 
   start(): void {
+    // Started twice, each entry would run on two chains of timers, and stop() would clear only one.
+    if (!this.stopped) return;
     this.stopped = false;
     for (const entry of this.entries) this.arm(entry, new Date());
   }

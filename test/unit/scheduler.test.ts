@@ -52,6 +52,23 @@ describe("Scheduler", () => {
     ]);
   });
 
+  it("started twice, fires each tick once, and nothing after it is stopped", async () => {
+    // Prepare
+    vi.useFakeTimers({ now: new Date("2026-11-29T08:00:30Z") });
+    const fired: string[] = [];
+    const scheduler = new Scheduler([{ name: "minutely", schedule: "rate(1 minute)" }], async (_, at) => {
+      fired.push(at.toISOString());
+    });
+    // Act
+    scheduler.start();
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    scheduler.stop();
+    await vi.advanceTimersByTimeAsync(3 * 60_000);
+    // Assess
+    expect(fired).toEqual(["2026-11-29T08:01:00.000Z", "2026-11-29T08:02:00.000Z"]);
+  });
+
   it("does not start a job again while it is still running", async () => {
     vi.useFakeTimers({ now: new Date("2026-11-29T08:00:00Z") });
     let started = 0;
