@@ -19,6 +19,7 @@ import {
   WebhookModel,
   WebhookSubscription,
 } from "../core/webhook/index.ts";
+import * as WebhookSecret from "../core/webhook/subscription-secret.ts";
 import { startLocal } from "../infra/local/runtime.ts";
 import { client, cpuMs, JIT_THREADS, median, percentile, QUICK as quick } from "./support.ts";
 
@@ -76,7 +77,7 @@ try {
   const stored = (await WebhookSubscription.all(c.uin)).find(
     (s) => s.id === sub.id,
   ) as WebhookSubscription.Stored;
-  const secret = WebhookSubscription.signingSecrets(stored)[0] as string;
+  const secret = WebhookSecret.signingSecrets(stored)[0] as string;
   const concurrency = 8;
   const perRound = quick ? 200 : 1000;
   const rounds = quick ? 1 : 5;

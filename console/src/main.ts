@@ -2,11 +2,13 @@ import "./style.css";
 import { client, loadSession, ok, type Session, saveSession } from "./api.ts";
 import { attempt, clear, field, h } from "./dom.ts";
 import { navigate, REGIONS } from "./nav.ts";
-import { endpointDetail, endpointsPage, newEndpoint } from "./pages/endpoints.ts";
+import { endpointDetail } from "./pages/endpoint-detail.ts";
+import { endpointsPage, newEndpoint } from "./pages/endpoints.ts";
 import { exportsPage } from "./pages/exports.ts";
 import { inventoryPage } from "./pages/inventory.ts";
 import { operatorPage } from "./pages/operator.ts";
-import { newService, serviceDetail, servicesPage } from "./pages/services.ts";
+import { serviceDetail } from "./pages/service-detail.ts";
+import { newService, servicesPage } from "./pages/services.ts";
 import { webhookDetail, webhooksPage } from "./pages/webhooks.ts";
 
 type Page = (root: HTMLElement, ...params: string[]) => void | Promise<void>;

@@ -1,5 +1,5 @@
 import * as ConnectionBatch from "./connection-batch.ts";
-import * as EndpointService from "./service.ts";
+import * as EndpointServiceDeletion from "./service-delete.ts";
 
 /** Operations that span services and their connections. */
 /* Imported as `import * as PrivateLink`: a bundle keeps only the functions its route calls. */
@@ -13,7 +13,7 @@ export async function deleteService(
   serviceId: string,
   rejectConnections: boolean,
 ): Promise<void> {
-  await EndpointService.remove(providerUin, serviceId, { rejectConnections }, async (service) => {
+  await EndpointServiceDeletion.remove(providerUin, serviceId, { rejectConnections }, async (service) => {
     await ConnectionBatch.rejectLive(providerUin, service.id, "endpoint service deleted");
   });
 }

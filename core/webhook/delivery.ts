@@ -9,6 +9,8 @@ import { log } from "../util/log.ts";
 import * as WebhookMessage from "./message.ts";
 import * as WebhookModel from "./model.ts";
 import * as WebhookSubscription from "./subscription.ts";
+import * as WebhookOutcome from "./subscription-outcome.ts";
+import * as WebhookSecret from "./subscription-secret.ts";
 import * as WebhookTransport from "./transport.ts";
 
 /*
@@ -101,7 +103,7 @@ export async function send(job: Job): Promise<Sent> {
   const { timeoutMs } = Config.get().webhooks;
   const result = await WebhookTransport.send({
     url: subscription.url,
-    headers: headers(message, WebhookSubscription.signingSecrets(subscription, at), at),
+    headers: headers(message, WebhookSecret.signingSecrets(subscription, at), at),
     body: message.payload,
     timeoutMs,
     policy: WebhookSubscription.policy(),
@@ -138,7 +140,7 @@ async function failureClock(sent: Sent): Promise<void> {
   const { subscription, attempt } = sent;
   if (!subscription || sent.final) return;
   const ok = attempt.error === null;
-  const disabled = await WebhookSubscription.recordOutcome(
+  const disabled = await WebhookOutcome.recordOutcome(
     subscription,
     ok,
     new Date(attempt.at),

@@ -13,7 +13,7 @@ import { floorTo, HOUR } from "../../core/metrics/model.ts";
 import * as Allowlist from "../../core/privatelink/allowlist.ts";
 import * as ConnectionBatch from "../../core/privatelink/connection-batch.ts";
 import * as EndpointCreation from "../../core/privatelink/endpoint-create.ts";
-import * as EndpointService from "../../core/privatelink/service.ts";
+import * as EndpointServiceCreation from "../../core/privatelink/service-create.ts";
 import { log } from "../../core/util/log.ts";
 import { Clock } from "../../core/util/time.ts";
 import { scheduledEvent } from "../../functions/cron/job.ts";
@@ -72,7 +72,7 @@ async function build(): Promise<DemoState> {
       port: 3306,
       name: `${spec.name}-backend`,
     });
-    const service = await EndpointService.create(provider.uin, {
+    const service = await EndpointServiceCreation.create(provider.uin, {
       name: spec.name,
       vpcId: pvpc.id,
       serviceType: spec.type,

@@ -1,13 +1,14 @@
 import {
   type BackendInstance,
   client,
+  type HistoryEntry,
   ok,
   type Page,
   type SecurityGroup,
   type Tag,
   type Vpc,
 } from "../api.ts";
-import { h } from "../dom.ts";
+import { badge, h, when } from "../dom.ts";
 import type { PageQuery } from "../table.ts";
 
 /** The name rule of the reference product: 1–80 of letters, digits, `_`, `-` and Chinese characters. */
@@ -85,6 +86,38 @@ export function tabs(base: string, current: string, items: Array<[string, string
     { class: "tabs", "aria-label": "Sections" },
     items.map(([id, label]) =>
       h("a", { href: `#/${base}/${id}`, "aria-current": id === current ? "page" : undefined }, label),
+    ),
+  );
+}
+
+/** What a batch answered, one line per item (connections and allowlist answer per item). */
+export function resultsList(results: Array<{ id: string; ok: boolean; text: string }>): HTMLElement {
+  return h(
+    "ul",
+    { class: "results", "aria-label": "Results" },
+    results.map((r) =>
+      h("li", { class: r.ok ? "ok" : "bad", "data-key": r.id }, h("strong", {}, r.id), " ", r.text),
+    ),
+  );
+}
+
+/** A connection's state history, as both sides see it (a service's connection, an endpoint). */
+export function timeline(items: HistoryEntry[]): HTMLElement {
+  return h(
+    "ol",
+    { class: "timeline" },
+    items.map((e) =>
+      h(
+        "li",
+        {},
+        h("time", { datetime: e.at }, when(e.at)),
+        " ",
+        e.from ? badge(e.from) : "created",
+        " → ",
+        badge(e.to),
+        ` by ${e.actor}`,
+        e.reason ? h("q", {}, e.reason) : null,
+      ),
     ),
   );
 }

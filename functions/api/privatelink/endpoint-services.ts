@@ -3,6 +3,8 @@ import { handle } from "hono/aws-lambda";
 import * as z from "zod";
 import * as PrivateLink from "../../../core/privatelink/index.ts";
 import * as EndpointService from "../../../core/privatelink/service.ts";
+import * as EndpointServiceCreation from "../../../core/privatelink/service-create.ts";
+import * as EndpointServiceUpdate from "../../../core/privatelink/service-update.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { IdParam, jsonBody, jsonResponse, named, pageOf, security } from "../openapi.ts";
 import { Authorized, PUBLIC_FIELDS } from "./service-scope.ts";
@@ -25,7 +27,7 @@ export const app = createApi("account")
       request: { body: jsonBody(EndpointService.CreateInput) },
       responses: { 201: jsonResponse(Info, "The service") },
     }),
-    async (c) => c.json(await EndpointService.create(callerUin(c), c.req.valid("json")), 201),
+    async (c) => c.json(await EndpointServiceCreation.create(callerUin(c), c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -76,7 +78,10 @@ export const app = createApi("account")
       responses: { 200: jsonResponse(Info, "The service") },
     }),
     async (c) =>
-      c.json(await EndpointService.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")), 200),
+      c.json(
+        await EndpointServiceUpdate.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
+        200,
+      ),
   )
   .openapi(
     createRoute({

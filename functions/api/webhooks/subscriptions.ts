@@ -4,6 +4,8 @@ import { PageParams } from "../../../core/db/page.ts";
 import * as WebhookHistory from "../../../core/webhook/history.ts";
 import * as WebhookMessage from "../../../core/webhook/message.ts";
 import * as WebhookSubscription from "../../../core/webhook/subscription.ts";
+import * as WebhookSecret from "../../../core/webhook/subscription-secret.ts";
+import * as WebhookSubscriptionWrite from "../../../core/webhook/subscription-write.ts";
 import { callerUin, createApi } from "../factory.ts";
 import { jsonBody, jsonResponse, named, pageOf } from "../openapi.ts";
 import { byId, byMessage, common, MessageDetail } from "./shared.ts";
@@ -22,7 +24,7 @@ export const app = createApi("account")
       request: { body: jsonBody(WebhookSubscription.CreateInput) },
       responses: { 201: jsonResponse(WithSecret, "The subscription and its secret") },
     }),
-    async (c) => c.json(await WebhookSubscription.create(callerUin(c), c.req.valid("json")), 201),
+    async (c) => c.json(await WebhookSubscriptionWrite.create(callerUin(c), c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -59,7 +61,7 @@ export const app = createApi("account")
     }),
     async (c) =>
       c.json(
-        await WebhookSubscription.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
+        await WebhookSubscriptionWrite.update(callerUin(c), c.req.valid("param").id, c.req.valid("json")),
         200,
       ),
   )
@@ -73,7 +75,7 @@ export const app = createApi("account")
       responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await WebhookSubscription.remove(callerUin(c), c.req.valid("param").id);
+      await WebhookSubscriptionWrite.remove(callerUin(c), c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -86,7 +88,7 @@ export const app = createApi("account")
       request: byId,
       responses: { 200: jsonResponse(WithSecret, "The subscription and its new secret") },
     }),
-    async (c) => c.json(await WebhookSubscription.rotateSecret(callerUin(c), c.req.valid("param").id), 200),
+    async (c) => c.json(await WebhookSecret.rotateSecret(callerUin(c), c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({

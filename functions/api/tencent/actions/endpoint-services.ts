@@ -2,6 +2,8 @@ import * as z from "zod";
 import { UnsupportedOperationError } from "../../../../core/errors.ts";
 import * as PrivateLink from "../../../../core/privatelink/index.ts";
 import * as EndpointService from "../../../../core/privatelink/service.ts";
+import * as EndpointServiceCreation from "../../../../core/privatelink/service-create.ts";
+import * as EndpointServiceUpdate from "../../../../core/privatelink/service-update.ts";
 import * as M from "../models.ts";
 import {
   type Action,
@@ -64,7 +66,7 @@ export const endpointServiceActions: Record<string, Action> = {
     }),
     async (ctx, p) => {
       await vpcInRegion(ctx, p.VpcId);
-      const created = await EndpointService.create(ctx.uin, {
+      const created = await EndpointServiceCreation.create(ctx.uin, {
         name: p.EndPointServiceName,
         vpcId: p.VpcId,
         serviceType: (p.ServiceType ?? "CLB") as EndpointService.CreateInput["serviceType"],
@@ -129,7 +131,7 @@ export const endpointServiceActions: Record<string, Action> = {
           { field: "VpcId" },
         );
       }
-      await EndpointService.update(ctx.uin, service.id, {
+      await EndpointServiceUpdate.update(ctx.uin, service.id, {
         name: p.EndPointServiceName,
         autoAccept: p.AutoAcceptFlag,
         backendInstanceId: p.ServiceInstanceId,
