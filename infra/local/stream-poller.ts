@@ -2,15 +2,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { DynamoDBStreamsClient, _Record as StreamRecord } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { log } from "../../core/util/log.ts";
+import { Nap } from "./nap.ts";
+import { type ShardWant, type StreamConsumer, type StreamShard, sequenceBefore } from "./stream-consumer.ts";
 import { assertSupported, type FilterPattern, passes } from "./stream-filter.ts";
-import {
-  Nap,
-  type ShardWant,
-  type StreamConsumer,
-  StreamReader,
-  type StreamShard,
-  sequenceBefore,
-} from "./stream-reader.ts";
+import { StreamReader } from "./stream-reader.ts";
 
 /**
  * The streams client deserializes an empty map attribute (`{"M": {}}`) as a bare `{}`, which no

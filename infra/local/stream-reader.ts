@@ -6,6 +6,8 @@ import {
   type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
 import { log } from "../../core/util/log.ts";
+import { Nap } from "./nap.ts";
+import { type StreamConsumer, type StreamShard, sequenceBefore } from "./stream-consumer.ts";
 
 /**
  * Reads a table's stream once for every local event source mapping (infra/local/stream-poller.ts): each
@@ -37,34 +39,6 @@ const MAX_QUEUED = 2000;
 /** How often a stream that cannot be read is tried again. */
 const FAILING_POLL_MS = 500;
 
-export interface StreamShard {
-  id: string;
-  parentId: string | undefined;
-}
-
-/** Where a mapping wants a shard read from: after `after`, or from the oldest record when it is undefined. */
-export interface ShardWant {
-  after: string | undefined;
-}
-
-/** What the reader asks of a mapping (StreamPoller). */
-export interface StreamConsumer {
-  readonly name: string;
-  /** Nothing when the mapping wants nothing of this shard now (done, or its parent is not). */
-  want(shard: StreamShard): ShardWant | undefined;
-  /** Records of this shard the mapping holds unhandled. */
-  queued(shardId: string): number;
-  /**
-   * Records read from the shard, all of them in order from the reader's position (the mapping skips what
-   * it was handed before and filters the rest); `ended` when the shard has nothing after them.
-   */
-  accept(shardId: string, records: StreamRecord[], ended: boolean): void;
-  /** A pass over the shards finished; `quiet` when nothing the mapping wants was read or held back. */
-  passed(pass: number, quiet: boolean): void;
-  /** The table has another stream (DynamoDB Local in memory, restarted): the old shards mean nothing. */
-  streamChanged(): void;
-}
-
 export interface StreamReaderOptions {
   client: DynamoDBStreamsClient;
   streamArn: string;
@@ -87,39 +61,6 @@ interface ReaderShard extends StreamShard {
   position: string | undefined;
   /** The position was trimmed away: the next iterator starts at the oldest record still kept. */
   trimmed: boolean;
-}
-
-/** Stream sequence numbers are decimal strings of up to 40 digits; undefined is before every record. */
-export function sequenceBefore(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined) return b !== undefined;
-  if (b === undefined) return false;
-  return BigInt(a) < BigInt(b);
-}
-
-/** A wait that ends early when woken; a wake while nobody waits ends the next wait at once. */
-export class Nap {
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
-
-  sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wake(), Math.max(0, ms));
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-    });
-  }
-
-  wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
-  }
 }
 
 export class StreamReader {

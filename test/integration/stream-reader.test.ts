@@ -8,12 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { startLocal } from "../../infra/local/runtime.ts";
+import type { StreamConsumer } from "../../infra/local/stream-consumer.ts";
 import { StreamPoller, type StreamPollerOptions } from "../../infra/local/stream-poller.ts";
-import {
-  type StreamConsumer,
-  StreamReader,
-  type StreamReaderOptions,
-} from "../../infra/local/stream-reader.ts";
+import { StreamReader, type StreamReaderOptions } from "../../infra/local/stream-reader.ts";
 import { tableState } from "../support/integration-setup.ts";
 import { until } from "../support/wait.ts";
 
