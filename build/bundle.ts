@@ -6,6 +6,7 @@ import {
   apiRoutes,
   cronJobs,
   metricStreamConsumer,
+  NODEJS_BUILD,
   rollupShardWorker,
   streamConsumer,
   webhookDelivery,
@@ -17,8 +18,8 @@ import plugins from "./esbuild-plugins.mjs";
  * Bundles every Lambda the way SST does for `nodejs22.x` (infra/environment.ts pins it): one ESM file
  * per handler module, esbuild, platform node, Node 22 target, minified, names kept, external source
  * maps, the `require` shim SST puts in ESM bundles, and the `install` modules left outside. Code
- * splitting is on (`nodejs.splitting`, infra/environment.ts): what a module imports with `import()` is a
- * chunk of its own, loaded when a request first needs it, not at every cold start.
+ * splitting is on, as SST deploys them (`NODEJS_BUILD` in infra/plan.ts): what a module imports with
+ * `import()` is a chunk of its own, loaded when a request first needs it, not at every cold start.
  * `npm run build` writes them under dist/ with their metafiles and prints a size table.
  */
 export const root = resolve(import.meta.dirname, "..");
@@ -90,7 +91,11 @@ export function outfileOf(module: string, outdir = distDir): string {
  * Bundles one function. `splitting: false` makes the single file SST makes without `nodejs.splitting`
  * (bench:cold compares both).
  */
-export async function bundle(entry: Entry, outdir = distDir, { splitting = true } = {}): Promise<Built> {
+export async function bundle(
+  entry: Entry,
+  outdir = distDir,
+  { splitting = NODEJS_BUILD.splitting as boolean } = {},
+): Promise<Built> {
   const outfile = outfileOf(entry.module, outdir);
   await mkdir(dirname(outfile), { recursive: true });
   const result = await build({

@@ -1,5 +1,5 @@
 import type { LinkName } from "../core/links";
-import { LAMBDA_RUNTIME } from "./plan";
+import { LAMBDA_RUNTIME, NODEJS_BUILD } from "./plan";
 import { rollupQueueLink, webhookQueueLink } from "./queue";
 import { encryptionKey, ingestToken, operatorToken } from "./secrets";
 import { exportBucketLink } from "./storage";
@@ -27,10 +27,7 @@ export function functionArgs(handler: string, links: LinkName[], install: string
     architecture: "arm64",
     memory: "1024 MB",
     link: links.map((name) => components[name]),
-    // The same esbuild plugins and options `npm run build` and the bench use: zod trimmed to what a route
-    // needs, and code split, so what a module loads with `import()` (the S3 client past the inline export
-    // limit, the one job "run now" runs) is not loaded at every cold start.
-    nodejs: { plugins: "build/esbuild-plugins.mjs", install, splitting: true },
+    nodejs: { ...NODEJS_BUILD, install },
     environment: {
       LINKPLANE_REGIONS: process.env.LINKPLANE_REGIONS ?? "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore",
     },

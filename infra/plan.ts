@@ -11,6 +11,14 @@ import type { FilterPattern } from "./local/stream-filter.ts";
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
+/**
+ * How SST bundles every function (`nodejs`), and how `npm run build`, the tests and bench:cold bundle
+ * them too: the esbuild plugins (zod trimmed to what a route needs), and code splitting, so what a module
+ * loads with `import()` (the SDK's unused credential providers, the S3 client past the inline export
+ * limit, the one job "run now" runs) is not loaded at every cold start (docs/deploy.md "Bundles").
+ */
+export const NODEJS_BUILD = { plugins: "build/esbuild-plugins.mjs", splitting: true } as const;
+
 /** Stages whose table and bucket survive `sst remove` and cannot be replaced by accident. */
 export const PROTECTED_STAGES = ["prod", "production"] as const;
 

@@ -14,12 +14,10 @@ const jobs: ReadonlyMap<string, () => Promise<Job>> = new Map<string, () => Prom
   ["webhook-retry", async () => (await import("./webhook-retry.ts")).job],
 ]);
 
-/** The job of this name, or undefined when there is none. */
 export async function loadJob(name: string): Promise<Job | undefined> {
   return jobs.get(name)?.();
 }
 
-/** The name of every job. */
 export function jobNames(): string[] {
   return [...jobs.keys()];
 }

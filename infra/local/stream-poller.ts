@@ -157,7 +157,8 @@ export class StreamPoller implements StreamConsumer {
     this.current = loop;
     const stopping = this.stopping;
     this.loop = (async () => {
-      await stopping;
+      // A stop that failed (its checkpoints could not be written) told its caller; this start goes on.
+      await stopping?.catch(() => {});
       if (loop.stopped) return;
       this.reader.attach(this);
       await this.run(loop);
@@ -169,7 +170,7 @@ export class StreamPoller implements StreamConsumer {
    * read and not handled is read again at the next start, from the checkpoints.
    */
   async stop(): Promise<void> {
-    if (!this.running) return this.stopping;
+    if (!this.running) return this.stopping?.catch(() => {});
     this.running = false;
     if (this.current) this.current.stopped = true;
     this.nap.wake();

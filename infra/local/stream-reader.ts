@@ -129,7 +129,7 @@ export class StreamReader {
     const previous = this.loop?.done;
     const loop = { stopped: false, done: Promise.resolve() };
     loop.done = (async () => {
-      await previous;
+      await previous?.catch(() => {});
       await this.run(loop);
     })();
     this.loop = loop;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -217,6 +217,30 @@ describe("local stream poller", () => {
     await p.idle();
     // Assess: the stop returned, and nothing was handed over twice by two loops.
     expect(stopped).toBe(true);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it("starts again after a stop that could not save its checkpoints", async () => {
+    // Prepare: a poller whose checkpoint folder is gone by the time it stops.
+    const dir = mkdtempSync(join(tmpdir(), "lp-ckpt-gone-"));
+    const seen: number[] = [];
+    const p = poller(
+      async (event) => {
+        for (const r of mine(event, "unsaved#")) seen.push(Number(r.dynamodb?.NewImage?.n?.N));
+        return { batchItemFailures: [] };
+      },
+      { checkpointFile: join(dir, "checkpoints.json") },
+    );
+    await put("unsaved#a", 1);
+    await until(() => seen.includes(1), 10_000, "first delivery");
+    rmSync(dir, { recursive: true });
+    // Act: the stop fails; the poller is started again, and the folder comes back for the next stop.
+    await expect(p.stop()).rejects.toThrow(/ENOENT/);
+    p.start();
+    mkdirSync(dir);
+    await put("unsaved#b", 2);
+    await until(() => seen.includes(2), 10_000, "delivery after the failed stop");
+    // Assess
     expect(seen).toEqual([1, 2]);
   });
 

@@ -172,14 +172,21 @@ describe("local stream reader shared by mappings", () => {
     expect(ahead).toEqual(all);
   });
   it("reads with one loop when a mapping attaches while the last one detaches, and the detach returns", async () => {
-    // Prepare: a reader whose calls in flight are counted, read for a mapping that wants nothing.
+    // Prepare: a reader whose calls in flight are counted and can be held, read for a mapping that wants
+    // every shard from its oldest record (so each pass makes calls).
     const shared = reader();
     let inFlight = 0;
     let most = 0;
+    let held = 0;
+    let hold: Promise<void> | undefined;
     shared.client.middlewareStack.add(
       (next) => async (args) => {
         most = Math.max(most, ++inFlight);
         try {
+          if (hold) {
+            held++;
+            await hold;
+          }
           return await next(args);
         } finally {
           inFlight--;
@@ -189,7 +196,7 @@ describe("local stream reader shared by mappings", () => {
     );
     const leaving: StreamConsumer = {
       name: "leaving",
-      want: () => undefined,
+      want: () => ({ after: undefined }),
       queued: () => 0,
       accept: () => {},
       passed: () => {},
@@ -197,10 +204,19 @@ describe("local stream reader shared by mappings", () => {
     };
     shared.attach(leaving);
     await until(() => shared.passCount > 1, 10_000, "a pass");
-    // Act: the last mapping detaches and, before its loop has stopped, another attaches.
+    // Act: while the leaving mapping's loop is inside a call, it detaches and another mapping attaches.
+    let release: () => void = () => {};
+    hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    await until(() => held > 0, 10_000, "a call held");
     const detaching = shared.detach(leaving);
     const seen: string[] = [];
     mapping(shared, noting(seen), { filters: only("Handover") });
+    // A second loop, had the attach started one beside the stopping loop, would be calling by now.
+    await new Promise((r) => setTimeout(r, 200));
+    hold = undefined;
+    release();
     const detached = await Promise.race([
       detaching.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),

@@ -23,6 +23,7 @@ const INGEST = "functions/api/metrics/ingest.ts";
 // Code split: what these load with import() is not loaded at a cold start.
 const ENDPOINTS_EXPORT = "functions/api/privatelink/endpoints-export.ts";
 const EXPORT_FILES = "functions/api/metrics/export-files.ts";
+const EXPORT_JOB = "functions/cron/metric-exports.ts";
 const JOB_RUN = "functions/api/operator/job-run.ts";
 
 interface Bundle {
@@ -42,6 +43,7 @@ beforeAll(async () => {
     INGEST,
     ENDPOINTS_EXPORT,
     EXPORT_FILES,
+    EXPORT_JOB,
     JOB_RUN,
   ]);
   bundles = {};
@@ -75,8 +77,9 @@ describe("route function bundles", () => {
     // An export answers inline up to its limit: the client comes with the first export past it.
     expect(bytesFrom(ENDPOINTS_EXPORT, /client-s3/)).toBeGreaterThan(50 * 1024);
     expect(s3(ENDPOINTS_EXPORT)).toEqual([]);
-    // A run's file is always in the bucket.
+    // A run's file is always in the bucket, and every run of the export job writes there.
     expect(s3(EXPORT_FILES).length).toBeGreaterThan(0);
+    expect(s3(EXPORT_JOB).length).toBeGreaterThan(0);
     // "Run now" has every job in its package, and none of them loaded at start.
     const jobs = [
       "functions/cron/rollup-hourly.ts",
