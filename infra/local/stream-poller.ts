@@ -1,32 +1,12 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { DynamoDBStreamsClient, _Record as StreamRecord } from "@aws-sdk/client-dynamodb-streams";
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { log } from "../../core/util/log.ts";
 import { Nap } from "./nap.ts";
 import { type ShardWant, type StreamConsumer, type StreamShard, sequenceBefore } from "./stream-consumer.ts";
+import { toLambdaRecord, tumblingWindow } from "./stream-event.ts";
 import { assertSupported, type FilterPattern, passes } from "./stream-filter.ts";
 import { StreamReader } from "./stream-reader.ts";
-
-/**
- * The streams client deserializes an empty map attribute (`{"M": {}}`) as a bare `{}`, which no
- * unmarshaller accepts; Lambda delivers `{"M": {}}`. Put the wire shape back, at any depth.
- */
-export function restoreEmptyMaps(
-  image: Record<string, unknown> | undefined,
-): Record<string, unknown> | undefined {
-  if (!image) return image;
-  const fix = (value: unknown): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    const attr = value as Record<string, unknown>;
-    const keys = Object.keys(attr).filter((k) => attr[k] !== undefined && k !== "$unknown");
-    if (keys.length === 0) return { M: {} };
-    if (attr.M && typeof attr.M === "object")
-      return { M: restoreEmptyMaps(attr.M as Record<string, unknown>) };
-    if (Array.isArray(attr.L)) return { L: attr.L.map(fix) };
-    return value;
-  };
-  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
-}
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
@@ -312,8 +292,14 @@ export class StreamPoller implements StreamConsumer {
   private async deliver(shard: ShardState): Promise<void> {
     // The batch stays at the head of `pending` while the handler has it: the reader appends behind it.
     const batch = shard.pending.slice(0, this.o.batchSize);
-    const event: DynamoDBStreamEvent = { Records: batch.map((r) => this.toLambdaRecord(r)) };
-    if (this.o.tumblingWindowSeconds > 0) Object.assign(event, this.windowOf(shard.id));
+    const event: DynamoDBStreamEvent = {
+      Records: batch.map((r) => toLambdaRecord(r, this.reader.streamArn, this.o.region)),
+    };
+    if (this.o.tumblingWindowSeconds > 0)
+      Object.assign(
+        event,
+        tumblingWindow(shard.id, this.reader.streamArn, this.o.tumblingWindowSeconds, Date.now()),
+      );
     this.delivered += batch.length;
     let failed: Set<string>;
     this.handling = true;
@@ -355,46 +341,6 @@ export class StreamPoller implements StreamConsumer {
     if (shard.pending.length === 0) shard.lastSequence = shard.seenTo ?? shard.lastSequence;
     this.finishIfDone(shard);
     this.saveCheckpoints();
-  }
-
-  /** What a tumbling window adds to Lambda's event (functions/streams/metrics.ts reads `shardId`). */
-  private windowOf(shardId: string) {
-    const size = this.o.tumblingWindowSeconds * 1000;
-    const start = Math.floor(Date.now() / size) * size;
-    return {
-      shardId,
-      eventSourceARN: this.reader.streamArn,
-      window: { start: new Date(start).toISOString(), end: new Date(start + size).toISOString() },
-      state: {},
-      isFinalInvokeForWindow: false,
-      isWindowTerminatedEarly: false,
-    };
-  }
-
-  private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
-    const d = record.dynamodb ?? {};
-    // On the wire: seconds since the epoch (a Date only if the SDK has read it).
-    const created = d.ApproximateCreationDateTime as Date | number | undefined;
-    return {
-      eventID: record.eventID,
-      eventName: record.eventName as DynamoDBRecord["eventName"],
-      eventVersion: record.eventVersion ?? "1.1",
-      eventSource: "aws:dynamodb",
-      awsRegion: record.awsRegion ?? this.o.region,
-      eventSourceARN: this.reader.streamArn,
-      dynamodb: {
-        ApproximateCreationDateTime:
-          created === undefined
-            ? undefined
-            : Math.floor(typeof created === "number" ? created : created.getTime() / 1000),
-        Keys: restoreEmptyMaps(d.Keys) as never,
-        NewImage: restoreEmptyMaps(d.NewImage) as never,
-        OldImage: restoreEmptyMaps(d.OldImage) as never,
-        SequenceNumber: d.SequenceNumber,
-        SizeBytes: d.SizeBytes,
-        StreamViewType: d.StreamViewType as NonNullable<DynamoDBRecord["dynamodb"]>["StreamViewType"],
-      },
-    };
   }
 
   private loaded: Checkpoints | undefined;

@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import type { Change } from "../../core/stream/change.ts";
 import { createStreamHandler, toChange } from "../../functions/streams/handler.ts";
-import { restoreEmptyMaps } from "../../infra/local/stream-poller.ts";
+import { restoreEmptyMaps } from "../../infra/local/stream-event.ts";
 
 function record(
   seq: string,
