@@ -1,10 +1,10 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
-import { call, RaceLostError, retryRaces } from "../db/errors.ts";
+import { RaceLostError, retryRaces } from "../db/errors.ts";
 import type { StoredBase } from "../db/keys.ts";
 import * as Keys from "../db/keys.ts";
 import { getItem, type Page, type PageParams, queryPage } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { NotFoundError, ResourceInUseError } from "../errors.ts";
 import { randomDigits } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
@@ -66,24 +66,19 @@ export async function create(input: CreateInput): Promise<Info> {
       createdAt,
       credentialCount: 0,
     };
-    await call(
-      () =>
-        Db.client().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" },
-              },
-              {
-                Put: {
-                  TableName: Db.table(),
-                  Item: { ...Keys.appId(appId), type: "AppId", v: VERSION, uin },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-            ],
-          }),
-        ),
+    await transactWrite(
+      [
+        {
+          Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" },
+        },
+        {
+          Put: {
+            TableName: Db.table(),
+            Item: { ...Keys.appId(appId), type: "AppId", v: VERSION, uin },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ],
       {
         onCancelled: (reasons) => {
           if (reasons[0]?.Code === "ConditionalCheckFailed" && parsed.uin) {

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
@@ -6,6 +6,7 @@ import { call } from "../db/errors.ts";
 import type { StoredBase } from "../db/keys.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { AuthFailureError, InternalError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { Sealed, safeEqual } from "../util/crypto.ts";
 import { randomToken } from "../util/id.ts";
@@ -75,26 +76,21 @@ export async function create(uin: string): Promise<Created> {
     sealedKey: Sealed.seal(encryptionKey(), secretKey, secretId),
     createdAt,
   };
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "SET credentialCount = if_not_exists(credentialCount, :zero) + :one",
-                ConditionExpression:
-                  "attribute_exists(pk) AND (attribute_not_exists(credentialCount) OR credentialCount < :max)",
-                ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":max": MAX_PER_ACCOUNT },
-                ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-              },
-            },
-            { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "SET credentialCount = if_not_exists(credentialCount, :zero) + :one",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(credentialCount) OR credentialCount < :max)",
+          ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":max": MAX_PER_ACCOUNT },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+    ],
     {
       onCancelled: (reasons) => {
         const account = reasons[0];
@@ -133,31 +129,26 @@ export async function setStatus(uin: string, secretId: string, status: Status): 
 }
 
 export async function remove(uin: string, secretId: string): Promise<void> {
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: Db.table(),
-                Key: Keys.credential(secretId),
-                ConditionExpression: "ownerUin = :uin",
-                ExpressionAttributeValues: { ":uin": uin },
-              },
-            },
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "SET credentialCount = credentialCount - :one",
-                ConditionExpression: "attribute_exists(pk)",
-                ExpressionAttributeValues: { ":one": 1 },
-              },
-            },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Delete: {
+          TableName: Db.table(),
+          Key: Keys.credential(secretId),
+          ConditionExpression: "ownerUin = :uin",
+          ExpressionAttributeValues: { ":uin": uin },
+        },
+      },
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "SET credentialCount = credentialCount - :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":one": 1 },
+        },
+      },
+    ],
     {
       onCancelled: (reasons) =>
         reasons.some((r) => r.Code === "ConditionalCheckFailed")

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { Page, PageParams } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
 import { Cidr, Ipv4 } from "../util/cidr.ts";
 import { resourceId } from "../util/id.ts";
@@ -93,7 +94,7 @@ export async function create(uin: string, input: CreateInput): Promise<Info> {
     port: parsed.port,
   });
   // The VPC's counter goes up in the same write, so the VPC cannot be deleted from under the backend.
-  await Owned.transact(
+  await transactWrite(
     [Owned.refTransactItem(Vpc.kind, uin, vpc.id, "backend_instance", 1), Owned.putTransactItem(item)],
     {
       onCancelled: (reasons) =>

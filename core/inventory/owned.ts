@@ -1,16 +1,11 @@
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import type { EntityType, OwnedType, StoredBase } from "../db/keys.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, type PageQuery, queryPage } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError, ResourceInUseError } from "../errors.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -95,13 +90,6 @@ export async function put(item: OwnedStored): Promise<void> {
       }),
     ),
   );
-}
-
-export async function transact(
-  items: TransactItem[],
-  onCancelled: Parameters<typeof call>[1],
-): Promise<void> {
-  await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), onCancelled);
 }
 
 export async function get<T extends OwnedStored>(
@@ -219,7 +207,7 @@ export async function remove(
   parentRelease?: TransactItem,
 ): Promise<void> {
   const items = [deleteTransactItem(kind, uin, id), ...(parentRelease ? [parentRelease] : [])];
-  await transact(items, {
+  await transactWrite(items, {
     onCancelled: (reasons) => {
       const self = reasons[0];
       if (self?.Code === "ConditionalCheckFailed") return deleteRefusal(kind, id, self.Item);

@@ -3,6 +3,7 @@ import { Db } from "../db/client.ts";
 import { RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import type { Page, PageParams } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { Cidr } from "../util/cidr.ts";
 import { resourceId } from "../util/id.ts";
@@ -118,7 +119,7 @@ export async function create(uin: string, input: CreateInput): Promise<Info> {
       zone: parsed.zone,
       cidrBlock: block.text,
     });
-    await Owned.transact(
+    await transactWrite(
       [
         {
           Update: {
@@ -168,7 +169,7 @@ export async function update(uin: string, id: string, input: UpdateInput): Promi
 /** Refused with ResourceInUse while endpoints hold addresses in it. Frees its block on the VPC. */
 export async function remove(uin: string, id: string): Promise<void> {
   const subnet = await Owned.get<Stored>(kind, uin, id, true);
-  await Owned.transact(
+  await transactWrite(
     [
       Owned.deleteTransactItem(kind, uin, id),
       {

@@ -1,10 +1,11 @@
-import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import * as Account from "../account/index.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryPage } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import {
   InvalidParameterError,
   isLinkplaneError,
@@ -112,31 +113,26 @@ export async function add(providerUin: string, serviceId: string, input: AddInpu
     connectionCount: 0,
     createdAt,
   };
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: Db.table(),
-                Key: Keys.service(serviceId),
-                ConditionExpression: "ownerUin = :uin AND #status = :active",
-                ExpressionAttributeNames: { "#status": "status" },
-                ExpressionAttributeValues: { ":uin": providerUin, ":active": "active" },
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: Db.table(),
-                Key: Keys.account(parsed.uin),
-                ConditionExpression: "attribute_exists(pk)",
-              },
-            },
-            { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        ConditionCheck: {
+          TableName: Db.table(),
+          Key: Keys.service(serviceId),
+          ConditionExpression: "ownerUin = :uin AND #status = :active",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":uin": providerUin, ":active": "active" },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: Db.table(),
+          Key: Keys.account(parsed.uin),
+          ConditionExpression: "attribute_exists(pk)",
+        },
+      },
+      { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+    ],
     {
       onCancelled: (reasons) => {
         if (reasons[0]?.Code === "ConditionalCheckFailed")
@@ -266,19 +262,14 @@ export async function removeAll(providerUin: string, serviceId: string, uins: st
   await EndpointService.load(providerUin, serviceId);
   const unique = [...new Set(uins)];
   if (unique.length > 100) throw InvalidParameterError.value("uins", "at most 100 at once");
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: unique.map((uin) => ({
-            Delete: {
-              TableName: Db.table(),
-              Key: Keys.allowlistEntry(serviceId, uin),
-              ConditionExpression: "attribute_exists(pk)",
-            },
-          })),
-        }),
-      ),
+  await transactWrite(
+    unique.map((uin) => ({
+      Delete: {
+        TableName: Db.table(),
+        Key: Keys.allowlistEntry(serviceId, uin),
+        ConditionExpression: "attribute_exists(pk)",
+      },
+    })),
     {
       onCancelled: (reasons) => {
         const missing = reasons.findIndex((r) => r.Code === "ConditionalCheckFailed");

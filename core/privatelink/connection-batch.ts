@@ -1,8 +1,7 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { Db } from "../db/client.ts";
-import { call, RaceLostError } from "../db/errors.ts";
+import { RaceLostError } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { batchGet } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { isLinkplaneError, type LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { LIVE_STATES } from "./common.ts";
@@ -55,7 +54,7 @@ function failure(error: unknown): Outcome {
 async function write(chunk: Chunk, serviceId: string): Promise<void> {
   const items = chunk.planned.flatMap((p) => p.items);
   if (chunk.delta !== 0) items.push(Connection.counterItem(serviceId, chunk.delta));
-  await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
+  await transactWrite(items, {
     onCancelled: (reasons) =>
       reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")
         ? new ChunkCancelled()

@@ -1,9 +1,10 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
-import { call, RaceLostError, retryRaces } from "../db/errors.ts";
+import { RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { ConnectionState, LIVE_STATES, REFERENCE_STATE } from "./common.ts";
@@ -208,7 +209,7 @@ export async function transition(t: Transition): Promise<Endpoint.Stored> {
   const items = [...planned.items];
   const serviceIndex = planned.delta === 0 ? -1 : items.length;
   if (planned.delta !== 0) items.push(counterItem(ep.endpointServiceId, planned.delta));
-  await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
+  await transactWrite(items, {
     onCancelled: (reasons) => {
       if (serviceIndex >= 0 && reasons[serviceIndex]?.Code === "ConditionalCheckFailed") {
         return unavailable(ep.endpointServiceId);

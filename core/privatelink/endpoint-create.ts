@@ -1,14 +1,10 @@
 import { createHash } from "node:crypto";
-import {
-  BatchGetCommand,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import {
   ConflictError,
   LimitExceededError,
@@ -309,7 +305,7 @@ export async function create(uin: string, input: Endpoint.CreateInput): Promise<
     }
 
     try {
-      await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
+      await transactWrite(items, {
         onCancelled: (reasons) => explain(reasons),
       });
     } catch (error) {

@@ -1,8 +1,9 @@
-import { BatchGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import { NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as SecurityGroup from "../inventory/security-group.ts";
@@ -84,32 +85,25 @@ async function rebind(uin: string, id: string, next: (current: string[]) => stri
           throw new NotFoundError("security group", g, { field: "securityGroupIds" });
       }
     }
-    await call(
-      () =>
-        Db.client().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: Db.table(),
-                  Key: Keys.endpoint(id),
-                  UpdateExpression: "SET securityGroupIds = :ids, sgVersion = :next",
-                  ConditionExpression: "ownerUin = :uin AND sgVersion = :seen",
-                  ExpressionAttributeValues: {
-                    ":ids": wanted,
-                    ":next": ep.sgVersion + 1,
-                    ":seen": ep.sgVersion,
-                    ":uin": uin,
-                  },
-                },
-              },
-              ...added.map((g) => Owned.refTransactItem(SecurityGroup.kind, uin, g, "endpoint_binding", 1)),
-              ...removed.map((g) =>
-                Owned.refTransactItem(SecurityGroup.kind, uin, g, "endpoint_binding", -1),
-              ),
-            ],
-          }),
-        ),
+    await transactWrite(
+      [
+        {
+          Update: {
+            TableName: Db.table(),
+            Key: Keys.endpoint(id),
+            UpdateExpression: "SET securityGroupIds = :ids, sgVersion = :next",
+            ConditionExpression: "ownerUin = :uin AND sgVersion = :seen",
+            ExpressionAttributeValues: {
+              ":ids": wanted,
+              ":next": ep.sgVersion + 1,
+              ":seen": ep.sgVersion,
+              ":uin": uin,
+            },
+          },
+        },
+        ...added.map((g) => Owned.refTransactItem(SecurityGroup.kind, uin, g, "endpoint_binding", 1)),
+        ...removed.map((g) => Owned.refTransactItem(SecurityGroup.kind, uin, g, "endpoint_binding", -1)),
+      ],
       {
         onCancelled: (reasons) => {
           if (reasons[0]?.Code === "ConditionalCheckFailed") return new RaceLostError();

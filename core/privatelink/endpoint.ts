@@ -1,9 +1,10 @@
-import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { collect, getItem, type Page, type PageParams, queryAll } from "../db/page.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as SecurityGroup from "../inventory/security-group.ts";
@@ -333,7 +334,7 @@ export async function remove(uin: string, id: string): Promise<void> {
         },
       });
     }
-    await call(() => Db.client().send(new TransactWriteCommand({ TransactItems: items })), {
+    await transactWrite(items, {
       onCancelled: (reasons) => {
         const failed = (i: number) => i >= 0 && reasons[i]?.Code === "ConditionalCheckFailed";
         if (failed(serviceIndex) || failed(allowIndex)) {

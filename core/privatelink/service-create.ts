@@ -1,8 +1,7 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
-import { call } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import { LimitExceededError, NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as Vpc from "../inventory/vpc.ts";
@@ -51,27 +50,22 @@ export async function create(uin: string, input: CreateInput): Promise<Info> {
     createdAt,
     tags: tagsToMap(parsed.tags),
   };
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
-            claimBackend(uin, backend, id),
-            Owned.refTransactItem(Vpc.kind, uin, vpc.id, "endpoint_service", 1),
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "ADD serviceCount :one",
-                ConditionExpression:
-                  "attribute_exists(pk) AND (attribute_not_exists(serviceCount) OR serviceCount < :max)",
-                ExpressionAttributeValues: { ":one": 1, ":max": quota },
-              },
-            },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+      claimBackend(uin, backend, id),
+      Owned.refTransactItem(Vpc.kind, uin, vpc.id, "endpoint_service", 1),
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "ADD serviceCount :one",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(serviceCount) OR serviceCount < :max)",
+          ExpressionAttributeValues: { ":one": 1, ":max": quota },
+        },
+      },
+    ],
     {
       onCancelled: (reasons) =>
         backendTaken(reasons[1], backend.id) ??

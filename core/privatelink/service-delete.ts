@@ -1,7 +1,8 @@
-import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import { NotFoundError, ResourceInUseError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as Vpc from "../inventory/vpc.ts";
@@ -20,43 +21,38 @@ import { releaseBackend } from "./service-backend.ts";
  * stream consumer that sees the service go.
  */
 async function deleteItem(uin: string, service: Stored, requireDeleting: boolean): Promise<void> {
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: Db.table(),
-                Key: Keys.service(service.id),
-                // The backend released below must still be the service's: a move meanwhile means read again.
-                ConditionExpression: `ownerUin = :uin AND backendInstanceId = :backend AND (attribute_not_exists(liveCount) OR liveCount = :zero)${
-                  requireDeleting ? " AND #status = :deleting" : ""
-                }`,
-                ExpressionAttributeNames: requireDeleting ? { "#status": "status" } : undefined,
-                ExpressionAttributeValues: {
-                  ":uin": uin,
-                  ":backend": service.backendInstanceId,
-                  ":zero": 0,
-                  ...(requireDeleting ? { ":deleting": "deleting" } : {}),
-                },
-                ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-              },
-            },
-            releaseBackend(uin, service.backendInstanceId, service.id),
-            Owned.refTransactItem(Vpc.kind, uin, service.vpcId, "endpoint_service", -1),
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "ADD serviceCount :minus",
-                ConditionExpression: "attribute_exists(pk)",
-                ExpressionAttributeValues: { ":minus": -1 },
-              },
-            },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Delete: {
+          TableName: Db.table(),
+          Key: Keys.service(service.id),
+          // The backend released below must still be the service's: a move meanwhile means read again.
+          ConditionExpression: `ownerUin = :uin AND backendInstanceId = :backend AND (attribute_not_exists(liveCount) OR liveCount = :zero)${
+            requireDeleting ? " AND #status = :deleting" : ""
+          }`,
+          ExpressionAttributeNames: requireDeleting ? { "#status": "status" } : undefined,
+          ExpressionAttributeValues: {
+            ":uin": uin,
+            ":backend": service.backendInstanceId,
+            ":zero": 0,
+            ...(requireDeleting ? { ":deleting": "deleting" } : {}),
+          },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      releaseBackend(uin, service.backendInstanceId, service.id),
+      Owned.refTransactItem(Vpc.kind, uin, service.vpcId, "endpoint_service", -1),
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "ADD serviceCount :minus",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":minus": -1 },
+        },
+      },
+    ],
     {
       onCancelled: (reasons) => {
         const self = reasons[0];

@@ -1,7 +1,8 @@
-import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
@@ -73,26 +74,21 @@ export async function update(uin: string, id: string, input: UpdateInput): Promi
   values[":backend"] = next.backend.id;
   values[":vip"] = next.backend.vip;
   values[":old"] = current.backendInstanceId;
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.service(id),
-                UpdateExpression: `SET ${sets.join(", ")} ADD revision :one`,
-                ConditionExpression: "ownerUin = :uin AND #status = :active AND backendInstanceId = :old",
-                ExpressionAttributeNames: { ...names, "#status": "status" },
-                ExpressionAttributeValues: values,
-              },
-            },
-            releaseBackend(uin, current.backendInstanceId, id),
-            claimBackend(uin, next.backend, id),
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.service(id),
+          UpdateExpression: `SET ${sets.join(", ")} ADD revision :one`,
+          ConditionExpression: "ownerUin = :uin AND #status = :active AND backendInstanceId = :old",
+          ExpressionAttributeNames: { ...names, "#status": "status" },
+          ExpressionAttributeValues: values,
+        },
+      },
+      releaseBackend(uin, current.backendInstanceId, id),
+      claimBackend(uin, next.backend, id),
+    ],
     {
       onCancelled: (reasons) =>
         backendTaken(reasons[2], next.backend.id) ??

@@ -1,8 +1,9 @@
-import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
+import { transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { resourceId } from "../util/id.ts";
 import { validate } from "../validation.ts";
@@ -53,25 +54,20 @@ export async function create(uin: string, input: unknown): Promise<WithSecret> {
     createdAt: at,
     updatedAt: at,
   };
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "SET webhookCount = if_not_exists(webhookCount, :zero) + :one",
-                ConditionExpression:
-                  "attribute_exists(pk) AND (attribute_not_exists(webhookCount) OR webhookCount < :max)",
-                ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":max": max },
-              },
-            },
-            { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "SET webhookCount = if_not_exists(webhookCount, :zero) + :one",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(webhookCount) OR webhookCount < :max)",
+          ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":max": max },
+        },
+      },
+      { Put: { TableName: Db.table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+    ],
     {
       onCancelled: (reasons) =>
         reasons[0]?.Code === "ConditionalCheckFailed"
@@ -134,31 +130,26 @@ export async function update(uin: string, id: string, input: unknown): Promise<I
 /** Deletes a subscription; its messages expire with their TTL and are never attempted again. */
 export async function remove(uin: string, id: string): Promise<void> {
   if (!Id.safeParse(id).success) throw new NotFoundError("webhook", id);
-  await call(
-    () =>
-      Db.client().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: Db.table(),
-                Key: Keys.webhook(uin, id),
-                ConditionExpression: "ownerUin = :uin",
-                ExpressionAttributeValues: { ":uin": uin },
-              },
-            },
-            {
-              Update: {
-                TableName: Db.table(),
-                Key: Keys.account(uin),
-                UpdateExpression: "ADD webhookCount :minus",
-                ConditionExpression: "attribute_exists(pk)",
-                ExpressionAttributeValues: { ":minus": -1 },
-              },
-            },
-          ],
-        }),
-      ),
+  await transactWrite(
+    [
+      {
+        Delete: {
+          TableName: Db.table(),
+          Key: Keys.webhook(uin, id),
+          ConditionExpression: "ownerUin = :uin",
+          ExpressionAttributeValues: { ":uin": uin },
+        },
+      },
+      {
+        Update: {
+          TableName: Db.table(),
+          Key: Keys.account(uin),
+          UpdateExpression: "ADD webhookCount :minus",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":minus": -1 },
+        },
+      },
+    ],
     {
       onCancelled: (reasons) =>
         reasons[0]?.Code === "ConditionalCheckFailed" ? new NotFoundError("webhook", id) : undefined,
