@@ -1,14 +1,12 @@
-import { GetCommand, PutCommand, type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
 import type { EntityType, OwnedType, StoredBase } from "../db/keys.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, type PageQuery, queryPage } from "../db/page.ts";
-import { transactWrite } from "../db/transact.ts";
+import { type TransactItem, transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError, ResourceInUseError } from "../errors.ts";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /**
  * The storage shared by resources an account owns in a region (VPCs, subnets, backend instances,

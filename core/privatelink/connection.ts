@@ -1,17 +1,14 @@
-import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { type Page, type PageParams, queryAll, queryPage } from "../db/page.ts";
-import { transactWrite } from "../db/transact.ts";
+import { type TransactItem, transactWrite } from "../db/transact.ts";
 import { isLinkplaneError, LinkplaneError, NotFoundError } from "../errors.ts";
 import { nowIso } from "../util/time.ts";
 import { ConnectionState, LIVE_STATES, REFERENCE_STATE } from "./common.ts";
 import * as Endpoint from "./endpoint.ts";
 import * as EndpointService from "./service.ts";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /*
  * Connections: the link between an endpoint and its service, as the provider sees it. The state lives

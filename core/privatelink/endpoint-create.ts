@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { BatchGetCommand, GetCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
-import { transactWrite } from "../db/transact.ts";
+import { type TransactItem, transactWrite } from "../db/transact.ts";
 import {
   ConflictError,
   LimitExceededError,
@@ -27,8 +27,6 @@ import { tagsToMap } from "./common.ts";
 import * as Endpoint from "./endpoint.ts";
 import * as IpAllocation from "./ip-allocation.ts";
 import type * as EndpointService from "./service.ts";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /*
  * Creating an endpoint: the reads it needs (one BatchGetItem; the subnet's reservations unless an

@@ -1,10 +1,10 @@
-import { type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { Db } from "../db/client.ts";
 import { call, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { collect, getItem, type Page, type PageParams, queryAll } from "../db/page.ts";
-import { transactWrite } from "../db/transact.ts";
+import { type TransactItem, transactWrite } from "../db/transact.ts";
 import { InvalidParameterError, NotFoundError } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as SecurityGroup from "../inventory/security-group.ts";
@@ -23,8 +23,6 @@ import {
   tagsToMap,
 } from "./common.ts";
 import * as EndpointService from "./service.ts";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /*
  * An endpoint: a consumer's private IP in its own subnet, connected to one endpoint service. The item
