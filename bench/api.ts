@@ -6,17 +6,15 @@
  * nothing. `-- --quick`: small sizes. BENCH_API_ROUNDS (default 3) repeats the latency rows and
  * prints medians.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { BatchGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../core/config.ts";
 import { Db } from "../core/db/client.ts";
 import * as Keys from "../core/db/keys.ts";
-import { freePort, startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";
-import { batchWrite, client, endpointItem, median, percentile, QUICK, request, size } from "./support.ts";
+import { startDynamoDbLocal } from "../infra/local/dynamodb-local.ts";
+import { burst, latencies, p50Rounds, type Row, ratioRow as ratio, throughput } from "./measure.ts";
+import { floorServer, startLinkplane } from "./servers.ts";
+import { batchWrite, client, endpointItem, median, QUICK, request, size } from "./support.ts";
 
 const ROUNDS = size("BENCH_API_ROUNDS", 3, 1);
 const SAMPLES = size("BENCH_API_SAMPLES", 300, 40);
@@ -43,73 +41,13 @@ Object.assign(process.env, env, { LINKPLANE_LOG_LEVEL: "silent" });
 Config.reset();
 Db.use(undefined);
 
-// Linkplane as `npm start` runs it: its own process, poller and scheduler included, logging as it does.
-const port = await freePort();
-const server: ChildProcess = spawn(
-  process.execPath,
-  ["--import", "tsx", "infra/local/main.ts", "--port", String(port)],
-  {
-    cwd: resolve(import.meta.dirname, ".."),
-    env: {
-      ...process.env,
-      ...env,
-      LINKPLANE_LOG_LEVEL: "info",
-      LINKPLANE_DATA_DIR: mkdtempSync(join(tmpdir(), "lp-bench-api-")),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  },
-);
-const B = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${B}/health`)).ok) break;
-  } catch {
-    if (i > 600) throw new Error("linkplane did not start");
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const linkplane = await startLinkplane(env);
+const B = linkplane.base;
 const { api, world } = client(B, operatorToken);
-
-// The floor with the HTTP hop: the minimal server on the same stack, in its own process.
-const floorPort = await freePort();
-const floorServer: ChildProcess = spawn(
-  process.execPath,
-  ["--import", "tsx", "bench/floor/minimal-server.ts"],
-  {
-    cwd: resolve(import.meta.dirname, ".."),
-    env: { ...process.env, ...env, FLOOR_PORT: String(floorPort) },
-    stdio: ["ignore", "pipe", "inherit"],
-  },
-);
-await new Promise<void>((ready, fail) => {
-  floorServer.stdout?.once("data", () => ready());
-  floorServer.once("exit", (code) => fail(new Error(`the minimal server exited (${code})`)));
-});
+const minimal = await floorServer("bench/floor/minimal-server.ts", env);
+const bare = await floorServer("bench/floor/bare-server.ts", env);
 const T = () => Db.table();
-const rows: Array<{ path: string; value: string; floor: string; ratio: number; goal: string }> = [];
-
-/** Sequential latencies of `fn`, `n` times. */
-async function latencies(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
-
-/** Calls per second with `inFlight` callers for `n` calls in all. */
-async function throughput(n: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-  return n / ((performance.now() - t0) / 1000);
-}
+const rows: Row[] = [];
 
 /**
  * Waits for Linkplane's stream consumer to work through the changes just made (every floor here writes
@@ -118,45 +56,17 @@ async function throughput(n: number, inFlight: number, fn: (i: number) => Promis
  */
 const settle = () => new Promise((r) => setTimeout(r, QUICK ? 1_000 : 3_000));
 
-/** `n` calls all at once: wall time, calls per second and the p95 of their latencies. */
-async function burst(n: number, fn: (i: number) => Promise<unknown>) {
-  const each: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const s = performance.now();
-      await fn(i);
-      each.push(performance.now() - s);
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, perSecond: n / seconds, p95: percentile(each, 0.95) };
-}
+const at = { rounds: ROUNDS, samples: SAMPLES };
+const ratioRow = (...args: Parameters<typeof ratio>) => rows.push(ratio(...args));
 
-/** p50 of the API and of its floor, interleaved round by round so both see the same load; medians. */
 async function p50Row(
   path: string,
   goal: string,
   apiCall: () => Promise<unknown>,
   floor: () => Promise<unknown>,
 ) {
-  const a: number[] = [];
-  const f: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    // Warm both sides' code paths (the JIT) before timing, not only the connections.
-    await latencies(100, apiCall);
-    await latencies(100, floor);
-    a.push(median(await latencies(SAMPLES, apiCall)));
-    f.push(median(await latencies(SAMPLES, floor)));
-  }
-  const ratios = a.map((x, i) => x / (f[i] as number));
-  rows.push({
-    path,
-    value: `${median(a).toFixed(2)} ms`,
-    floor: `${median(f).toFixed(2)} ms`,
-    ratio: median(ratios),
-    goal,
-  });
+  const [a = [], f = []] = await p50Rounds([apiCall, floor], at);
+  ratioRow(path, goal, a, f);
 }
 
 try {
@@ -250,21 +160,25 @@ try {
   // middleware-caching client the route's read goes through: the cheapest GetItem the SDK makes.
   const getItem = () => Db.getItem({ ...Keys.endpoint(ep.id) }, false);
   const getEndpoint = () => api("GET", `/v1/endpoints/${ep.id}`, c.h);
-  await p50Row("GET /v1/endpoints/{id}, p50", "≤ 1.3×", getEndpoint, getItem);
-  // The same route against the minimal server's one GetItem over HTTP: what Linkplane itself adds.
+  // The same read behind two servers of our own in their own processes: the minimal one on Linkplane's
+  // stack (Hono on @hono/node-server) and a bare node:http one. Bare against the raw GetItem is the hop
+  // alone, which no code of ours runs in; Linkplane against the bare server is all the rest.
   const key = Keys.endpoint(ep.id);
-  const minimalUrl = `http://127.0.0.1:${floorPort}/items/${encodeURIComponent(key.pk)}/${encodeURIComponent(key.sk)}`;
-  const minimalGet = async () => {
-    const r = await request("GET", minimalUrl);
-    if (r.status !== 200) throw new Error(`minimal server: ${r.status} ${r.text}`);
+  const floorGet = (port: number, path: string) => async () => {
+    const r = await request("GET", `http://127.0.0.1:${port}${path}`);
+    if (r.status !== 200) throw new Error(`floor server on ${port}: ${r.status} ${r.text}`);
     return JSON.parse(r.text);
   };
-  await p50Row(
-    "GET /v1/endpoints/{id} vs the minimal server, p50",
-    "(what Linkplane adds)",
-    getEndpoint,
-    minimalGet,
-  );
+  const itemPath = `/items/${encodeURIComponent(key.pk)}/${encodeURIComponent(key.sk)}`;
+  const minimalGet = floorGet(minimal.port, itemPath);
+  const bareGet = floorGet(bare.port, itemPath);
+  {
+    const [a = [], f = [], m = [], b = []] = await p50Rounds([getEndpoint, getItem, minimalGet, bareGet], at);
+    ratioRow("GET /v1/endpoints/{id}, p50", "≤ 1.3×", a, f);
+    ratioRow("GET vs the minimal server (Hono), p50", "(what Linkplane adds)", a, m);
+    ratioRow("GET vs the bare server (node:http), p50", "(Hono and Linkplane)", a, b);
+    ratioRow("the hop alone: bare server vs GetItem, p50", "(any server's floor)", b, f);
+  }
 
   // ---- list page of 20 vs one Query of 20 --------------------------------------------------------
   // Floor: one Query of 20 through the middleware-caching client, as the route's page is read.
@@ -278,12 +192,17 @@ try {
       Limit: 20,
     });
   await pendings(20, sub.id);
-  await p50Row(
-    "list page of 20, p50",
-    "≤ 1.3×",
-    () => api("GET", "/v1/endpoints?region=ap-guangzhou&limit=20", c.h),
-    listQuery,
-  );
+  {
+    const listPage = () => api("GET", "/v1/endpoints?region=ap-guangzhou&limit=20", c.h);
+    const bareList = floorGet(
+      bare.port,
+      `/page/${encodeURIComponent(Keys.endpointsRegionPartition(c.uin, "ap-guangzhou"))}`,
+    );
+    const [a = [], f = [], b = []] = await p50Rounds([listPage, listQuery, bareList], at);
+    ratioRow("list page of 20, p50", "≤ 1.3×", a, f);
+    ratioRow("list vs the bare server's same Query, p50", "(Hono and Linkplane)", a, b);
+    ratioRow("the hop alone: bare server's Query vs the Query, p50", "(any server's floor)", b, f);
+  }
 
   // ---- /health vs one GetItem --------------------------------------------------------------------
   await p50Row("/health, p50", "≤ 1.3× (or no read)", () => request("GET", `${B}/health`), getItem);
@@ -333,29 +252,26 @@ try {
   }
 
   // ---- 32 concurrent GETs vs 32 concurrent GetItem -------------------------------------------------
+  // With the same two servers as the GET row: the bare one against the raw calls is the hop alone.
   {
-    const a: number[] = [];
-    const f: number[] = [];
-    const m: number[] = [];
+    const sides = [getEndpoint, getItem, minimalGet, bareGet].map(() => [] as number[]);
     for (let r = 0; r < ROUNDS; r++) {
-      a.push(await throughput(SAMPLES * 4, 32, getEndpoint));
-      f.push(await throughput(SAMPLES * 4, 32, getItem));
-      m.push(await throughput(SAMPLES * 4, 32, minimalGet));
+      for (const [i, side] of [getEndpoint, getItem, minimalGet, bareGet].entries())
+        sides[i]?.push(await throughput(SAMPLES * 4, 32, side));
     }
-    rows.push({
-      path: "32 concurrent GETs, per second",
-      value: `${median(a).toFixed(0)}/s`,
-      floor: `${median(f).toFixed(0)}/s`,
-      ratio: median(a.map((x, i) => x / (f[i] as number))),
-      goal: "≥ 0.85×",
-    });
-    rows.push({
-      path: "32 concurrent GETs vs the minimal server, per second",
-      value: `${median(a).toFixed(0)}/s`,
-      floor: `${median(m).toFixed(0)}/s`,
-      ratio: median(a.map((x, i) => x / (m[i] as number))),
-      goal: "(what Linkplane adds)",
-    });
+    const [a = [], f = [], m = [], b = []] = sides;
+    const perSecond = (path: string, goal: string, x: number[], y: number[]) =>
+      rows.push({
+        path,
+        value: `${median(x).toFixed(0)}/s`,
+        floor: `${median(y).toFixed(0)}/s`,
+        ratio: median(x.map((v, i) => v / (y[i] as number))),
+        goal,
+      });
+    perSecond("32 concurrent GETs, per second", "≥ 0.85×", a, f);
+    perSecond("32 concurrent GETs vs the minimal server (Hono)", "(what Linkplane adds)", a, m);
+    perSecond("32 concurrent GETs vs the bare server (node:http)", "(Hono and Linkplane)", a, b);
+    perSecond("32 concurrent: the hop alone, bare server vs GetItem", "(any server's ceiling)", b, f);
   }
 
   // ---- N concurrent single accepts ------------------------------------------------------------------
@@ -463,8 +379,8 @@ try {
     })),
   );
 } finally {
-  floorServer.kill("SIGTERM");
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
+  minimal.process.kill("SIGTERM");
+  bare.process.kill("SIGTERM");
+  await linkplane.stop();
   await dynamo.stop();
 }

@@ -1,0 +1,35 @@
+import { createServer } from "node:http";
+import { Db } from "../../core/db/client.ts";
+
+/**
+ * The hop alone (bench/api.ts): node:http with no framework in its own process, making the raw floors'
+ * own calls through the same client as Linkplane: `/items/{pk}/{sk}` one GetItem, `/page/{gsi1pk}` the
+ * list's Query of 20. Against those calls made directly it is what any server in another process costs
+ * before a framework or Linkplane runs: the part of a request no code of ours can remove.
+ */
+async function read(kind: string | undefined, a: string, b: string): Promise<unknown> {
+  if (kind === "items") return Db.getItem({ pk: a, sk: b }, false);
+  if (kind !== "page") return undefined;
+  const out = await Db.query({
+    TableName: Db.table(),
+    IndexName: "gsi1",
+    KeyConditionExpression: "gsi1pk = :pk",
+    ExpressionAttributeValues: { ":pk": a },
+    ScanIndexForward: false,
+    Limit: 20,
+  });
+  return { items: out.Items };
+}
+
+const server = createServer(async (req, res) => {
+  const [, kind, a = "", b = ""] = (req.url ?? "").split("/").map(decodeURIComponent);
+  const found = await read(kind, a, b);
+  const body = JSON.stringify(found ?? { code: "NotFound" });
+  res.writeHead(found ? 200 : 404, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.FLOOR_PORT), "127.0.0.1", () => process.stdout.write("ready\n"));
