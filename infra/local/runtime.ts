@@ -298,11 +298,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
             created: demo.created,
             // Ready means complete: the services' minutes of the load come from the metric stream.
             // The banner's time is until then.
-            ready: demo.backfill.then(async (load) => {
-              const started = Date.now();
-              await metricPoller?.idle();
-              return { ...load, ms: load.ms + Date.now() - started };
-            }),
+            ready: handled(
+              demo.backfill.then(async (load) => {
+                const started = Date.now();
+                await metricPoller?.idle();
+                return { ...load, ms: load.ms + Date.now() - started };
+              }),
+            ),
           }
         : undefined,
       stop,
@@ -337,6 +339,15 @@ function followRestarts(
       },
     );
   });
+}
+
+/**
+ * The promise itself, marked as handled: one nobody awaits (a runtime stopped while the demo loads makes
+ * `ready` reject) must not end the process as an unhandled rejection. Whoever awaits it still sees why.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** PEM text as it is, or the contents of the PEM file a path names. */

@@ -79,7 +79,7 @@ export class StreamPoller implements StreamConsumer {
   private readonly nap = new Nap();
   /** A batch is with the handler. */
   private handling = false;
-  private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
+  private idleWaiters: Array<{ after: number; resolve: () => void; reject: (error: Error) => void }> = [];
   /** The last pass of the reader that found nothing new for this mapping. */
   private quietPass = 0;
   private readonly o: Settings;
@@ -154,6 +154,8 @@ export class StreamPoller implements StreamConsumer {
     this.running = false;
     if (this.current) this.current.stopped = true;
     this.nap.wake();
+    // A stopped poller hands nothing over, so it would never be idle: its waiters would wait for ever.
+    for (const w of this.idleWaiters.splice(0)) w.reject(stoppedBeforeIdle());
     const loop = this.loop;
     this.stopping = (async () => {
       await loop;
@@ -171,10 +173,12 @@ export class StreamPoller implements StreamConsumer {
   /**
    * Resolves once a full pass of the reader begun after this call finds nothing new for this mapping, and
    * nothing is waiting to be retried: everything written before the call has been handed to the handler.
+   * Rejects if the poller is stopped, or stops first.
    */
   idle(): Promise<void> {
-    const done = new Promise<void>((resolve) =>
-      this.idleWaiters.push({ after: this.reader.passCount, resolve }),
+    if (!this.running) return Promise.reject(stoppedBeforeIdle());
+    const done = new Promise<void>((resolve, reject) =>
+      this.idleWaiters.push({ after: this.reader.passCount, resolve, reject }),
     );
     // A reader that had backed off would make the caller wait out its idle wait.
     this.reader.wake();
@@ -372,4 +376,8 @@ export class StreamPoller implements StreamConsumer {
 
 function sequence(record: StreamRecord | undefined): string {
   return record?.dynamodb?.SequenceNumber ?? "";
+}
+
+function stoppedBeforeIdle(): Error {
+  return new Error("the stream poller stopped before everything was handed over");
 }

@@ -244,6 +244,39 @@ describe("local stream poller", () => {
     expect(seen).toEqual([1, 2]);
   });
 
+  it("settles idle() when it stops, instead of leaving its callers waiting for ever", async () => {
+    // Prepare: a batch held inside the handler, so the poller cannot be idle.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered = false;
+    const p = poller(async (event) => {
+      if (mine(event, "held#").length > 0) {
+        entered = true;
+        await held;
+      }
+      return { batchItemFailures: [] };
+    });
+    await put("held#a", 1);
+    await until(() => entered, 10_000, "the batch in the handler");
+    const waiting = p.idle();
+    // Act
+    const stopping = p.stop();
+    const settled = await Promise.race([
+      waiting.then(
+        () => "resolved",
+        (error: Error) => error.message,
+      ),
+      new Promise<string>((r) => setTimeout(() => r("still waiting"), 3_000)),
+    ]);
+    release();
+    await stopping;
+    // Assess: the waiter was told, and a stopped poller refuses at once.
+    expect(settled).toMatch(/stopped before everything was handed over/);
+    await expect(p.idle()).rejects.toThrow(/stopped/);
+  });
+
   it("hands over only what a filter lets through, as Lambda's event filtering does", async () => {
     // Prepare
     const seen: string[] = [];
