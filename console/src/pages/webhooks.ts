@@ -5,7 +5,14 @@ import { navigate } from "../nav.ts";
 import { listView } from "../table.ts";
 
 type MessageQuery = NonNullable<operations["listWebhookMessages"]["parameters"]["query"]>;
+/** The event types as the API document names them (core/webhook/model.ts is their source). */
+type Subscribable = Exclude<NonNullable<MessageQuery["eventType"]>, "webhook.test">;
 
+/**
+ * The events a subscription can name, in the order the form offers them. The console cannot import the
+ * list from `core` (its bundle would carry zod), so the compiler holds it to the API's: a type that is
+ * not the API's fails `satisfies`, and one the API adds but this list lacks fails `AllOffered`.
+ */
 export const EVENT_TYPES = [
   "connection.requested",
   "connection.accepted",
@@ -19,7 +26,9 @@ export const EVENT_TYPES = [
   "metric-export.succeeded",
   "metric-export.failed",
   "webhook.disabled",
-];
+] as const satisfies readonly Subscribable[];
+type AllOffered<Missing extends never> = Missing;
+export type EveryEventOffered = AllOffered<Exclude<Subscribable, (typeof EVENT_TYPES)[number]>>;
 
 /** The signing secret, shown once: the API never returns it again. */
 function showSecret(hook: Webhook): void {
