@@ -9,60 +9,79 @@ import { linkedEnvironment } from "./links.ts";
 
 const DEFAULT_REGIONS = "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore";
 
-const schema = z.object({
-  LINKPLANE_TABLE: z.string().min(3).default("linkplane"),
-  LINKPLANE_REGIONS: z.string().default(DEFAULT_REGIONS),
-  LINKPLANE_DYNAMODB_ENDPOINT: z.url().optional(),
-  LINKPLANE_OPERATOR_TOKEN: z.string().min(16).optional(),
+/**
+ * Each variable: its schema, built only when the variable is set, and its value when it is not. Built
+ * all at import, these 35 schemas cost every function about 15 ms of CPU at each cold start, and parsing
+ * them all 7 ms more (docs/deploy.md), while a deployed function sets a handful of the variables.
+ */
+const VARIABLES = {
+  LINKPLANE_TABLE: { schema: () => z.string().min(3), unset: "linkplane" },
+  LINKPLANE_REGIONS: { schema: () => z.string(), unset: DEFAULT_REGIONS },
+  LINKPLANE_DYNAMODB_ENDPOINT: { schema: () => z.url(), unset: undefined },
+  LINKPLANE_OPERATOR_TOKEN: { schema: () => z.string().min(16), unset: undefined },
   /** base64 of 32 bytes: the AES-256-GCM key that seals credential secret keys at rest. */
-  LINKPLANE_ENCRYPTION_KEY: z.string().optional(),
-  LINKPLANE_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
-  LINKPLANE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  AWS_REGION: z.string().default("us-east-1"),
+  LINKPLANE_ENCRYPTION_KEY: { schema: () => z.string(), unset: undefined },
+  LINKPLANE_AUTH_CACHE_SECONDS: { schema: () => z.coerce.number().int().min(0).max(60), unset: 5 },
+  LINKPLANE_LOG_LEVEL: { schema: () => z.enum(["debug", "info", "warn", "error", "silent"]), unset: "info" },
+  AWS_REGION: { schema: () => z.string(), unset: "us-east-1" },
   /** Quotas; defaults are the reference product's. */
-  LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
-  LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE: z.coerce.number().int().min(1).default(500),
-  LINKPLANE_QUOTA_ENDPOINTS_PER_VPC: z.coerce.number().int().min(1).default(50),
+  LINKPLANE_QUOTA_SERVICES_PER_ACCOUNT: { schema: () => z.coerce.number().int().min(1), unset: 100 },
+  LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE: { schema: () => z.coerce.number().int().min(1), unset: 500 },
+  LINKPLANE_QUOTA_ENDPOINTS_PER_VPC: { schema: () => z.coerce.number().int().min(1), unset: 50 },
   /** Bearer token the data plane sends metric samples with (the operator token works too). */
-  LINKPLANE_INGEST_TOKEN: z.string().min(16).optional(),
+  LINKPLANE_INGEST_TOKEN: { schema: () => z.string().min(16), unset: undefined },
   /** Retention by TTL, in days. */
-  LINKPLANE_METRICS_RAW_DAYS: z.coerce.number().int().min(1).max(30).default(7),
-  LINKPLANE_METRICS_HOURLY_DAYS: z.coerce.number().int().min(1).max(400).default(93),
-  LINKPLANE_METRICS_DAILY_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
-  LINKPLANE_DATA_DIR: z.string().default(".linkplane"),
+  LINKPLANE_METRICS_RAW_DAYS: { schema: () => z.coerce.number().int().min(1).max(30), unset: 7 },
+  LINKPLANE_METRICS_HOURLY_DAYS: { schema: () => z.coerce.number().int().min(1).max(400), unset: 93 },
+  LINKPLANE_METRICS_DAILY_DAYS: { schema: () => z.coerce.number().int().min(1).max(3650), unset: 730 },
+  LINKPLANE_DATA_DIR: { schema: () => z.string(), unset: ".linkplane" },
   /** DynamoDB: time to open a connection, time a request may wait for an answer, tries per call. */
-  LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
-  LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(2_000),
-  LINKPLANE_DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  LINKPLANE_DYNAMODB_CONNECT_TIMEOUT_MS: {
+    schema: () => z.coerce.number().int().min(1).max(60_000),
+    unset: 1_000,
+  },
+  LINKPLANE_DYNAMODB_REQUEST_TIMEOUT_MS: {
+    schema: () => z.coerce.number().int().min(1).max(300_000),
+    unset: 2_000,
+  },
+  LINKPLANE_DYNAMODB_MAX_ATTEMPTS: { schema: () => z.coerce.number().int().min(1).max(10), unset: 3 },
   /**
    * The access key id sent to a DynamoDB at LINKPLANE_DYNAMODB_ENDPOINT. DynamoDB Local without
    * -sharedDb keeps one database per key id (and region), so for the one `npm start` runs this is the
    * secret that opens it (DynamoDB Local accepts only letters and digits).
    */
-  LINKPLANE_DYNAMODB_ACCESS_KEY_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9]+$/, "letters and digits only")
-    .max(128)
-    .optional(),
+  LINKPLANE_DYNAMODB_ACCESS_KEY_ID: {
+    schema: () =>
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]+$/, "letters and digits only")
+        .max(128),
+    unset: undefined,
+  },
   /** S3 bucket for metric export files; without it they go to <data dir>/exports. */
-  LINKPLANE_EXPORT_BUCKET: z.string().min(3).optional(),
+  LINKPLANE_EXPORT_BUCKET: { schema: () => z.string().min(3), unset: undefined },
   /** Webhooks: subscriptions per account, message retention, and which receivers may be reached. */
-  LINKPLANE_WEBHOOK_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(20),
-  LINKPLANE_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(30),
-  LINKPLANE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(15_000).default(15_000),
-  LINKPLANE_WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
-  LINKPLANE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
+  LINKPLANE_WEBHOOK_MAX_PER_ACCOUNT: { schema: () => z.coerce.number().int().min(1).max(1000), unset: 20 },
+  LINKPLANE_WEBHOOK_RETENTION_DAYS: { schema: () => z.coerce.number().int().min(1).max(90), unset: 30 },
+  LINKPLANE_WEBHOOK_TIMEOUT_MS: { schema: () => z.coerce.number().int().min(100).max(15_000), unset: 15_000 },
+  LINKPLANE_WEBHOOK_ALLOW_PRIVATE: { schema: () => z.enum(["true", "false"]), unset: "false" },
+  LINKPLANE_WEBHOOK_ALLOW_HTTP: { schema: () => z.enum(["true", "false"]), unset: "false" },
   /** In AWS: the SQS queue the delivery function drains; without it attempts run in this process. */
-  LINKPLANE_WEBHOOK_QUEUE_URL: z.url().optional(),
+  LINKPLANE_WEBHOOK_QUEUE_URL: { schema: () => z.url(), unset: undefined },
   /** In AWS: the SQS queue of hourly rollup shard tasks; without it they run in this process. */
-  LINKPLANE_ROLLUP_QUEUE_URL: z.url().optional(),
+  LINKPLANE_ROLLUP_QUEUE_URL: { schema: () => z.url(), unset: undefined },
   /** Shard workers the hourly rollup runs at once in this process (no queue: locally). */
-  LINKPLANE_ROLLUP_WORKERS: z.coerce.number().int().min(1).max(16).default(4),
+  LINKPLANE_ROLLUP_WORKERS: { schema: () => z.coerce.number().int().min(1).max(16), unset: 4 },
   /** The local runtime also serves HTTPS with this certificate and key (PEM text or a PEM file's path). */
-  LINKPLANE_TLS_CERT: z.string().optional(),
-  LINKPLANE_TLS_KEY: z.string().optional(),
-  LINKPLANE_TLS_PORT: z.coerce.number().int().min(0).max(65_535).default(3443),
-});
+  LINKPLANE_TLS_CERT: { schema: () => z.string(), unset: undefined },
+  LINKPLANE_TLS_KEY: { schema: () => z.string(), unset: undefined },
+  LINKPLANE_TLS_PORT: { schema: () => z.coerce.number().int().min(0).max(65_535), unset: 3443 },
+} as const;
+
+type Variables = typeof VARIABLES;
+type Env = {
+  [K in keyof Variables]: z.output<ReturnType<Variables[K]["schema"]>> | Variables[K]["unset"];
+};
 
 export interface Info {
   tableName: string;
@@ -112,13 +131,21 @@ export function reset(): void {
 
 export function load(env: NodeJS.ProcessEnv): Info {
   // An empty variable means "not set", as shells and CI systems often leave them.
-  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
-  const parsed = schema.safeParse(set);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);
+  const e = {} as Record<string, unknown>;
+  for (const [name, variable] of Object.entries(VARIABLES)) {
+    const value = env[name];
+    if (value === undefined || value === "") {
+      e[name] = variable.unset;
+      continue;
+    }
+    const parsed = variable.schema().safeParse(value);
+    if (!parsed.success) throw new Error(`invalid configuration ${name}: ${parsed.error.issues[0]?.message}`);
+    e[name] = parsed.data;
   }
-  const e = parsed.data;
+  return toInfo(e as Env);
+}
+
+function toInfo(e: Env): Info {
   const regions = e.LINKPLANE_REGIONS.split(",")
     .map((r) => r.trim())
     .filter(Boolean);
