@@ -1,5 +1,4 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
-import { Webhook } from "standardwebhooks";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
 import { call } from "../db/errors.ts";
@@ -8,6 +7,7 @@ import { WEBHOOK_SHARDS } from "../db/keys.ts";
 import { log } from "../util/log.ts";
 import * as WebhookMessage from "./message.ts";
 import * as WebhookModel from "./model.ts";
+import * as WebhookSignature from "./signature.ts";
 import * as WebhookSubscription from "./subscription.ts";
 import * as WebhookOutcome from "./subscription-outcome.ts";
 import * as WebhookSecret from "./subscription-secret.ts";
@@ -23,18 +23,6 @@ import * as WebhookTransport from "./transport.ts";
 export const USER_AGENT = "Linkplane-Webhooks/0.1 (+https://github.com/linkplane/linkplane)";
 /** A subscription whose every attempt failed this long is disabled. */
 export const DISABLE_AFTER_MS = 5 * 86_400_000;
-
-/** One signer per secret: building one decodes the key, which a burst to one receiver needs once. */
-const signers = new Map<string, Webhook>();
-function signer(secret: string): Webhook {
-  let s = signers.get(secret);
-  if (!s) {
-    if (signers.size >= 1000) signers.clear();
-    s = new Webhook(secret);
-    signers.set(secret, s);
-  }
-  return s;
-}
 
 export interface Job {
   /** Leased by the caller. */
@@ -55,7 +43,9 @@ export function headers(
   secrets: string[],
   at: Date,
 ): Record<string, string> {
-  const signature = secrets.map((secret) => signer(secret).sign(message.id, at, message.payload)).join(" ");
+  const signature = secrets
+    .map((secret) => WebhookSignature.sign(secret, message.id, at, message.payload))
+    .join(" ");
   return {
     "content-type": "application/json",
     "user-agent": USER_AGENT,

@@ -25,6 +25,13 @@ const ENDPOINTS_EXPORT = "functions/api/privatelink/endpoints-export.ts";
 const EXPORT_FILES = "functions/api/metrics/export-files.ts";
 const EXPORT_JOB = "functions/cron/metric-exports.ts";
 const JOB_RUN = "functions/api/operator/job-run.ts";
+// The functions that sign webhook deliveries.
+const WEBHOOK_SENDERS = [
+  "functions/api/webhooks/deliveries.ts",
+  "functions/webhooks/deliver.ts",
+  "functions/streams/handler.ts",
+  "functions/cron/webhook-retry.ts",
+];
 
 interface Bundle {
   text: string;
@@ -45,6 +52,7 @@ beforeAll(async () => {
     EXPORT_FILES,
     EXPORT_JOB,
     JOB_RUN,
+    ...WEBHOOK_SENDERS,
   ]);
   bundles = {};
   for (const [module, file] of Object.entries(files)) {
@@ -219,6 +227,19 @@ describe("what a route does not use", () => {
     expect(bytesFrom(WEBHOOKS, /core[\\/]webhook[\\/](delivery|dispatch|queue)\.ts$/)).toBe(0);
     // The signer; the transport's URL check stays (a subscription's URL is checked when it is saved).
     expect(bytesFrom(WEBHOOKS, /standardwebhooks/)).toBe(0);
+  });
+
+  it("signs webhook deliveries with node:crypto, not the standardwebhooks package's pure-JS HMAC", () => {
+    for (const module of WEBHOOK_SENDERS) {
+      const atStart = [...(bundles[module]?.atStart ?? [])];
+      // The library, its SHA-256 and its base64 were 12 KB of each of these at every cold start.
+      expect(
+        atStart.filter((p) => /standardwebhooks|fast-sha256|@stablelib/.test(p)),
+        module,
+      ).toEqual([]);
+      // A function that no longer delivered would meet the assertion above without signing at all.
+      expect(atStart, module).toContainEqual(expect.stringMatching(/core[\\/]webhook[\\/]delivery\.ts$/));
+    }
   });
 
   it("keeps only the domain functions a route calls: domain modules are imported as ES namespaces", () => {
