@@ -1,125 +1,36 @@
-import { createHash } from "node:crypto";
-import { BatchGetCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as Config from "../config.ts";
 import { Db } from "../db/client.ts";
-import { call, type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
+import { type PlainCancellationReason, RaceLostError, retryRaces } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { type TransactItem, transactWrite } from "../db/transact.ts";
 import {
-  ConflictError,
   LimitExceededError,
   LinkplaneError,
   NotFoundError,
   ResourceInUseError,
   ThrottledError,
-  UnsupportedOperationError,
 } from "../errors.ts";
 import * as Owned from "../inventory/owned.ts";
 import * as SecurityGroup from "../inventory/security-group.ts";
 import * as Subnet from "../inventory/subnet.ts";
-import type * as Vpc from "../inventory/vpc.ts";
-import { Cidr, Ipv4, type Ipv4Cidr } from "../util/cidr.ts";
+import { Ipv4 } from "../util/cidr.ts";
 import { resourceId } from "../util/id.ts";
 import { nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import type { ConnectionState } from "./common.ts";
 import { tagsToMap } from "./common.ts";
 import * as Endpoint from "./endpoint.ts";
+import { bodyHash, replay, TokenSeen } from "./endpoint-client-token.ts";
+import { context, notAllowlisted } from "./endpoint-create-context.ts";
 import * as IpAllocation from "./ip-allocation.ts";
-import type * as EndpointService from "./service.ts";
 
 /*
  * Creating an endpoint: the reads it needs (one BatchGetItem; the subnet's reservations unless an
  * address is given or the subnet is mostly free) and one transaction that holds every invariant a new
- * endpoint touches.
+ * endpoint touches. The reads and their checks are endpoint-create-context.ts, the clientToken's
+ * replay endpoint-client-token.ts.
  * Imported as `import * as EndpointCreation`: a bundle keeps only the functions its route calls.
  */
-
-interface Context {
-  service: EndpointService.Stored;
-  subnet: Subnet.Stored;
-  block: Ipv4Cidr;
-  vpc: Vpc.Stored;
-  securityGroup?: SecurityGroup.Stored;
-  allowlistEntry?: { createdAt: string };
-}
-
-/** One BatchGetItem for the service and the caller's VPC, subnet and security group. */
-async function context(uin: string, input: Endpoint.CreateInput): Promise<Context> {
-  const keys: Record<string, unknown>[] = [
-    { ...Keys.service(input.endpointServiceId) },
-    { ...Keys.owned(uin, "VPC", input.vpcId) },
-    { ...Keys.owned(uin, "SUBNET", input.subnetId) },
-  ];
-  if (input.securityGroupId) keys.push({ ...Keys.owned(uin, "SG", input.securityGroupId) });
-  keys.push({ ...Keys.allowlistEntry(input.endpointServiceId, uin) });
-  const out = await call(() =>
-    Db.client().send(
-      new BatchGetCommand({ RequestItems: { [Db.table()]: { Keys: keys, ConsistentRead: true } } }),
-    ),
-  );
-  const items = out.Responses?.[Db.table()] ?? [];
-  const byType = (type: string) => items.find((i) => i.type === type);
-  const vpc = byType("Vpc") as Vpc.Stored | undefined;
-  const subnet = byType("Subnet") as Subnet.Stored | undefined;
-  const service = byType("EndpointService") as EndpointService.Stored | undefined;
-  const securityGroup = byType("SecurityGroup") as SecurityGroup.Stored | undefined;
-  const allowlistEntry = byType("AllowlistEntry") as { createdAt: string } | undefined;
-  if (!vpc) throw new NotFoundError("VPC", input.vpcId, { field: "vpcId" });
-  if (!subnet) throw new NotFoundError("subnet", input.subnetId, { field: "subnetId" });
-  if (subnet.vpcId !== vpc.id) {
-    throw new UnsupportedOperationError(
-      "UnsupportedOperation.VpcMismatch",
-      `subnet ${subnet.id} is in ${subnet.vpcId}, not in ${vpc.id}`,
-      { field: "subnetId" },
-    );
-  }
-  if (service?.status !== "active") {
-    throw new NotFoundError("endpoint service", input.endpointServiceId, { field: "endpointServiceId" });
-  }
-  // Nothing about someone else's service is told to an account it does not allowlist.
-  if (service.ownerUin !== uin && !allowlistEntry) throw notAllowlisted(uin, service.id);
-  if (service.region !== vpc.region) {
-    throw new UnsupportedOperationError(
-      "UnsupportedOperation.VpcMismatch",
-      `endpoint service ${service.id} is in ${service.region}; VPC ${vpc.id} is in ${vpc.region}`,
-      { field: "endpointServiceId" },
-    );
-  }
-  if (input.securityGroupId && (!securityGroup || securityGroup.region !== vpc.region)) {
-    throw new NotFoundError("security group", input.securityGroupId, { field: "securityGroupId" });
-  }
-  const block = Cidr.parse(subnet.cidrBlock);
-  if (!block.ok) throw new Error(`stored subnet ${subnet.id} has a bad CIDR`);
-  return { service, subnet, block: block.cidr, vpc, securityGroup, allowlistEntry };
-}
-
-function notAllowlisted(uin: string, serviceId: string): LinkplaneError {
-  return new LinkplaneError(
-    "forbidden",
-    "ResourceUnavailable.ServiceWhiteListNotAdded",
-    `account ${uin} is not on the allowlist of endpoint service ${serviceId}`,
-    { field: "endpointServiceId" },
-  );
-}
-
-/** JSON with object keys sorted at every depth, so equal bodies hash equal whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function bodyHash(input: Endpoint.CreateInput): string {
-  const { clientToken: _ignored, ...rest } = input;
-  return createHash("sha256").update(canonical(rest)).digest("hex");
-}
 
 export interface Created {
   endpoint: Endpoint.Info;
@@ -371,40 +282,4 @@ export async function create(uin: string, input: Endpoint.CreateInput): Promise<
   // reservations); each loss means someone else got an address, so a full subnet is reached in at most
   // as many rounds as it has addresses.
   return retryRaces(Math.max(20, Math.min(300, block.size)), attempt);
-}
-
-class TokenSeen extends ConflictError {
-  constructor(readonly item: Record<string, unknown> | undefined) {
-    super("IdempotentParameterMismatch", "client token seen before");
-  }
-}
-
-async function replay(
-  uin: string,
-  token: string,
-  hash: string,
-  item: Record<string, unknown> | undefined,
-): Promise<Created> {
-  const record =
-    item ??
-    (
-      await call(() =>
-        Db.client().send(
-          new GetCommand({
-            TableName: Db.table(),
-            Key: Keys.clientToken(uin, token),
-            ConsistentRead: true,
-          }),
-        ),
-      )
-    ).Item;
-  if (!record || Number(record.expiresAt) < Math.floor(Date.now() / 1000)) throw new RaceLostError();
-  if (record.bodyHash !== hash) {
-    throw new ConflictError(
-      "IdempotentParameterMismatch",
-      "this clientToken was used with a different request body",
-      { field: "clientToken" },
-    );
-  }
-  return { endpoint: await Endpoint.get(uin, String(record.endpointId)), replayed: true };
 }

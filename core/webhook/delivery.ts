@@ -6,6 +6,7 @@ import * as Keys from "../db/keys.ts";
 import { WEBHOOK_SHARDS } from "../db/keys.ts";
 import { log } from "../util/log.ts";
 import * as WebhookMessage from "./message.ts";
+import * as WebhookLease from "./message-lease.ts";
 import * as WebhookModel from "./model.ts";
 import * as WebhookSignature from "./signature.ts";
 import * as WebhookSubscription from "./subscription.ts";
@@ -111,14 +112,14 @@ export async function send(job: Job): Promise<Sent> {
 
 /** The bookkeeping's half: the attempt under the message's lease, and the subscription's failure clock. */
 export async function settle(sent: Sent): Promise<Outcome> {
-  const stored = await WebhookMessage.record(sent.job.message, sent.attempt, { final: sent.final });
+  const stored = await WebhookLease.record(sent.job.message, sent.attempt, { final: sent.final });
   await failureClock(sent);
   return { message: stored, attempt: sent.attempt };
 }
 
 /** Many attempts' bookkeeping at once (batched writes where the leases allow), answered in order. */
 export async function settleMany(sents: Sent[]): Promise<Outcome[]> {
-  const stored = await WebhookMessage.recordMany(
+  const stored = await WebhookLease.recordMany(
     sents.map((s) => ({ message: s.job.message, attempt: s.attempt, final: s.final })),
     WebhookModel.now(),
   );
@@ -179,7 +180,7 @@ export async function claimDue(now: Date, limit = 1000): Promise<Job[]> {
   const jobs: Job[] = [];
   for (let shard = 0; shard < WEBHOOK_SHARDS && jobs.length < limit; shard++) {
     for await (const due of WebhookMessage.due(shard, now)) {
-      const claimed = await WebhookMessage.claim(due.subscriptionId, due.id, now);
+      const claimed = await WebhookLease.claim(due.subscriptionId, due.id, now);
       if (claimed) jobs.push({ message: claimed, trigger: "retry" });
       if (jobs.length >= limit) break;
     }

@@ -1,7 +1,8 @@
 import * as Config from "../config.ts";
 import { log } from "../util/log.ts";
 import * as WebhookDelivery from "./delivery.ts";
-import * as WebhookMessage from "./message.ts";
+import type * as WebhookMessage from "./message.ts";
+import * as WebhookLease from "./message-lease.ts";
 import * as WebhookModel from "./model.ts";
 import { WebhookQueueDispatcher } from "./queue.ts";
 
@@ -192,7 +193,7 @@ export class WebhookDispatcher implements Dispatch {
           // wall clock reaches dueAt; claiming at `now` would then miss, and the retry would wait for the
           // job. The claim still refuses a message rescheduled later or taken by someone else.
           const at = Math.max(WebhookModel.now().getTime(), due);
-          const claimed = await WebhookMessage.claim(message.subscriptionId, message.id, new Date(at));
+          const claimed = await WebhookLease.claim(message.subscriptionId, message.id, new Date(at));
           if (claimed) this.enqueue([{ message: claimed, trigger: "retry" }]);
         } catch (error) {
           log.warn("webhook retry timer could not claim its message; the retry job will", {

@@ -4,13 +4,14 @@ import { validate } from "../validation.ts";
 import * as WebhookDelivery from "./delivery.ts";
 import * as WebhookDispatch from "./dispatch.ts";
 import * as WebhookMessage from "./message.ts";
+import * as WebhookLease from "./message-lease.ts";
 import * as WebhookModel from "./model.ts";
 import * as WebhookSubscription from "./subscription.ts";
 
 // The stream's projections (events.ts, fanout.ts) are not re-exported: they read every entity, metric
 // exports and so the S3 client among them, and a route that imports this module would carry them all.
 export { WebhookDispatcher } from "./dispatch.ts";
-export { WebhookDelivery, WebhookDispatch, WebhookMessage, WebhookModel, WebhookSubscription };
+export { WebhookDelivery, WebhookDispatch, WebhookLease, WebhookMessage, WebhookModel, WebhookSubscription };
 
 /** What an account has attempted by hand: a test, a retry, recovery (history.ts reads its messages).
  * Every call is scoped by loading the caller's own subscription first, so another account's IDs answer
@@ -58,7 +59,7 @@ export namespace Webhooks {
   export async function retry(uin: string, id: string, messageId: string): Promise<WebhookMessage.Detail> {
     const subscription = await WebhookSubscription.load(uin, id, true);
     const current = await WebhookMessage.load(id, messageId);
-    const leased = await WebhookMessage.reschedule(current, WebhookModel.now());
+    const leased = await WebhookLease.reschedule(current, WebhookModel.now());
     const outcome = await WebhookDelivery.attempt({ message: leased, subscription, trigger: "manual" });
     await WebhookDispatch.get().followUp(outcome);
     return WebhookMessage.toDetail(outcome.message ?? leased);
@@ -75,7 +76,7 @@ export namespace Webhooks {
     const subscription = await WebhookSubscription.load(uin, id, true);
     const jobs: WebhookDelivery.Job[] = [];
     for await (const failed of WebhookMessage.failedSince(id, new Date(since))) {
-      const leased = await WebhookMessage.reschedule(failed, WebhookModel.now()).catch(() => undefined);
+      const leased = await WebhookLease.reschedule(failed, WebhookModel.now()).catch(() => undefined);
       if (leased) jobs.push({ message: leased, subscription, trigger: "manual" });
     }
     await WebhookDispatch.get().dispatch(jobs);

@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from "../errors.ts";
 import { sendMessages } from "../util/sqs.ts";
 import type * as WebhookDelivery from "./delivery.ts";
 import * as WebhookMessage from "./message.ts";
+import * as WebhookLease from "./message-lease.ts";
 import * as WebhookModel from "./model.ts";
 
 /** What one queue message says: which webhook message to attempt, and under which lease. */
@@ -67,7 +68,7 @@ export class WebhookQueueDispatcher {
 
 /** The lease check the queue's consumer makes: only the lease named (or a fresh claim) may attempt. */
 export async function leasedFor(q: QueuedAttempt, now: Date): Promise<WebhookMessage.Stored | undefined> {
-  if (!q.lease) return WebhookMessage.claim(q.subscriptionId, q.id, now);
+  if (!q.lease) return WebhookLease.claim(q.subscriptionId, q.id, now);
   const message = await WebhookMessage.find(q.subscriptionId, q.id);
   if (message?.status !== "pending" || message.lease !== q.lease) return undefined;
   return message;

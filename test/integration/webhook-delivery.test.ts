@@ -4,6 +4,7 @@ import * as Config from "../../core/config.ts";
 import {
   WebhookDispatch,
   WebhookDispatcher,
+  WebhookLease,
   WebhookMessage,
   WebhookModel,
 } from "../../core/webhook/index.ts";
@@ -549,7 +550,7 @@ describe("leases", () => {
     });
     await WebhookMessage.putNew([stale]);
     clock.advance(WebhookMessage.LEASE_MS + 1_000);
-    const fresh = await WebhookMessage.claim(sub.id, stale.id, clock.now());
+    const fresh = await WebhookLease.claim(sub.id, stale.id, clock.now());
     const attempt = {
       at: clock.now().toISOString(),
       statusCode: 204,
@@ -559,8 +560,8 @@ describe("leases", () => {
       trigger: "initial" as const,
     };
     // Act
-    const [late] = await WebhookMessage.recordMany([{ message: stale, attempt }], clock.now());
-    const [current] = await WebhookMessage.recordMany(
+    const [late] = await WebhookLease.recordMany([{ message: stale, attempt }], clock.now());
+    const [current] = await WebhookLease.recordMany(
       [{ message: fresh as WebhookMessage.Stored, attempt }],
       clock.now(),
     );
