@@ -4,6 +4,7 @@ import { Db } from "../db/client.ts";
 import { call, RaceLostError } from "../db/errors.ts";
 import * as Keys from "../db/keys.ts";
 import { ConflictError } from "../errors.ts";
+import { Clock } from "../util/time.ts";
 import * as Endpoint from "./endpoint.ts";
 import type { Created } from "./endpoint-create.ts";
 
@@ -12,6 +13,9 @@ import type { Created } from "./endpoint-create.ts";
  * repeats one. The token's item is written in the creation's own transaction (endpoint-create.ts), so a
  * token is taken exactly when its endpoint is made.
  */
+
+/** How long a clientToken is remembered: a day, as AWS remembers its client tokens. */
+export const CLIENT_TOKEN_SECONDS = 86_400;
 
 /** JSON with object keys sorted at every depth, so equal bodies hash equal whatever their key order. */
 function canonical(value: unknown): string {
@@ -56,7 +60,7 @@ export async function replay(
         ),
       )
     ).Item;
-  if (!record || Number(record.expiresAt) < Math.floor(Date.now() / 1000)) throw new RaceLostError();
+  if (!record || Number(record.expiresAt) < Math.floor(Clock.now() / 1000)) throw new RaceLostError();
   if (record.bodyHash !== hash) {
     throw new ConflictError(
       "IdempotentParameterMismatch",

@@ -15,12 +15,12 @@ import * as SecurityGroup from "../inventory/security-group.ts";
 import * as Subnet from "../inventory/subnet.ts";
 import { Ipv4 } from "../util/cidr.ts";
 import { resourceId } from "../util/id.ts";
-import { nowIso } from "../util/time.ts";
+import { Clock, nowIso } from "../util/time.ts";
 import { validate } from "../validation.ts";
 import type { ConnectionState } from "./common.ts";
 import { tagsToMap } from "./common.ts";
 import * as Endpoint from "./endpoint.ts";
-import { bodyHash, replay, TokenSeen } from "./endpoint-client-token.ts";
+import { bodyHash, CLIENT_TOKEN_SECONDS, replay, TokenSeen } from "./endpoint-client-token.ts";
 import { context, notAllowlisted } from "./endpoint-create-context.ts";
 import * as IpAllocation from "./ip-allocation.ts";
 
@@ -193,6 +193,7 @@ export async function create(uin: string, input: Endpoint.CreateInput): Promise<
     }
     const tokenIndex = parsed.clientToken ? items.length : -1;
     if (parsed.clientToken) {
+      const now = Math.floor(Clock.now() / 1000);
       items.push({
         Put: {
           TableName: Db.table(),
@@ -202,12 +203,11 @@ export async function create(uin: string, input: Endpoint.CreateInput): Promise<
             v: 1,
             endpointId: id,
             bodyHash: hash,
-            // Tokens are remembered for a day, as AWS does for its client tokens.
-            expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+            expiresAt: now + CLIENT_TOKEN_SECONDS,
           },
           // TTL deletes lazily: an expired token is as good as gone.
           ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
-          ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
+          ExpressionAttributeValues: { ":now": now },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { call, created, newTenant } from "../support/api.ts";
+import { frozen } from "../support/clock.ts";
 import {
   allow,
   backend,
@@ -375,6 +376,29 @@ describe("endpoints", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(different.status).toBe(409);
     expect(different.body.error).toMatchObject({ code: "IdempotentParameterMismatch", field: "clientToken" });
+  });
+
+  it("remembers a clientToken for a day by the clock, and not a second longer", async () => {
+    // Prepare: the clock stopped, an endpoint made with a token.
+    const { s } = await connected();
+    const clock = frozen();
+    try {
+      const first = await endpoint(c, s.id, { clientToken: "tok-day", name: "day" });
+      // Act: the same request just inside the day, and just after it.
+      clock.advance(86_400_000);
+      const lastSecond = await endpoint(c, s.id, { clientToken: "tok-day", name: "day" });
+      clock.advance(1_000);
+      const dayAfter = await endpoint(c, s.id, { clientToken: "tok-day", name: "day" });
+      // Assess
+      expect(first.status).toBe(201);
+      expect(lastSecond.body.id).toBe(first.body.id);
+      expect(lastSecond.headers.get("idempotent-replayed")).toBe("true");
+      expect(dayAfter.status).toBe(201);
+      expect(dayAfter.body.id).not.toBe(first.body.id);
+      expect(dayAfter.headers.get("idempotent-replayed")).toBeNull();
+    } finally {
+      clock.release();
+    }
   });
 
   it("treats tags as part of the body a clientToken remembers, and forgets an expired token", async () => {
