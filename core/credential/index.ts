@@ -10,7 +10,7 @@ import { transactWrite } from "../db/transact.ts";
 import { AuthFailureError, InternalError, LimitExceededError, NotFoundError } from "../errors.ts";
 import { Sealed, safeEqual } from "../util/crypto.ts";
 import { randomToken } from "../util/id.ts";
-import { nowIso } from "../util/time.ts";
+import { Clock, nowIso } from "../util/time.ts";
 
 /*
  * API credentials: a SecretId / SecretKey pair in the reference product's shape. The key is shown once,
@@ -191,7 +191,7 @@ function forget(secretId: string): void {
 
 function lookup(secretId: string): Promise<CacheEntry | undefined> {
   const hit = cache.get(secretId);
-  if (hit && hit.expiresAt > Date.now()) return Promise.resolve(hit);
+  if (hit && hit.expiresAt > Clock.now()) return Promise.resolve(hit);
   const pending = reading.get(secretId);
   if (pending) return pending;
   const read: Promise<CacheEntry | undefined> = load(secretId).then((entry) => {
@@ -224,7 +224,7 @@ async function load(secretId: string): Promise<CacheEntry | undefined> {
     uin: stored.ownerUin,
     status: stored.status,
     secretKey: Sealed.open(encryptionKey(), stored.sealedKey, stored.secretId),
-    expiresAt: Date.now() + Config.get().authCacheSeconds * 1000,
+    expiresAt: Clock.now() + Config.get().authCacheSeconds * 1000,
   };
   return entry;
 }
