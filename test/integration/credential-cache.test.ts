@@ -1,11 +1,11 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as Config from "../../core/config.ts";
+import { afterEach, describe, expect, it } from "vitest";
 import * as Credential from "../../core/credential/index.ts";
 import { Db } from "../../core/db/client.ts";
 import * as Keys from "../../core/db/keys.ts";
 import { newTenant } from "../support/api.ts";
 import { frozen } from "../support/clock.ts";
+import { withEnv } from "../support/env.ts";
 
 /** What another process (another Lambda) does: it changes the item, and this process's cache is not told. */
 async function disabledElsewhere(secretId: string): Promise<void> {
@@ -21,16 +21,7 @@ async function disabledElsewhere(secretId: string): Promise<void> {
 }
 
 describe("the credential cache", () => {
-  const cacheSeconds = process.env.LINKPLANE_AUTH_CACHE_SECONDS;
-  beforeAll(() => {
-    process.env.LINKPLANE_AUTH_CACHE_SECONDS = "5";
-    Config.reset();
-  });
-  afterAll(() => {
-    if (cacheSeconds === undefined) delete process.env.LINKPLANE_AUTH_CACHE_SECONDS;
-    else process.env.LINKPLANE_AUTH_CACHE_SECONDS = cacheSeconds;
-    Config.reset();
-  });
+  withEnv({ LINKPLANE_AUTH_CACHE_SECONDS: "5" });
   afterEach(() => Credential.clearCache());
 
   it("sees a credential disabled by another process once its 5 seconds are up, and not before", async () => {

@@ -1,9 +1,9 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as Config from "../../core/config.ts";
 import { Db } from "../../core/db/client.ts";
 import { call, created, newTenant } from "../support/api.ts";
 import { frozen } from "../support/clock.ts";
+import { withEnv } from "../support/env.ts";
 import {
   allow,
   backend,
@@ -953,16 +953,7 @@ describe("tenancy", () => {
 describe("budgets", () => {
   // The counts are of the route's own calls: a credential whose 5 s cache ran out under load would add
   // its read (seen in loaded runs). The longest cache the server allows keeps the warmed one.
-  const cacheSeconds = process.env.LINKPLANE_AUTH_CACHE_SECONDS;
-  beforeAll(() => {
-    process.env.LINKPLANE_AUTH_CACHE_SECONDS = "60";
-    Config.reset();
-  });
-  afterAll(() => {
-    if (cacheSeconds === undefined) delete process.env.LINKPLANE_AUTH_CACHE_SECONDS;
-    else process.env.LINKPLANE_AUTH_CACHE_SECONDS = cacheSeconds;
-    Config.reset();
-  });
+  withEnv({ LINKPLANE_AUTH_CACHE_SECONDS: "60" });
 
   it("GET of an endpoint or a service is one read", async () => {
     const { s, ep } = await connected();
