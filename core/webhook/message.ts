@@ -34,7 +34,6 @@ export const RETRY_DELAYS_MS = [
   10 * 3600_000,
   10 * 3600_000,
 ] as const;
-export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 /** Longer than any attempt (15 s) with room for the bookkeeping: an expired lease means the worker died. */
 export const LEASE_MS = 60_000;
 
