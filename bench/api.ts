@@ -1,10 +1,11 @@
 /**
  * `npm run bench:api`: the request paths of docs/performance.md's table, each against its floor, both
  * measured in this run on the same DynamoDB Local. Linkplane runs as `npm start` runs it (its own
- * process, with the stream poller and the scheduler); the floors are raw DynamoDB calls made from this
- * process through the same document client, written out below. Prints numbers and ratios, asserts
- * nothing. `-- --quick`: small sizes. BENCH_API_ROUNDS (default 3) repeats the latency rows and
- * prints medians.
+ * process, with the stream poller and the scheduler). The floors are raw DynamoDB calls made from this
+ * process through the same client, written out below; for the reads, also the same calls behind two
+ * servers of our own in their own processes (bench/floor/), so that the HTTP hop is measured apart.
+ * Prints numbers and ratios, asserts nothing. `-- --quick`: small sizes. BENCH_API_ROUNDS (default 3)
+ * repeats the latency rows and prints medians.
  */
 import { randomBytes } from "node:crypto";
 import { BatchGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
@@ -242,32 +243,20 @@ try {
       a.push(median(await latencies(n, () => create(floorSubnet.id, `c${k++}`))));
       f.push(median(await latencies(n, createFloor)));
     }
-    rows.push({
-      path: "create endpoint, p50",
-      value: `${median(a).toFixed(2)} ms`,
-      floor: `${median(f).toFixed(2)} ms`,
-      ratio: median(a.map((x, i) => x / (f[i] as number))),
-      goal: "≤ 1.5×",
-    });
+    ratioRow("create endpoint, p50", "≤ 1.5×", a, f);
   }
 
   // ---- 32 concurrent GETs vs 32 concurrent GetItem -------------------------------------------------
   // With the same two servers as the GET row: the bare one against the raw calls is the hop alone.
   {
-    const sides = [getEndpoint, getItem, minimalGet, bareGet].map(() => [] as number[]);
+    const calls = [getEndpoint, getItem, minimalGet, bareGet];
+    const sides = calls.map(() => [] as number[]);
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [i, side] of [getEndpoint, getItem, minimalGet, bareGet].entries())
-        sides[i]?.push(await throughput(SAMPLES * 4, 32, side));
+      for (const [i, side] of calls.entries()) sides[i]?.push(await throughput(SAMPLES * 4, 32, side));
     }
     const [a = [], f = [], m = [], b = []] = sides;
     const perSecond = (path: string, goal: string, x: number[], y: number[]) =>
-      rows.push({
-        path,
-        value: `${median(x).toFixed(0)}/s`,
-        floor: `${median(y).toFixed(0)}/s`,
-        ratio: median(x.map((v, i) => v / (y[i] as number))),
-        goal,
-      });
+      ratioRow(path, goal, x, y, (v) => `${v.toFixed(0)}/s`);
     perSecond("32 concurrent GETs, per second", "≥ 0.85×", a, f);
     perSecond("32 concurrent GETs vs the minimal server (Hono)", "(what Linkplane adds)", a, m);
     perSecond("32 concurrent GETs vs the bare server (node:http)", "(Hono and Linkplane)", a, b);

@@ -72,12 +72,21 @@ export async function p50Rounds(
   return out;
 }
 
-/** A row of `a` against `b`, from the same rounds: medians, and the median of the rounds' ratios. */
-export function ratioRow(path: string, goal: string, a: number[], b: number[]): Row {
+/**
+ * A row of `a` against `b`, from the same rounds: the medians of each side, and the median of the rounds'
+ * own ratios (which need not equal the ratio of the two medians).
+ */
+export function ratioRow(
+  path: string,
+  goal: string,
+  a: number[],
+  b: number[],
+  show: (x: number) => string = (x) => `${x.toFixed(2)} ms`,
+): Row {
   return {
     path,
-    value: `${median(a).toFixed(2)} ms`,
-    floor: `${median(b).toFixed(2)} ms`,
+    value: show(median(a)),
+    floor: show(median(b)),
     ratio: median(a.map((x, i) => x / (b[i] as number))),
     goal,
   };

@@ -10,9 +10,9 @@ import { linkedEnvironment } from "./links.ts";
 const DEFAULT_REGIONS = "ap-guangzhou,ap-shanghai,ap-beijing,ap-singapore";
 
 /**
- * Each variable: its schema, built only when the variable is set, and its value when it is not. Built
- * all at import, these 35 schemas cost every function about 15 ms of CPU at each cold start, and parsing
- * them all 7 ms more (docs/deploy.md), while a deployed function sets a handful of the variables.
+ * Each variable: its schema, built only when the variable is set, and its value when it is not. Built all
+ * at import, the 32 schemas took about half of this module's import (docs/deploy.md, "Bundles"),
+ * in every function, while a deployed function sets a handful of the variables.
  */
 const VARIABLES = {
   LINKPLANE_TABLE: { schema: () => z.string().min(3), unset: "linkplane" },

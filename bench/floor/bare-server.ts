@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import { Db } from "../../core/db/client.ts";
 
 /**
@@ -21,15 +21,21 @@ async function read(kind: string | undefined, a: string, b: string): Promise<unk
   return { items: out.Items };
 }
 
-const server = createServer(async (req, res) => {
-  const [, kind, a = "", b = ""] = (req.url ?? "").split("/").map(decodeURIComponent);
-  const found = await read(kind, a, b);
-  const body = JSON.stringify(found ?? { code: "NotFound" });
-  res.writeHead(found ? 200 : 404, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  });
+function answer(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    const [, kind, a = "", b = ""] = (req.url ?? "").split("/").map(decodeURIComponent);
+    const found = await read(kind, a, b);
+    answer(res, found ? 200 : 404, found ?? { code: "NotFound" });
+  } catch (error) {
+    // A failed call is the bench's to report (it checks every status), not a reason to end the floor.
+    answer(res, 500, { code: "FloorFailed", message: (error as Error).message });
+  }
 });
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.FLOOR_PORT), "127.0.0.1", () => process.stdout.write("ready\n"));

@@ -22,6 +22,7 @@ import {
   StartupError,
   startDynamoDbLocal,
 } from "./dynamodb-local.ts";
+import { handled } from "./handled.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ensurePrivateDir, loadOrCreateSecrets } from "./secrets.ts";
 import { createLocalApp } from "./server.ts";
@@ -339,15 +340,6 @@ function followRestarts(
       },
     );
   });
-}
-
-/**
- * The promise itself, marked as handled: one nobody awaits (a runtime stopped while the demo loads makes
- * `ready` reject) must not end the process as an unhandled rejection. Whoever awaits it still sees why.
- */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }
 
 /** PEM text as it is, or the contents of the PEM file a path names. */

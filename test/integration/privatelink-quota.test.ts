@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Config from "../../core/config.ts";
 import { call } from "../support/api.ts";
+import { withEnv } from "../support/env.ts";
 import { allow, type Consumer, consumer, endpoint, provider, service } from "../support/privatelink.ts";
 
 describe("default quotas", () => {
@@ -36,14 +37,7 @@ describe("default quotas", () => {
 
 describe("endpoints per service quota", () => {
   const QUOTA = 4;
-  beforeAll(() => {
-    process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE = String(QUOTA);
-    Config.reset();
-  });
-  afterAll(() => {
-    delete process.env.LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE;
-    Config.reset();
-  });
+  withEnv({ LINKPLANE_QUOTA_ENDPOINTS_PER_SERVICE: String(QUOTA) });
 
   it("lets exactly the per-service quota of endpoints, from any VPC, connect to one service", async () => {
     // Prepare: two consumers, so no VPC reaches its own quota.

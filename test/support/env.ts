@@ -6,8 +6,10 @@ import * as Config from "../../core/config.ts";
  * was there after them, re-reading the configuration both times.
  */
 export function withEnv(vars: Record<string, string>): void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  // Read when the tests start, not when the file is collected: an enclosing withEnv has set its own by then.
+  let saved: Record<string, string | undefined> = {};
   beforeAll(() => {
+    saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
     Object.assign(process.env, vars);
     Config.reset();
   });
