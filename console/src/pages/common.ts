@@ -8,7 +8,7 @@ import {
   type Tag,
   type Vpc,
 } from "../api.ts";
-import { badge, h, when } from "../dom.ts";
+import { badge, h, select, when } from "../dom.ts";
 import type { PageQuery } from "../table.ts";
 
 /** The name rule of the reference product: 1–80 of letters, digits, `_`, `-` and Chinese characters. */
@@ -120,4 +120,17 @@ export function timeline(items: HistoryEntry[]): HTMLElement {
       ),
     ),
   );
+}
+
+/** The connection-state filter of the endpoint lists: the consumer's and a service's connections. */
+export function stateFilter(): HTMLSelectElement {
+  const state = select("state", [
+    ["", "All states"],
+    ["pending", "Pending"],
+    ["available", "Available"],
+    ["rejected", "Rejected"],
+    ["failed", "Failed"],
+  ]);
+  state.setAttribute("aria-label", "State");
+  return state;
 }

@@ -11,20 +11,13 @@ import {
 import { actionForm, attempt, badge, clear, field, h, select, toast, when } from "../dom.ts";
 import { navigate, region } from "../nav.ts";
 import { listView } from "../table.ts";
-import { all, nameInput, parseTags, securityGroupsIn, tagsText, vpcsIn } from "./common.ts";
+import { all, nameInput, parseTags, securityGroupsIn, stateFilter, tagsText, vpcsIn } from "./common.ts";
 
 /* The endpoints list and the steps that create one; an endpoint's own page is endpoint-detail.ts. */
 
 export async function endpointsPage(root: HTMLElement): Promise<void> {
   document.title = "Endpoints · Linkplane";
-  const state = select("state", [
-    ["", "All states"],
-    ["pending", "Pending"],
-    ["available", "Available"],
-    ["rejected", "Rejected"],
-    ["failed", "Failed"],
-  ]);
-  state.setAttribute("aria-label", "State");
+  const state = stateFilter();
   const list = listView<Endpoint>({
     id: "endpoints",
     search: "Search by ID or name",

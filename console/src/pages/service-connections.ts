@@ -1,17 +1,10 @@
 import { type Connection, client, type EndpointService, ok, type State } from "../api.ts";
-import { attempt, badge, clear, dialog, h, select, toast, when } from "../dom.ts";
+import { attempt, badge, clear, dialog, h, toast, when } from "../dom.ts";
 import { listView } from "../table.ts";
-import { resultsList, timeline } from "./common.ts";
+import { resultsList, stateFilter, timeline } from "./common.ts";
 
 export async function connectionsTab(section: HTMLElement, svc: EndpointService): Promise<void> {
-  const state = select("state", [
-    ["", "All states"],
-    ["pending", "Pending"],
-    ["available", "Available"],
-    ["rejected", "Rejected"],
-    ["failed", "Failed"],
-  ]);
-  state.setAttribute("aria-label", "State");
+  const state = stateFilter();
   const reason = h("input", {
     name: "reason",
     placeholder: "Reason (optional)",
